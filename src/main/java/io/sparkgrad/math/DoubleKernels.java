@@ -1,0 +1,233 @@
+package io.sparkgrad.math;
+
+/** {@link Kernels} over {@code double[]} (float64, dgemm). */
+public final class DoubleKernels extends Kernels<double[]> {
+
+  public DoubleKernels(Blas blas) {
+    super(blas);
+  }
+
+  @Override
+  public Precision precision() {
+    return Precision.FLOAT64;
+  }
+
+  @Override
+  public double[] allocate(int length) {
+    return new double[length];
+  }
+
+  @Override
+  public int length(double[] array) {
+    return array.length;
+  }
+
+  @Override
+  public void gemm(
+      String transA, String transB, int m, int n, int k,
+      double alpha, double[] a, int offA, int lda, double[] b, int offB, int ldb,
+      double beta, double[] c, int offC, int ldc) {
+    blas.dgemm(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+  }
+
+  @Override
+  public void addColumnBiasInPlace(double[] m, double[] bias, int biasOff, int rows, int cols) {
+    for (int c = 0; c < cols; c++) {
+      int base = c * rows;
+      for (int r = 0; r < rows; r++) {
+        m[base + r] += bias[biasOff + r];
+      }
+    }
+  }
+
+  @Override
+  public void addRowSums(double[] out, int outOff, double[] m, double scale, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int c = 0; c < cols; c++) {
+        sum += m[c * rows + r];
+      }
+      out[outOff + r] += scale * sum;
+    }
+  }
+
+  @Override
+  public void activationForward(double[] out, double[] in, Activation h, int n) {
+    switch (h) {
+      case SIGMOID:
+        for (int i = 0; i < n; i++) {
+          out[i] = sigmoid(in[i]);
+        }
+        break;
+      case RELU:
+        for (int i = 0; i < n; i++) {
+          out[i] = Math.max(0.0, in[i]);
+        }
+        break;
+      case STEP:
+        for (int i = 0; i < n; i++) {
+          out[i] = in[i] > 0 ? 1.0 : 0.0;
+        }
+        break;
+      default:
+        throw new IllegalArgumentException("activation: unsupported " + h);
+    }
+  }
+
+  @Override
+  public void activationBackwardInPlace(
+      double[] grad, double[] post, Activation h, int n) {
+    h.requireTrainable("activation");
+    if (h == Activation.SIGMOID) {
+      for (int i = 0; i < n; i++) {
+        grad[i] *= post[i] * (1.0 - post[i]);
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        if (post[i] <= 0) {
+          grad[i] = 0.0;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void softmaxColumns(double[] out, double[] in, int classes, int cols) {
+    for (int c = 0; c < cols; c++) {
+      int base = c * classes;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, in[base + k]);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        double e = Math.exp(in[base + k] - max);
+        out[base + k] = e;
+        sum += e;
+      }
+      double inv = 1.0 / sum;
+      for (int k = 0; k < classes; k++) {
+        out[base + k] *= inv;
+      }
+    }
+  }
+
+  @Override
+  public double crossEntropySum(double[] logits, int[] labels, int labelOff, int classes, int cols) {
+    double total = 0;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      int base = c * classes;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, logits[base + k]);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        sum += Math.exp(logits[base + k] - max);
+      }
+      total += Math.log(sum) + max - logits[base + label];
+    }
+    return total;
+  }
+
+  @Override
+  public double sumOfSquaresSum(double[] y, int[] labels, int labelOff, int classes, int cols) {
+    double total = 0;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      int base = c * classes;
+      for (int k = 0; k < classes; k++) {
+        double e = y[base + k] - (k == label ? 1.0 : 0.0);
+        total += e * e;
+      }
+    }
+    return 0.5 * total;
+  }
+
+  @Override
+  public int countCorrect(double[] y, int[] labels, int labelOff, int classes, int cols) {
+    int correct = 0;
+    for (int c = 0; c < cols; c++) {
+      if (argmax(y, c * classes, classes) == labels[labelOff + c]) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
+  @Override
+  public void argmaxColumns(int[] out, int outOff, double[] y, int classes, int cols) {
+    for (int c = 0; c < cols; c++) {
+      out[outOff + c] = argmax(y, c * classes, classes);
+    }
+  }
+
+  private static int argmax(double[] y, int base, int classes) {
+    int best = 0;
+    for (int k = 1; k < classes; k++) {
+      if (y[base + k] > y[base + best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public void outputGradient(
+      double[] grad, double[] y, int[] labels, int labelOff, OutputFunction output,
+      LossFunction loss, double scale, int classes, int cols) {
+    boolean softmaxJacobian =
+        output == OutputFunction.SOFTMAX && loss == LossFunction.SUM_OF_SQUARES;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      int base = c * classes;
+      if (!softmaxJacobian) {
+        for (int k = 0; k < classes; k++) {
+          grad[base + k] = scale * (y[base + k] - (k == label ? 1.0 : 0.0));
+        }
+      } else {
+        double dot = 0;
+        for (int k = 0; k < classes; k++) {
+          dot += (y[base + k] - (k == label ? 1.0 : 0.0)) * y[base + k];
+        }
+        for (int k = 0; k < classes; k++) {
+          double e = y[base + k] - (k == label ? 1.0 : 0.0);
+          grad[base + k] = scale * y[base + k] * (e - dot);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void addToDouble(double[] dst, int dstOff, double[] src, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] += src[i];
+    }
+  }
+
+  @Override
+  public void copyFromDouble(double[] dst, double[] src, int n) {
+    System.arraycopy(src, 0, dst, 0, n);
+  }
+
+  @Override
+  public void scalePixels(double[] dst, int dstOff, byte[] src, int srcOff, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255.0;
+    }
+  }
+
+  @Override
+  public void copy(double[] dst, int dstOff, double[] src, int srcOff, int n) {
+    System.arraycopy(src, srcOff, dst, dstOff, n);
+  }
+
+  @Override
+  public void zero(double[] a, int n) {
+    java.util.Arrays.fill(a, 0, n, 0.0);
+  }
+}

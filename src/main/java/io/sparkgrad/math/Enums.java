@@ -1,0 +1,29 @@
+package io.sparkgrad.math;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** Parses configuration words (lower case, '-' for '_') into enum constants with clear errors. */
+public final class Enums {
+  private Enums() {}
+
+  public static <E extends Enum<E>> E parse(Class<E> type, String key, String value) {
+    if (value != null) {
+      String normalized = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+      for (E constant : type.getEnumConstants()) {
+        if (constant.name().equals(normalized)) {
+          return constant;
+        }
+      }
+    }
+    throw new IllegalArgumentException(
+        key + ": expected one of " + labels(type) + "; found '" + value + "'");
+  }
+
+  public static <E extends Enum<E>> String labels(Class<E> type) {
+    return Arrays.stream(type.getEnumConstants())
+        .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .collect(Collectors.joining(", "));
+  }
+}

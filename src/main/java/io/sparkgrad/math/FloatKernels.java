@@ -1,0 +1,237 @@
+package io.sparkgrad.math;
+
+/** {@link Kernels} over {@code float[]} (float32, sgemm); sums that feed losses stay double. */
+public final class FloatKernels extends Kernels<float[]> {
+
+  public FloatKernels(Blas blas) {
+    super(blas);
+  }
+
+  @Override
+  public Precision precision() {
+    return Precision.FLOAT32;
+  }
+
+  @Override
+  public float[] allocate(int length) {
+    return new float[length];
+  }
+
+  @Override
+  public int length(float[] array) {
+    return array.length;
+  }
+
+  @Override
+  public void gemm(
+      String transA, String transB, int m, int n, int k,
+      double alpha, float[] a, int offA, int lda, float[] b, int offB, int ldb,
+      double beta, float[] c, int offC, int ldc) {
+    blas.sgemm(
+        transA, transB, m, n, k, (float) alpha, a, offA, lda, b, offB, ldb, (float) beta, c, offC,
+        ldc);
+  }
+
+  @Override
+  public void addColumnBiasInPlace(float[] m, float[] bias, int biasOff, int rows, int cols) {
+    for (int c = 0; c < cols; c++) {
+      int base = c * rows;
+      for (int r = 0; r < rows; r++) {
+        m[base + r] += bias[biasOff + r];
+      }
+    }
+  }
+
+  @Override
+  public void addRowSums(float[] out, int outOff, float[] m, double scale, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int c = 0; c < cols; c++) {
+        sum += m[c * rows + r];
+      }
+      out[outOff + r] += (float) (scale * sum);
+    }
+  }
+
+  @Override
+  public void activationForward(float[] out, float[] in, Activation h, int n) {
+    switch (h) {
+      case SIGMOID:
+        for (int i = 0; i < n; i++) {
+          out[i] = (float) sigmoid(in[i]);
+        }
+        break;
+      case RELU:
+        for (int i = 0; i < n; i++) {
+          out[i] = Math.max(0.0f, in[i]);
+        }
+        break;
+      case STEP:
+        for (int i = 0; i < n; i++) {
+          out[i] = in[i] > 0 ? 1.0f : 0.0f;
+        }
+        break;
+      default:
+        throw new IllegalArgumentException("activation: unsupported " + h);
+    }
+  }
+
+  @Override
+  public void activationBackwardInPlace(
+      float[] grad, float[] post, Activation h, int n) {
+    h.requireTrainable("activation");
+    if (h == Activation.SIGMOID) {
+      for (int i = 0; i < n; i++) {
+        grad[i] *= post[i] * (1.0f - post[i]);
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        if (post[i] <= 0) {
+          grad[i] = 0.0f;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void softmaxColumns(float[] out, float[] in, int classes, int cols) {
+    for (int c = 0; c < cols; c++) {
+      int base = c * classes;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, in[base + k]);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        double e = Math.exp(in[base + k] - max);
+        out[base + k] = (float) e;
+        sum += e;
+      }
+      float inv = (float) (1.0 / sum);
+      for (int k = 0; k < classes; k++) {
+        out[base + k] *= inv;
+      }
+    }
+  }
+
+  @Override
+  public double crossEntropySum(float[] logits, int[] labels, int labelOff, int classes, int cols) {
+    double total = 0;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      int base = c * classes;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, logits[base + k]);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        sum += Math.exp(logits[base + k] - max);
+      }
+      total += Math.log(sum) + max - logits[base + label];
+    }
+    return total;
+  }
+
+  @Override
+  public double sumOfSquaresSum(float[] y, int[] labels, int labelOff, int classes, int cols) {
+    double total = 0;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      int base = c * classes;
+      for (int k = 0; k < classes; k++) {
+        double e = y[base + k] - (k == label ? 1.0 : 0.0);
+        total += e * e;
+      }
+    }
+    return 0.5 * total;
+  }
+
+  @Override
+  public int countCorrect(float[] y, int[] labels, int labelOff, int classes, int cols) {
+    int correct = 0;
+    for (int c = 0; c < cols; c++) {
+      if (argmax(y, c * classes, classes) == labels[labelOff + c]) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
+  @Override
+  public void argmaxColumns(int[] out, int outOff, float[] y, int classes, int cols) {
+    for (int c = 0; c < cols; c++) {
+      out[outOff + c] = argmax(y, c * classes, classes);
+    }
+  }
+
+  private static int argmax(float[] y, int base, int classes) {
+    int best = 0;
+    for (int k = 1; k < classes; k++) {
+      if (y[base + k] > y[base + best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public void outputGradient(
+      float[] grad, float[] y, int[] labels, int labelOff, OutputFunction output,
+      LossFunction loss, double scale, int classes, int cols) {
+    boolean softmaxJacobian =
+        output == OutputFunction.SOFTMAX && loss == LossFunction.SUM_OF_SQUARES;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      int base = c * classes;
+      if (!softmaxJacobian) {
+        for (int k = 0; k < classes; k++) {
+          grad[base + k] = (float) (scale * (y[base + k] - (k == label ? 1.0 : 0.0)));
+        }
+      } else {
+        double dot = 0;
+        for (int k = 0; k < classes; k++) {
+          dot += (y[base + k] - (k == label ? 1.0 : 0.0)) * y[base + k];
+        }
+        for (int k = 0; k < classes; k++) {
+          double e = y[base + k] - (k == label ? 1.0 : 0.0);
+          grad[base + k] = (float) (scale * y[base + k] * (e - dot));
+        }
+      }
+    }
+  }
+
+  @Override
+  public void addToDouble(double[] dst, int dstOff, float[] src, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] += src[i];
+    }
+  }
+
+  @Override
+  public void copyFromDouble(float[] dst, double[] src, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[i] = (float) src[i];
+    }
+  }
+
+  @Override
+  public void scalePixels(float[] dst, int dstOff, byte[] src, int srcOff, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255.0f;
+    }
+  }
+
+  @Override
+  public void copy(float[] dst, int dstOff, float[] src, int srcOff, int n) {
+    System.arraycopy(src, srcOff, dst, dstOff, n);
+  }
+
+  @Override
+  public void zero(float[] a, int n) {
+    java.util.Arrays.fill(a, 0, n, 0.0f);
+  }
+}

@@ -1,0 +1,162 @@
+package io.sparkgrad.network;
+
+import io.sparkgrad.math.Kernels;
+import io.sparkgrad.math.LossFunction;
+import io.sparkgrad.math.OutputFunction;
+
+/**
+ * Forward and backward passes of the two-layer network over a block of examples, one GEMM per
+ * matrix product.
+ *
+ * <p>Shapes (column-major; n = rows in the block, d = inputs, H = hidden, K = outputs):
+ *
+ * <pre>
+ *   X  d×n   input block, one example per column (row-major n×d in memory)
+ *   A1 H×n   = W1·X + b1          Z1 H×n = h(A1)
+ *   A2 K×n   = W2·Z1 + b2         Y  K×n = softmax(A2) or A2
+ *   backward, for loss L = scale · sum over the block:
+ *   dA2 = ∂L/∂A2  (scale·(Y − T) for softmax+cross-entropy and identity+sum of squares)
+ *   dW2 += dA2·Z1ᵀ   db2 += rowsum(dA2)   dZ1 = W2ᵀ·dA2
+ *   dA1 = dZ1 ⊙ h'(A1), with h' read off Z1: Z1·(1 − Z1) for sigmoid, 1[Z1 > 0] for ReLU
+ *   dW1 += dA1·Xᵀ    db1 += rowsum(dA1)
+ * </pre>
+ *
+ * <p>Holds work buffers for up to {@code maxRows} examples, so an instance belongs to one thread
+ * (one Spark task); it allocates nothing per call.
+ */
+public final class TwoLayerNetwork<A> {
+  private final NetworkSpec spec;
+  private final ParameterLayout layout;
+  private final Kernels<A> k;
+  private final int maxRows;
+  private final A a1;
+  private final A z1;
+  private final A a2;
+  private final A y;
+  private final A dA2;
+
+  public TwoLayerNetwork(NetworkSpec spec, Kernels<A> kernels, int maxRows) {
+    if (maxRows <= 0) {
+      throw new IllegalArgumentException("maxRows: expected a positive count; found " + maxRows);
+    }
+    this.spec = spec;
+    this.layout = spec.layout();
+    this.k = kernels;
+    this.maxRows = maxRows;
+    this.a1 = k.allocate(layout.hidden() * maxRows);
+    this.z1 = k.allocate(layout.hidden() * maxRows);
+    this.a2 = k.allocate(layout.outputs() * maxRows);
+    this.y = spec.output() == OutputFunction.SOFTMAX ? k.allocate(layout.outputs() * maxRows) : a2;
+    this.dA2 = k.allocate(layout.outputs() * maxRows);
+  }
+
+  public NetworkSpec spec() {
+    return spec;
+  }
+
+  public Kernels<A> kernels() {
+    return k;
+  }
+
+  public int maxRows() {
+    return maxRows;
+  }
+
+  /**
+   * Runs the forward pass and returns the K×rows output buffer Y (class probabilities for
+   * softmax). The buffer is reused by the next call.
+   */
+  public A forward(A params, A x, int xOff, int rows) {
+    checkInputs(params, x, xOff, rows);
+    int d = layout.inputs();
+    int hidden = layout.hidden();
+    int out = layout.outputs();
+    // A1 := W1·X + b1; Z1 := h(A1)
+    k.gemm("N", "N", hidden, rows, d, 1.0, params, layout.w1Offset(), hidden, x, xOff, d,
+        0.0, a1, 0, hidden);
+    k.addColumnBiasInPlace(a1, params, layout.b1Offset(), hidden, rows);
+    k.activationForward(z1, a1, spec.activation(), hidden * rows);
+    // A2 := W2·Z1 + b2; Y := g(A2)
+    k.gemm("N", "N", out, rows, hidden, 1.0, params, layout.w2Offset(), out, z1, 0, hidden,
+        0.0, a2, 0, out);
+    k.addColumnBiasInPlace(a2, params, layout.b2Offset(), out, rows);
+    if (spec.output() == OutputFunction.SOFTMAX) {
+      k.softmaxColumns(y, a2, out, rows);
+    }
+    return y;
+  }
+
+  /** Loss sum and correct count of the block, without gradients. */
+  public BlockStats evaluate(A params, A x, int xOff, int[] labels, int labelOff, int rows) {
+    checkLabels(labels, labelOff, rows);
+    forward(params, x, xOff, rows);
+    return statsOfLastForward(labels, labelOff, rows);
+  }
+
+  /**
+   * Adds {@code gradScale} times the gradient of the block's summed loss to {@code grad} (same
+   * layout as the parameters) and returns the block's loss sum and correct count. Use
+   * {@code gradScale = 1/rows} for the gradient of the mean loss.
+   */
+  public BlockStats accumulateGradient(
+      A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale) {
+    spec.activation().requireTrainable("activation");
+    checkLabels(labels, labelOff, rows);
+    layout.checkSize("gradient", k.length(grad));
+    forward(params, x, xOff, rows);
+    BlockStats stats = statsOfLastForward(labels, labelOff, rows);
+
+    int d = layout.inputs();
+    int hidden = layout.hidden();
+    int out = layout.outputs();
+    // dA2 := scale · ∂L/∂A2
+    k.outputGradient(dA2, y, labels, labelOff, spec.output(), spec.loss(), gradScale, out, rows);
+    // dW2 += dA2·Z1ᵀ; db2 += rowsum(dA2)
+    k.gemm("N", "T", out, hidden, rows, 1.0, dA2, 0, out, z1, 0, hidden,
+        1.0, grad, layout.w2Offset(), out);
+    k.addRowSums(grad, layout.b2Offset(), dA2, 1.0, out, rows);
+    // dZ1 := W2ᵀ·dA2 into a1 (A1 is no longer needed: both derivatives are read off Z1);
+    // dA1 := dZ1 ⊙ h'(A1)
+    A dA1 = a1;
+    k.gemm("T", "N", hidden, rows, out, 1.0, params, layout.w2Offset(), out, dA2, 0, out,
+        0.0, dA1, 0, hidden);
+    k.activationBackwardInPlace(dA1, z1, spec.activation(), hidden * rows);
+    // dW1 += dA1·Xᵀ; db1 += rowsum(dA1)
+    k.gemm("N", "T", hidden, d, rows, 1.0, dA1, 0, hidden, x, xOff, d,
+        1.0, grad, layout.w1Offset(), hidden);
+    k.addRowSums(grad, layout.b1Offset(), dA1, 1.0, hidden, rows);
+    return stats;
+  }
+
+  private BlockStats statsOfLastForward(int[] labels, int labelOff, int rows) {
+    int out = layout.outputs();
+    double lossSum =
+        spec.loss() == LossFunction.CROSS_ENTROPY
+            ? k.crossEntropySum(a2, labels, labelOff, out, rows)
+            : k.sumOfSquaresSum(y, labels, labelOff, out, rows);
+    int correct = k.countCorrect(y, labels, labelOff, out, rows);
+    return new BlockStats(lossSum, correct, rows);
+  }
+
+  private void checkInputs(A params, A x, int xOff, int rows) {
+    layout.checkSize("parameters", k.length(params));
+    if (rows <= 0 || rows > maxRows) {
+      throw new IllegalArgumentException(
+          "rows: expected 1.." + maxRows + " examples in a block; found " + rows);
+    }
+    long needed = xOff + (long) layout.inputs() * rows;
+    if (xOff < 0 || needed > k.length(x)) {
+      throw new IllegalArgumentException(
+          "inputs: expected " + layout.inputs() + "×" + rows + " values from offset " + xOff
+              + " (" + needed + " in all); found an array of " + k.length(x));
+    }
+  }
+
+  private static void checkLabels(int[] labels, int labelOff, int rows) {
+    if (labelOff < 0 || labelOff + (long) rows > labels.length) {
+      throw new IllegalArgumentException(
+          "labels: expected " + rows + " labels from offset " + labelOff + "; found an array of "
+              + labels.length);
+    }
+  }
+}
