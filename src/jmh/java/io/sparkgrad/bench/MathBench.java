@@ -85,15 +85,49 @@ public final class MathBench {
         + any.getParams().getMeasurement().getTime());
     settings.put("forkJvmArgs", String.join(" ", FORK_JVM_ARGS));
     settings.put("quick", quick);
+
+    System.out.println("# paired ratios (alternating rounds in this JVM)");
+    Map<String, Object> pairedSettings = new LinkedHashMap<>();
+    double warmup = quick ? 0.3 : 2.0;
+    int rounds = quick ? 6 : 30;
+    double roundSeconds = quick ? 0.05 : 0.1;
+    pairedSettings.put("warmupSeconds", warmup);
+    pairedSettings.put("rounds", rounds);
+    pairedSettings.put("roundSeconds", roundSeconds);
+    Map<String, PairedRatios.Ratio> gemmShares = new TreeMap<>();
+    Map<String, PairedRatios.Ratio> precisionRatios = new TreeMap<>();
+    for (int hidden : new int[] {100, 800}) {
+      for (String blas : new String[] {"auto", "java"}) {
+        Map<String, TrainingPassBench> byPrecision = new LinkedHashMap<>();
+        for (String precision : new String[] {"float32", "float64"}) {
+          TrainingPassBench bench = bench(hidden, precision, blas);
+          byPrecision.put(precision, bench);
+          PairedRatios.Ratio share = PairedRatios.measure(
+              () -> bench.pass().lossSum(), () -> bench.gemms() == null ? 1 : 0,
+              warmup, rounds, roundSeconds);
+          gemmShares.put(key(hidden, precision, blas), share);
+          System.out.printf(Locale.ROOT, "#   H=%d %s %s: GEMM time / pass time %.3f (%.3f–%.3f)%n",
+              hidden, precision, blas, share.median(), share.q25(), share.q75());
+        }
+        TrainingPassBench f32 = byPrecision.get("float32");
+        TrainingPassBench f64 = byPrecision.get("float64");
+        PairedRatios.Ratio ratio = PairedRatios.measure(
+            () -> f32.pass().lossSum(), () -> f64.pass().lossSum(), warmup, rounds, roundSeconds);
+        precisionRatios.put(hidden + " " + blas, ratio);
+        System.out.printf(Locale.ROOT, "#   H=%d %s: float64 pass / float32 pass %.3f (%.3f–%.3f)%n",
+            hidden, blas, ratio.median(), ratio.q25(), ratio.q75());
+      }
+    }
+    settings.put("paired", pairedSettings);
     machine.put("loadAverageAtEnd", loadAverage());
 
-    List<Map<String, Object>> rows = rows(results);
+    List<Map<String, Object>> rows = rows(results, gemmShares);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("command", System.getProperty("sparkgrad.bench.command", "(not given)"));
     report.put("machine", machine);
     report.put("jmh", settings);
     report.put("rows", rows);
-    report.put("float32VsFloat64", precisionComparison(rows));
+    report.put("float32VsFloat64", precisionComparison(rows, precisionRatios));
     Files.createDirectories(out);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(out.resolve("math.json").toFile(), report);
@@ -101,6 +135,29 @@ public final class MathBench {
     Files.writeString(out.resolve("math.md"), markdown, StandardCharsets.UTF_8);
     System.out.println();
     System.out.println(markdown);
+  }
+
+  private static TrainingPassBench bench(int hidden, String precision, String blas) {
+    TrainingPassBench bench = new TrainingPassBench();
+    bench.hidden = hidden;
+    bench.precision = precision;
+    bench.blas = blas;
+    bench.setUp();
+    return bench;
+  }
+
+  private static String key(int hidden, String precision, String blas) {
+    // sorts by hidden numerically, then precision, then auto before java
+    return String.format(Locale.ROOT, "%06d %s %s", hidden, precision, blas);
+  }
+
+  private static Map<String, Object> ratio(PairedRatios.Ratio r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("median", r.median());
+    m.put("q25", r.q25());
+    m.put("q75", r.q75());
+    m.put("rounds", r.rounds());
+    return m;
   }
 
   /** What the numbers depend on: CPU, cores, JVM, the BLAS each choice loads, the env. */
@@ -166,16 +223,15 @@ public final class MathBench {
   }
 
   /** One row per (hidden, precision, blas): the three benchmarks side by side. */
-  private static List<Map<String, Object>> rows(Collection<RunResult> results) {
+  private static List<Map<String, Object>> rows(
+      Collection<RunResult> results, Map<String, PairedRatios.Ratio> gemmShares) {
     Map<String, Map<String, Result<?>>> byConfig = new TreeMap<>();
     Map<String, String[]> keys = new TreeMap<>();
     for (RunResult r : results) {
       String hidden = r.getParams().getParam("hidden");
       String precision = r.getParams().getParam("precision");
       String blas = r.getParams().getParam("blas");
-      // sort: hidden numerically, then precision, then auto before java
-      String key = String.format(Locale.ROOT, "%06d %s %s", Integer.parseInt(hidden), precision,
-          blas);
+      String key = key(Integer.parseInt(hidden), precision, blas);
       keys.put(key, new String[] {hidden, precision, blas});
       String benchmark = r.getParams().getBenchmark();
       benchmark = benchmark.substring(benchmark.lastIndexOf('.') + 1);
@@ -217,9 +273,11 @@ public final class MathBench {
       row.put("gemmsGflops", flops / (gemmsUs * 1e3));
       row.put("passGflopsMedian", flops / (median(pass) * 1e3));
       row.put("gemmsGflopsMedian", flops / (median(gemms) * 1e3));
-      row.put("gemmShareOfPass", gemmsUs / passUs);
-      row.put("gemmShareOfPassMedian", median(gemms) / median(pass));
-      row.put("nonGemmUs", passUs - gemmsUs);
+      PairedRatios.Ratio share = gemmShares.get(e.getKey());
+      row.put("gemmShareOfPassPaired", ratio(share));
+      row.put("gemmShareOfPassFromBest", gemmsUs / passUs);
+      row.put("gemmShareOfPassFromMedian", median(gemms) / median(pass));
+      row.put("nonGemmUs", passUs * (1 - share.median()));
       row.put("w1xUsBest", w1x.getStatistics().getMin());
       row.put("w1xGflops", TrainingPassBench.w1xFlops(hidden) / (w1x.getStatistics().getMin() * 1e3));
       row.put("dw1UsBest", dw1.getStatistics().getMin());
@@ -235,7 +293,8 @@ public final class MathBench {
   }
 
   /** float64 time / float32 time of the whole pass, per BLAS and hidden size. */
-  private static List<Map<String, Object>> precisionComparison(List<Map<String, Object>> rows) {
+  private static List<Map<String, Object>> precisionComparison(
+      List<Map<String, Object>> rows, Map<String, PairedRatios.Ratio> paired) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (Map<String, Object> f32 : rows) {
       if (!f32.get("precision").equals("float32")) {
@@ -257,8 +316,10 @@ public final class MathBench {
           c.put("float32PassUsMedian", med32);
           c.put("float64PassUsMedian", med64);
           c.put("float64OverFloat32Median", med64 / med32);
-          // float32's median iteration beats float64's best one
-          c.put("float32ClearlyFaster", med32 < best64);
+          PairedRatios.Ratio r = paired.get(f32.get("hidden") + " " + f32.get("blas"));
+          c.put("float64OverFloat32Paired", ratio(r));
+          // float64 was slower in at least three rounds out of four
+          c.put("float32Faster", r.q25() > 1.0);
           out.add(c);
         }
       }
@@ -272,8 +333,8 @@ public final class MathBench {
     Map<String, Object> machine = (Map<String, Object>) report.get("machine");
     Map<String, Object> jmh = (Map<String, Object>) report.get("jmh");
     md.append("# Math benchmark: one training pass over a 128-row block\n\n");
-    md.append("Produced by `").append(report.get("command")).append("` (JMH ")
-        .append(jmh.get("forks")).append(" forks, warmup ").append(jmh.get("warmup"))
+    md.append("Produced by `").append(report.get("command")).append("` (JMH forks: ")
+        .append(jmh.get("forks")).append("; warmup ").append(jmh.get("warmup"))
         .append(", measurement ").append(jmh.get("measurement")).append(", fork JVM flags `")
         .append(jmh.get("forkJvmArgs")).append("`").append((boolean) jmh.get("quick")
             ? "; QUICK SMOKE RUN, not for the record" : "").append(").\n\n");
@@ -281,41 +342,51 @@ public final class MathBench {
     machine.forEach((key, value) -> md.append("| ").append(key).append(" | ").append(value)
         .append(" |\n"));
     md.append("\nNetwork 784→H→10, ReLU, softmax + cross-entropy; inputs MNIST-like (81% zeros),"
-        + " 8 different 128-row blocks taken in turn (as training streams a partition's blocks).\n"
-        + "`pass` = `TwoLayerNetwork.accumulateGradient` over 128 rows; GFLOPS ="
-        + " `NetworkSpec.trainingFlops(128)` / time. `GEMMs` = the five GEMMs of that pass"
-        + " alone (same shapes, transposes and betas), which do exactly those flops;"
-        + " GEMM share = GEMM time / pass time (1.0 means the rest is free);"
-        + " W1·X and dA1·Xᵀ = the two dominant GEMMs alone (H×784 · 784×128 \"N\",\"N\" and"
-        + " H×128 · 128×784 \"N\",\"T\"; 1 fork, indicative)."
-        + " Each time is per call, averaged over one 200 ms iteration; 'best' is the fastest"
-        + " iteration of all forks, which is what the table's GFLOPS, GEMM share and"
-        + " non-GEMM time use, because the 2 CPUs are shared with other work that can only slow"
-        + " an iteration; the median is beside it, and math.json has mean, 99.9% interval,"
-        + " min and max."
-        + " `auto` is BlasChoice.AUTO (native here), `java` is BlasChoice.JAVA.\n\n");
+        + " 8 different 128-row blocks taken in turn (as training streams a partition's blocks)."
+        + " `auto` is BlasChoice.AUTO (native here), `java` is BlasChoice.JAVA.\n\n"
+        + "- **pass** = `TwoLayerNetwork.accumulateGradient` over 128 rows; **GFLOPS** ="
+        + " `NetworkSpec.trainingFlops(128)` / time.\n"
+        + "- **GEMMs** = the five GEMMs of that pass alone (same shapes, transposes, leading"
+        + " dimensions and betas), which do exactly those flops. **W1·X** and **dA1·Xᵀ** are"
+        + " the two dominant ones alone (H×784 · 784×128 \"N\",\"N\" and H×128 · 128×784"
+        + " \"N\",\"T\"; 1 fork, indicative).\n"
+        + "- JMH times are per call, averaged over one 200 ms iteration; **best** is the fastest"
+        + " iteration of all forks and is what the GFLOPS columns use, because the 2 CPUs are"
+        + " shared with other work, which can only slow an iteration; the **median** is beside"
+        + " it (math.json also has the mean, its 99.9% interval, min and max).\n"
+        + "- **GEMM share** = GEMM time / pass time, measured by alternating the two in 0.1 s"
+        + " rounds in one JVM (median over rounds, quartiles in brackets), so that a busy spell"
+        + " of the other user of the CPUs slows both alike; 1.0 would mean the non-GEMM work is"
+        + " free. **non-GEMM µs** = best pass time × (1 − GEMM share).\n\n");
     md.append("| config | BLAS | µs per pass, best | median | GFLOPS | µs GEMMs, best | median |"
-        + " GEMM-only GFLOPS | GEMM share | non-GEMM µs | W1·X GFLOPS | dA1·Xᵀ GFLOPS |\n");
+        + " GEMM-only GFLOPS | GEMM share (paired) | non-GEMM µs | W1·X GFLOPS |"
+        + " dA1·Xᵀ GFLOPS |\n");
     md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> row : (List<Map<String, Object>>) report.get("rows")) {
+      Map<String, Object> share = (Map<String, Object>) row.get("gemmShareOfPassPaired");
       md.append(String.format(Locale.ROOT,
-          "| H=%d %s %s | %s | %.0f | %.0f | %.1f | %.0f | %.0f | %.1f | %.2f | %.0f"
+          "| H=%d %s %s | %s | %.0f | %.0f | %.1f | %.0f | %.0f | %.1f | %.2f (%.2f–%.2f) | %.0f"
               + " | %.1f | %.1f |\n",
           row.get("hidden"), row.get("precision"), row.get("blas"), row.get("implementation"),
           row.get("passUsBest"), row.get("passUsMedian"), row.get("passGflops"),
           row.get("gemmsUsBest"), row.get("gemmsUsMedian"), row.get("gemmsGflops"),
-          row.get("gemmShareOfPass"), row.get("nonGemmUs"), row.get("w1xGflops"),
-          row.get("dw1Gflops")));
+          share.get("median"), share.get("q25"), share.get("q75"), row.get("nonGemmUs"),
+          row.get("w1xGflops"), row.get("dw1Gflops")));
     }
-    md.append("\n## float32 against float64 (whole pass)\n\n");
+    md.append("\n## float32 against float64 (whole pass)\n\n"
+        + "The paired ratio alternates the float32 and the float64 pass in 0.1 s rounds"
+        + " (median over rounds, quartiles in brackets); float32 counts as faster when float64"
+        + " was slower in at least three rounds out of four.\n\n");
     md.append("| BLAS | H | float32 µs, best | float64 µs, best | float64 / float32, best |"
-        + " float64 / float32, median | float32 clearly faster (its median < float64's best) |\n"
+        + " float64 / float32, paired | float32 faster |\n"
         + "|---|---:|---:|---:|---:|---:|---|\n");
     for (Map<String, Object> c : (List<Map<String, Object>>) report.get("float32VsFloat64")) {
-      md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.2f× | %.2f× | %s |\n",
+      Map<String, Object> r = (Map<String, Object>) c.get("float64OverFloat32Paired");
+      md.append(String.format(Locale.ROOT,
+          "| %s | %d | %.0f | %.0f | %.2f× | %.2f× (%.2f–%.2f) | %s |\n",
           c.get("blas"), c.get("hidden"), c.get("float32PassUsBest"), c.get("float64PassUsBest"),
-          c.get("float64OverFloat32Best"), c.get("float64OverFloat32Median"),
-          (boolean) c.get("float32ClearlyFaster") ? "yes" : "no"));
+          c.get("float64OverFloat32Best"), r.get("median"), r.get("q25"), r.get("q75"),
+          (boolean) c.get("float32Faster") ? "yes" : "no"));
     }
     return md.toString();
   }
