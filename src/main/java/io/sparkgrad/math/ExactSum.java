@@ -129,7 +129,7 @@ public final class ExactSum implements Serializable {
     private final int index;
     private final double value;
 
-    NonFiniteValueException(int index, double value) {
+    public NonFiniteValueException(int index, double value) {
       super("value " + index + " is " + value + " (expected a finite value below 2^62 in"
           + " magnitude)");
       this.index = index;

@@ -86,6 +86,11 @@ public final class TwoLayerNetwork<A> {
     return y;
   }
 
+  /** The output buffer Y of the last forward pass (K×rows; reused by the next call). */
+  public A lastOutputs() {
+    return y;
+  }
+
   /** Loss sum and correct count of the block, without gradients. */
   public BlockStats evaluate(A params, A x, int xOff, int[] labels, int labelOff, int rows) {
     checkLabels(labels, labelOff, rows);
