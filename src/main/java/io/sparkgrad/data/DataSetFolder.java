@@ -104,9 +104,12 @@ public final class DataSetFolder {
     return resolve(split.labelsFileName());
   }
 
-  /** Both splits, with the class count the labels imply (largest label + 1). */
+  /**
+   * Both splits, with the class count the labels imply: the largest label of either split + 1
+   * (labels up to 254 accepted).
+   */
   public DataSet load() throws IOException {
-    return load(0);
+    return loadBoth(0);
   }
 
   /**
@@ -115,9 +118,12 @@ public final class DataSetFolder {
    * @param classes 1..255
    */
   public DataSet load(int classes) throws IOException {
-    if (classes != 0) {
-      IdxReader.checkClasses(classes);
-    }
+    IdxReader.checkClasses(classes);
+    return loadBoth(classes);
+  }
+
+  /** {@code classes} 0: decided from the labels. */
+  DataSet loadBoth(int classes) throws IOException {
     int bound = classes == 0 ? IdxReader.MAX_CLASSES : classes;
     // Resolve all four names first: a missing test file is reported before reading 47 MB.
     for (Split s : Split.values()) {
