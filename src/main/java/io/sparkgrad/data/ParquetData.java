@@ -1,5 +1,6 @@
 package io.sparkgrad.data;
 
+import io.sparkgrad.model.OutputExistsException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -78,7 +79,11 @@ public final class ParquetData {
    * {@link FileSystem} once complete, so a reader never sees a partial table (on object stores
    * such as S3 a rename is a copy, not atomic). The sibling is deleted if anything fails.
    *
-   * @throws IllegalArgumentException if {@code outputPath} exists
+   * <p>This is {@link io.sparkgrad.model.AtomicOutput}'s scheme, kept separate because that
+   * class replaces a path that appears while the output is being written; here that path is
+   * left alone and the write is refused.
+   *
+   * @throws OutputExistsException if {@code outputPath} exists, before or after the write
    */
   public static void write(SparkSession spark, DataSet data, String outputPath)
       throws IOException {
@@ -90,7 +95,7 @@ public final class ParquetData {
     FileSystem fs = IdxReader.fileSystem(out, conf);
     out = fs.makeQualified(out);
     if (fs.exists(out)) {
-      throw new IllegalArgumentException(
+      throw new OutputExistsException(
           out + ": output: expected a path that does not exist; found an existing "
               + (fs.getFileStatus(out).isDirectory() ? "folder" : "file")
               + " (remove it or choose another path)");
@@ -126,7 +131,7 @@ public final class ParquetData {
           .partitionBy(SPLIT)
           .parquet(tmp.toString());
       if (fs.exists(out)) {
-        throw new IllegalArgumentException(
+        throw new OutputExistsException(
             out + ": output: expected a path that does not exist; found one created while the"
                 + " table was being written");
       }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.model.OutputExistsException;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.testing.SparkTestSession;
 import java.io.IOException;
@@ -142,9 +143,9 @@ class HdfsDataTest {
     LabeledImages test = ParquetData.read(SparkTestSession.get(), table, Split.TEST, 10);
     assertArrayEquals(local.test().labels(), test.labels());
     assertArrayEquals(local.test().pixels(), test.pixels());
-    IllegalArgumentException exists =
+    OutputExistsException exists =
         assertThrows(
-            IllegalArgumentException.class,
+            OutputExistsException.class,
             () -> ParquetData.write(SparkTestSession.get(), local, table));
     assertTrue(exists.getMessage().startsWith(table + ": output: expected a path that does not exist"),
         exists.getMessage());

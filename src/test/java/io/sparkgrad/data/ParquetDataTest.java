@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.model.OutputExistsException;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.testing.SparkTestSession;
 import java.io.IOException;
@@ -84,9 +85,9 @@ class ParquetDataTest {
     assertEquals(mnist.sha256(), fromIdx.sha256());
 
     // An existing output is refused, and left as it was.
-    IllegalArgumentException exists =
+    OutputExistsException exists =
         assertThrows(
-            IllegalArgumentException.class,
+            OutputExistsException.class,
             () -> ParquetData.write(spark, mnist, table.toString()));
     assertContains(
         exists.getMessage(), table.toString(),
