@@ -6,11 +6,10 @@ import io.sparkgrad.math.Precision;
 import io.sparkgrad.training.Seeds;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -21,29 +20,62 @@ import org.apache.spark.storage.StorageLevel;
  * count and the block size alone: a seeded permutation of the examples is cut into
  * {@code partitions} contiguous shares, and each share into blocks of {@code blockRows}, in
  * permutation order. Pixels are scaled to [0, 1] here, once, while the blocks are built.
+ *
+ * <p>The raw examples travel once, as a broadcast; the RDD's own partitions are just their
+ * numbers. (Parallelizing the data itself would put it inside every task of every later job,
+ * because a cached RDD's partitions still reference their parents'.) The broadcast lives as long
+ * as the blocks, so a lost block can be rebuilt from it.
  */
-public final class BlockedData {
-  private BlockedData() {}
+public final class BlockedData implements AutoCloseable {
+  private final JavaRDD<ExampleBlock<?>> blocks;
+  private final Broadcast<Source> source;
 
-  /** The examples of one partition before scaling: raw pixel bytes, labels, indices. */
-  private record Share(byte[] pixels, int[] labels, int[] indices, int inputs)
-      implements Serializable {}
+  /** The examples to block: the images and which of them (member i gets index i). */
+  private record Source(LabeledImages images, int[] members) implements Serializable {}
+
+  private BlockedData(JavaRDD<ExampleBlock<?>> blocks, Broadcast<Source> source) {
+    this.blocks = blocks;
+    this.source = source;
+  }
+
+  /** The cached blocks. */
+  public JavaRDD<ExampleBlock<?>> rdd() {
+    return blocks;
+  }
 
   /**
    * Blocks of the examples {@code members} of {@code images} (the example {@code members[i]}
    * gets index i), persisted in memory and materialized.
    */
-  public static JavaRDD<ExampleBlock<?>> build(
+  public static BlockedData build(
       JavaSparkContext jsc, LabeledImages images, int[] members, int partitions, long seed,
       int blockRows, Precision precision, String name) {
-    List<Share> shares = shares(images, members, partitions, seed);
+    Broadcast<Source> source = jsc.broadcast(new Source(images, members));
+    List<Integer> partitionNumbers = new ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      partitionNumbers.add(p);
+    }
     JavaRDD<ExampleBlock<?>> blocks =
-        jsc.parallelize(shares, partitions)
-            .mapPartitions(it -> toBlocks(it, blockRows, precision))
+        jsc.parallelize(partitionNumbers, partitions)
+            .mapPartitions(numbers -> {
+              List<ExampleBlock<?>> out = new ArrayList<>();
+              Kernels<?> kernels = precision.kernels(Blas.best());
+              while (numbers.hasNext()) {
+                addBlocks(source.value(), numbers.next(), partitions, seed, blockRows, kernels, out);
+              }
+              return out.iterator();
+            })
             .setName(name)
             .persist(StorageLevel.MEMORY_ONLY());
     blocks.count();
-    return blocks;
+    return new BlockedData(blocks, source);
+  }
+
+  /** Drops the cached blocks and the broadcast examples. */
+  @Override
+  public void close() {
+    blocks.unpersist(false);
+    source.destroy();
   }
 
   /** All examples of {@code images}, in index order. */
@@ -55,52 +87,29 @@ public final class BlockedData {
     return members;
   }
 
-  private static List<Share> shares(
-      LabeledImages images, int[] members, int partitions, long seed) {
+  /** Partition {@code p}'s share: positions [p·n/P, (p+1)·n/P) of the seeded order. */
+  private static <A> void addBlocks(
+      Source source, int p, int partitions, long seed, int blockRows, Kernels<A> k,
+      List<ExampleBlock<?>> out) {
+    LabeledImages images = source.images();
+    int[] members = source.members();
     int n = members.length;
     int inputs = images.features();
     int[] order = Seeds.permutation(n, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
-    List<Share> shares = new ArrayList<>(partitions);
-    for (int p = 0; p < partitions; p++) {
-      int from = (int) ((long) p * n / partitions);
-      int to = (int) ((long) (p + 1) * n / partitions);
-      byte[] pixels = new byte[(to - from) * inputs];
-      int[] labels = new int[to - from];
-      int[] indices = new int[to - from];
-      for (int j = from; j < to; j++) {
-        int index = order[j];
-        int example = members[index];
-        System.arraycopy(images.pixels(), example * inputs, pixels, (j - from) * inputs, inputs);
-        labels[j - from] = images.label(example);
-        indices[j - from] = index;
-      }
-      shares.add(new Share(pixels, labels, indices, inputs));
-    }
-    return shares;
-  }
-
-  private static Iterator<ExampleBlock<?>> toBlocks(
-      Iterator<Share> shares, int blockRows, Precision precision) {
-    Kernels<?> kernels = precision.kernels(Blas.best());
-    List<ExampleBlock<?>> blocks = new ArrayList<>();
-    while (shares.hasNext()) {
-      addBlocks(shares.next(), blockRows, kernels, blocks);
-    }
-    return blocks.isEmpty() ? Collections.emptyIterator() : blocks.iterator();
-  }
-
-  private static <A> void addBlocks(
-      Share share, int blockRows, Kernels<A> k, List<ExampleBlock<?>> out) {
-    int count = share.labels().length;
-    int inputs = share.inputs();
-    for (int from = 0; from < count; from += blockRows) {
-      int rows = Math.min(blockRows, count - from);
+    int from = (int) ((long) p * n / partitions);
+    int to = (int) ((long) (p + 1) * n / partitions);
+    for (int start = from; start < to; start += blockRows) {
+      int rows = Math.min(blockRows, to - start);
       A features = k.allocate(rows * inputs);
-      k.scalePixels(features, 0, share.pixels(), from * inputs, rows * inputs);
       int[] labels = new int[rows];
       int[] indices = new int[rows];
-      System.arraycopy(share.labels(), from, labels, 0, rows);
-      System.arraycopy(share.indices(), from, indices, 0, rows);
+      for (int r = 0; r < rows; r++) {
+        int index = order[start + r];
+        int example = members[index];
+        k.scalePixels(features, r * inputs, images.pixels(), example * inputs, inputs);
+        labels[r] = images.label(example);
+        indices[r] = index;
+      }
       out.add(new ExampleBlock<>(features, labels, indices, rows, inputs));
     }
   }

@@ -115,10 +115,12 @@ public final class DataSetFolder {
   /**
    * Both splits, every label checked to be below {@code classes}.
    *
-   * @param classes 1..255
+   * @param classes 1..255, or 0 to take the largest label of either split + 1
    */
   public DataSet load(int classes) throws IOException {
-    IdxReader.checkClasses(classes);
+    if (classes != 0) {
+      IdxReader.checkClasses(classes);
+    }
     return loadBoth(classes);
   }
 

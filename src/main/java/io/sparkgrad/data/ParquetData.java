@@ -175,7 +175,7 @@ public final class ParquetData {
    * and the found type), a split with no rows, indices that are not exactly 0..n−1, images of
    * differing sizes, pixel arrays of the wrong length and labels outside 0..classes−1.
    *
-   * @param classes 1..255
+   * @param classes 1..255, or 0 to take the largest label of either split + 1
    */
   public static LabeledImages read(SparkSession spark, String path, Split split, int classes)
       throws IOException {
@@ -277,10 +277,12 @@ public final class ParquetData {
    * Both splits of a Parquet table or an IDX folder ({@link DataSetFormat#detect}), every label
    * checked to be below {@code classes}.
    *
-   * @param classes 1..255
+   * @param classes 1..255, or 0 to take the largest label of either split + 1
    */
   public static DataSet load(SparkSession spark, String path, int classes) throws IOException {
-    IdxReader.checkClasses(classes);
+    if (classes != 0) {
+      IdxReader.checkClasses(classes);
+    }
     return loadEither(spark, path, classes);
   }
 

@@ -12,34 +12,51 @@ import java.io.Serializable;
  * Σ_p n_p·s_p, weighting each partition's update and optimizer state by the examples it used.
  * {@code trainLoss} and {@code trainCorrect} cover the examples seen during the job, measured
  * before each example's step.
+ *
+ * <p>The sums are allocated on first use, so the zero value that Spark ships with every task of
+ * a tree aggregation stays a few bytes.
  */
 public final class JobResult implements Serializable {
-  private final ExactSum vector;
-  private final ExactSum state;
-  private final ExactSum trainLoss;
+  private final int vectorSize;
+  private final int stateSize;
+  private ExactSum vector;
+  private ExactSum state;
+  private final ExactSum trainLoss = new ExactSum(1);
   private long examples;
   private long trainCorrect;
 
   public JobResult(int vectorSize, int stateSize) {
-    this.vector = new ExactSum(vectorSize);
-    this.state = new ExactSum(stateSize);
-    this.trainLoss = new ExactSum(1);
+    this.vectorSize = vectorSize;
+    this.stateSize = stateSize;
   }
 
   public JobResult merge(JobResult other) {
-    vector.merge(other.vector);
-    state.merge(other.state);
+    vector = mergeInto(vector, other.vector);
+    state = mergeInto(state, other.state);
     trainLoss.merge(other.trainLoss);
     examples += other.examples;
     trainCorrect += other.trainCorrect;
     return this;
   }
 
+  private static ExactSum mergeInto(ExactSum mine, ExactSum theirs) {
+    if (theirs == null) {
+      return mine;
+    }
+    return mine == null ? theirs : mine.merge(theirs);
+  }
+
   void addVector(double[] values) {
+    if (vector == null) {
+      vector = new ExactSum(vectorSize);
+    }
     vector.addAll(values);
   }
 
   void addState(double[] values) {
+    if (state == null) {
+      state = new ExactSum(stateSize);
+    }
     state.addAll(values);
   }
 
@@ -51,12 +68,12 @@ public final class JobResult implements Serializable {
 
   /** The summed vector times {@code scale}. */
   public double[] vector(double scale) {
-    return vector.toArray(scale);
+    return vector == null ? new double[vectorSize] : vector.toArray(scale);
   }
 
   /** The summed optimizer state times {@code scale}. */
   public double[] state(double scale) {
-    return state.toArray(scale);
+    return state == null ? new double[stateSize] : state.toArray(scale);
   }
 
   public long examples() {

@@ -108,13 +108,11 @@ public final class PartitionWorker<A> {
         continue;
       }
       k.copyFromDouble(paramsA, params, layout.size());
-      k.zero(gradA, layout.size());
       BlockStats stats =
-          network.accumulateGradient(
+          network.computeGradient(
               paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0 / rows);
       result.addExamples(rows, stats.lossSum(), stats.correct());
-      Arrays.fill(grad, 0.0);
-      k.addToDouble(grad, 0, gradA, layout.size());
+      k.copyToDouble(grad, gradA, layout.size());
       optimizer.step(params, grad, plan.learningRates()[s]);
     }
     double weight = result.examples();
@@ -124,7 +122,7 @@ public final class PartitionWorker<A> {
         update[i] = weight * (params[i] - startParams[i]);
       }
       result.addVector(update);
-      double[] state = optimizer.state().clone();
+      double[] state = optimizer.state();
       for (int i = 0; i < state.length; i++) {
         state[i] *= weight;
       }

@@ -1,6 +1,7 @@
 package io.sparkgrad.training;
 
 import io.sparkgrad.data.BlockedData;
+import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.ExampleBlock;
 import io.sparkgrad.evaluation.SparkEvaluator;
 import io.sparkgrad.evaluation.EvaluationSums;
@@ -31,31 +32,22 @@ public final class SparkTrainer {
     this.listener = listener;
   }
 
-  public TrainingResult train(TrainingSetup setup, TrainingData data) {
+  public TrainingResult train(TrainingSetup setup, DataSet data) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
     int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
-    JavaRDD<ExampleBlock<?>> train =
-        BlockedData.build(jsc, data.train(), setup.trainMembers(), partitions, config.seed(),
-            config.blockRows(), config.precision(), "sparkgrad-train");
-    JavaRDD<ExampleBlock<?>> test =
-        BlockedData.build(jsc, data.test(), BlockedData.all(data.test()), partitions,
-            config.seed(), config.blockRows(), config.precision(), "sparkgrad-test");
-    JavaRDD<ExampleBlock<?>> validation =
-        setup.validationMembers().length == 0
-            ? null
-            : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
-                config.seed(), config.blockRows(), config.precision(), "sparkgrad-validation");
     SparkEvaluator evaluator =
         new SparkEvaluator(jsc, spec, config.precision(), config.blas());
-    try {
-      return loop(setup, partitions, train, test, validation, evaluator);
-    } finally {
-      train.unpersist(false);
-      test.unpersist(false);
-      if (validation != null) {
-        validation.unpersist(false);
-      }
+    try (BlockedData train = BlockedData.build(jsc, data.train(), setup.trainMembers(),
+            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-train");
+        BlockedData test = BlockedData.build(jsc, data.test(), BlockedData.all(data.test()),
+            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-test");
+        BlockedData validation = setup.validationMembers().length == 0
+            ? null
+            : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
+                config.seed(), config.blockRows(), config.precision(), "sparkgrad-validation")) {
+      return loop(setup, partitions, train.rdd(), test.rdd(),
+          validation == null ? null : validation.rdd(), evaluator);
     }
   }
 
@@ -158,7 +150,7 @@ public final class SparkTrainer {
       JavaRDD<ExampleBlock<?>> train, StepPlan plan, double[] params, Optimizer optimizer,
       int epoch) {
     // Local steps start from the driver's optimizer state; a gradient job needs only weights.
-    int stateSize = plan.mode() == SyncMode.LOCAL_STEPS ? optimizer.state().length : 0;
+    int stateSize = plan.mode() == SyncMode.LOCAL_STEPS ? optimizer.stateSize() : 0;
     double[] state = stateSize > 0 ? optimizer.state() : new double[0];
     Broadcast<double[][]> weights = jsc.broadcast(new double[][] {params, state});
     int size = params.length;

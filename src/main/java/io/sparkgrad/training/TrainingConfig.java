@@ -24,7 +24,7 @@ import java.util.Map;
  *     steps per partition between aggregations; 0 = one aggregation per epoch
  * @param partitions 0 = Spark's default parallelism
  * @param learningRate the base rate ("auto" in the files resolves to the optimizer's usual rate)
- * @param classes 0 = one more than the largest training label
+ * @param classes 0 = one more than the largest label of either split
  */
 public record TrainingConfig(
     String data,
@@ -87,8 +87,8 @@ public record TrainingConfig(
               + " (found patience " + patience + " with validation-fraction 0)");
     }
     requireAtLeast("block-rows", blockRows, 1);
-    if (classes < 0 || classes > 256) {
-      throw new ConfigException("classes: expected 0 (infer) or 1..256; found " + classes);
+    if (classes < 0 || classes > 255) {
+      throw new ConfigException("classes: expected auto or 2..255; found " + classes);
     }
     if (!(targetAccuracy > 0 && targetAccuracy <= 1)) {
       throw new ConfigException("target-accuracy: expected a value in (0, 1]; found " + targetAccuracy);

@@ -1,5 +1,6 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.data.DataSet;
 import io.sparkgrad.network.NetworkSpec;
 import java.util.Arrays;
 
@@ -20,23 +21,15 @@ public record TrainingSetup(
     int stepsPerEpoch) {
 
   /** Checks the configuration against the data; throws before any Spark work is done. */
-  public static TrainingSetup of(TrainingConfig config, TrainingData data) {
+  public static TrainingSetup of(TrainingConfig config, DataSet data) {
+    // DataSet has checked that both splits share the image size and that every label is below
+    // data.classes() (the configured class count, or the largest label + 1).
     int inputs = data.train().features();
-    if (data.test().features() != inputs) {
-      throw new ConfigException(
-          "data: test images have " + data.test().imageRows() + "×" + data.test().imageCols()
-              + " pixels; expected the training images' " + data.train().imageRows() + "×"
-              + data.train().imageCols());
-    }
-    int largestLabel = Math.max(data.train().maxLabel(), data.test().maxLabel());
-    int classes = config.classes() > 0 ? config.classes() : largestLabel + 1;
+    int classes = data.classes();
     if (classes < 2) {
       throw new ConfigException(
-          "classes: expected at least 2 classes; the data's largest label is " + largestLabel);
+          "classes: expected at least 2 classes; the data has " + classes);
     }
-    // Throws, naming the example, if a label is outside 0..classes-1.
-    data.train().labelCounts(classes);
-    data.test().labelCounts(classes);
 
     int count = data.train().count();
     int validationCount = (int) Math.round(config.validationFraction() * count);

@@ -66,6 +66,12 @@ class GradientCheckTest {
     double[] analytic = new double[params.length];
     network.accumulateGradient(params, x, 0, labels, 0, ROWS, analytic, 1.0 / ROWS);
 
+    // The overwriting form gives the same gradient whatever the buffer held before.
+    double[] overwritten = new double[params.length];
+    java.util.Arrays.fill(overwritten, 123.0);
+    network.computeGradient(params, x, 0, labels, 0, ROWS, overwritten, 1.0 / ROWS);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(analytic, overwritten, 0.0);
+
     ParameterLayout layout = spec.layout();
     checkGroup("W1", network, params, x, labels, analytic, layout.w1Offset(), layout.w1Size());
     checkGroup("b1", network, params, x, labels, analytic, layout.b1Offset(), layout.hidden());

@@ -55,11 +55,14 @@ class OptimizerTest {
     Optimizer adam = OptimizerKind.ADAM.create(layout, 0);
     adam.step(w, new double[] {3, -0.5, 1e-3, 0}, 0.001);
     // With bias correction, m̂ = g and v̂ = g², so the first step is -lr·g / (|g| + ε).
-    assertEquals(-0.001 * 3 / (3 + 1e-8), w[0], 1e-16);
-    assertEquals(0.001 * 0.5 / (0.5 + 1e-8), w[1], 1e-16);
+    assertEquals(-0.001 * 3 / (3 + 1e-8), w[0], 1e-18);
+    assertEquals(0.001 * 0.5 / (0.5 + 1e-8), w[1], 1e-18);
     assertEquals(-0.001 * 1e-3 / (1e-3 + 1e-8), w[2], 1e-16);
     assertEquals(0.0, w[3], 0.0);
     assertEquals(1.0, adam.state()[2 * layout.size()], 0.0, "step count");
+    // A second step with the same gradient: m̂ = g, v̂ = g² again, so again -lr·g/(|g|+ε).
+    adam.step(w, new double[] {3, -0.5, 1e-3, 0}, 0.001);
+    assertEquals(-2 * 0.001 * 3 / (3 + 1e-8), w[0], 1e-17);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.DoubleKernels;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class SparkTrainerTest {
   private static final LabeledImages TRAIN = SyntheticImages.make(600, 8, 6, 4, 1);
   private static final LabeledImages TEST = SyntheticImages.make(200, 8, 6, 4, 2);
-  private static final TrainingData DATA = new TrainingData("synthetic", TRAIN, TEST, Map.of());
+  private static final DataSet DATA = new DataSet("synthetic", TRAIN, TEST, 4, Map.of());
 
   private static JavaSparkContext jsc() {
     return JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
