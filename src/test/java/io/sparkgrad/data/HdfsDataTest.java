@@ -92,6 +92,27 @@ class HdfsDataTest {
     }
   }
 
+  /** The cached blocks the trainer computes on, built from each source, are the same. */
+  private static void assertSameBlocks(LabeledImages expected, LabeledImages actual) {
+    org.apache.spark.api.java.JavaSparkContext jsc =
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+            SparkTestSession.get().sparkContext());
+    try (BlockedData a = BlockedData.build(jsc, expected, BlockedData.all(expected), 3, 11, 1000,
+            io.sparkgrad.math.Precision.FLOAT32, "local");
+        BlockedData b = BlockedData.build(jsc, actual, BlockedData.all(actual), 3, 11, 1000,
+            io.sparkgrad.math.Precision.FLOAT32, "hdfs")) {
+      java.util.List<ExampleBlock<?>> left = a.rdd().collect();
+      java.util.List<ExampleBlock<?>> right = b.rdd().collect();
+      assertEquals(left.size(), right.size());
+      assertEquals(12, left.size(), "10000 examples in 3 partitions of blocks of at most 1000");
+      for (int i = 0; i < left.size(); i++) {
+        assertArrayEquals((float[]) left.get(i).features(), (float[]) right.get(i).features(), 0f);
+        assertArrayEquals(left.get(i).labels(), right.get(i).labels());
+        assertArrayEquals(left.get(i).indices(), right.get(i).indices());
+      }
+    }
+  }
+
   @Test
   void gzipFolderOnHdfsLoadsIdenticallyToTheLocalOne() throws IOException {
     DataSet remote = DataSetFolder.at(new Path(hdfs + "/mnist-gz"), CLIENT).load();
@@ -99,6 +120,7 @@ class HdfsDataTest {
     assertSameData(local, remote);
     assertEquals(local.sha256(), remote.sha256());
     assertEquals(DataSetFormat.IDX_FOLDER, DataSetFormat.detect(new Path(hdfs + "/mnist-gz"), CLIENT));
+    assertSameBlocks(local.test(), remote.test());
   }
 
   @Test
