@@ -5,6 +5,7 @@ import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.model.OutputExistsException;
 import io.sparkgrad.training.ConfigException;
 import io.sparkgrad.training.DivergenceException;
+import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 
@@ -17,7 +18,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    int code = run(args);
+    int code = run(args, System.out, System.err);
     System.out.flush();
     System.err.flush();
     // Exit explicitly: Spark's non-daemon threads must not keep a finished job alive.
@@ -25,27 +26,27 @@ public final class Main {
   }
 
   /** Runs a command and returns its exit code; never calls System.exit. */
-  public static int run(String[] args) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
-      System.out.print(usage());
+      (args.length == 0 ? err : out).print(usage());
       return args.length == 0 ? ExitCode.USAGE.code() : ExitCode.OK.code();
     }
     List<String> rest = Arrays.asList(args).subList(1, args.length);
     try {
       switch (args[0]) {
         case "train":
-          return new TrainCommand().run(rest).code();
+          return new TrainCommand(out, err).run(rest).code();
         case "prepare":
-          return new PrepareCommand().run(rest).code();
+          return new PrepareCommand(out).run(rest).code();
         default:
           throw new ConfigException(
               "unknown command '" + args[0] + "'; expected one of: train, prepare");
       }
     } catch (Throwable failure) {
       ExitCode code = exitCodeOf(failure);
-      System.err.println("sparkgrad: error: " + messageOf(failure));
+      err.println("sparkgrad: error: " + messageOf(failure));
       if (code == ExitCode.INTERNAL_ERROR) {
-        failure.printStackTrace(System.err);
+        failure.printStackTrace(err);
       }
       return code.code();
     }

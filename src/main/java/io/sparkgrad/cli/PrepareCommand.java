@@ -11,11 +11,17 @@ import org.apache.spark.sql.SparkSession;
 
 /** {@code sparkgrad prepare --data <IDX folder> --out <table>}: IDX → Parquet with Spark SQL. */
 final class PrepareCommand {
+  private final java.io.PrintStream out;
+
+  PrepareCommand(java.io.PrintStream out) {
+    this.out = out;
+  }
+
   ExitCode run(List<String> args) throws IOException {
     Map<String, String> options = SimpleOptions.parse(args, List.of("data", "out", "master"),
         List.of("overwrite"));
     if (options.containsKey("help")) {
-      System.out.println("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
+      this.out.println("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
           + " [--master URL]\n\nWrites one row per example (split, index, label, rows, cols,"
           + " pixels), partitioned by split.");
       return ExitCode.OK;
@@ -23,14 +29,11 @@ final class PrepareCommand {
     String data = SimpleOptions.required(options, "data");
     String out = SimpleOptions.required(options, "out");
     DataSet dataSet = DataSetFolder.at(data, new Configuration()).load();
-    SparkSession spark =
-        SparkSessions.start("sparkgrad-prepare", options.getOrDefault("master", "local[*]"));
-    try {
-      ParquetData.write(spark, dataSet, out);
-    } finally {
-      spark.stop();
+    try (SparkSessions sessions =
+        SparkSessions.start("sparkgrad-prepare", options.getOrDefault("master", "local[*]"))) {
+      ParquetData.write(sessions.session(), dataSet, out);
     }
-    System.out.printf("prepared %d training and %d test examples from %s into %s%n",
+    this.out.printf("prepared %d training and %d test examples from %s into %s%n",
         dataSet.train().count(), dataSet.test().count(), data, out);
     return ExitCode.OK;
   }

@@ -31,7 +31,13 @@ import org.apache.spark.sql.SparkSession;
 
 /** {@code sparkgrad train}: configuration → data → Spark training → model folder. */
 final class TrainCommand {
-  private final PrintStream out = System.out;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  TrainCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
 
   ExitCode run(List<String> args) throws IOException {
     if (args.contains("--help") || args.contains("-h")) {
@@ -67,8 +73,8 @@ final class TrainCommand {
       data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
       setup = TrainingSetup.of(config, data);
     }
-    SparkSession spark = SparkSessions.start("sparkgrad-train", config.master());
-    try {
+    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
+      SparkSession spark = sessions.session();
       if (data == null) {
         data = ParquetData.load(spark, config.data(), config.classes());
         setup = TrainingSetup.of(config, data);
@@ -83,7 +89,7 @@ final class TrainCommand {
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.precision().label(),
           io.sparkgrad.math.Blas.get(config.blas()).implementationName());
-      TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, System.err))
+      TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data);
       writeModel(config, data, setup, result, jsc, hadoop, commandStart);
       double total = (System.nanoTime() - commandStart) / 1e9;
@@ -99,8 +105,6 @@ final class TrainCommand {
       }
       out.println("model: " + config.model());
       return ExitCode.OK;
-    } finally {
-      spark.stop();
     }
   }
 

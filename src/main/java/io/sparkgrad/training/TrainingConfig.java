@@ -165,7 +165,17 @@ public record TrainingConfig(
 
   /** Builds a configuration from resolved string values; every key must be present. */
   public static TrainingConfig fromMap(Map<String, String> values) {
-    Values v = new Values(values);
+    try {
+      return build(new Values(values));
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      // The word parsers (activation, loss, …) already name the key and the value.
+      throw new ConfigException(e.getMessage(), e);
+    }
+  }
+
+  private static TrainingConfig build(Values v) {
     return new TrainingConfig(
         v.string("data"),
         v.string("model"),
