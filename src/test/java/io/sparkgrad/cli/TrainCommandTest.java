@@ -105,6 +105,25 @@ class TrainCommandTest {
   }
 
   @Test
+  void prepareThenTrainFromParquetGivesTheSameWeightsAsFromIdx() throws IOException {
+    Path table = work.resolve("mnist-small.parquet");
+    Outcome prepared = run("prepare", "--data", data.toString(), "--out", table.toString());
+    assertEquals(0, prepared.code(), prepared.err());
+    assertTrue(Files.exists(table.resolve("_SUCCESS")));
+    Outcome again = run("prepare", "--data", data.toString(), "--out", table.toString());
+    assertEquals(ExitCode.OUTPUT_PROBLEM.code(), again.code(), again.err());
+
+    Path fromTable = work.resolve("from-parquet");
+    Path fromIdx = work.resolve("from-idx");
+    assertEquals(0, run("train", "--data", table.toString(), "--model", fromTable.toString(),
+        "--epochs", "1", "--hidden", "16").code());
+    assertEquals(0, run("train", "--data", data.toString(), "--model", fromIdx.toString(),
+        "--epochs", "1", "--hidden", "16").code());
+    assertArrayEquals(Files.readAllBytes(fromIdx.resolve("weights.bin")),
+        Files.readAllBytes(fromTable.resolve("weights.bin")));
+  }
+
+  @Test
   void sameSeedWritesIdenticalWeights() throws IOException {
     run(train(work.resolve("twin-1"), "--sync-period", "7", "--partitions", "3"));
     run(train(work.resolve("twin-2"), "--sync-period", "7", "--partitions", "3"));
