@@ -17,6 +17,7 @@ final class ConsoleListener implements TrainingListener {
   private final PrintStream err;
   private double lastProgressAt;
   private int lastEpoch;
+  private boolean checkpointAnnounced;
 
   ConsoleListener(PrintStream out, PrintStream err) {
     this.out = out;
@@ -37,6 +38,30 @@ final class ConsoleListener implements TrainingListener {
     double eta = epochSeconds / stepsDone * (stepsTotal - stepsDone);
     err.printf(Locale.ROOT, "  epoch %d: %d/%d steps (%.0f%%), %.0f s, about %.0f s left%n",
         epoch, stepsDone, stepsTotal, 100.0 * stepsDone / stepsTotal, epochSeconds, eta);
+  }
+
+  @Override
+  public void checkpointWritten(int epochsDone, String folder) {
+    if (!checkpointAnnounced) {
+      checkpointAnnounced = true;
+      out.println("checkpoints: " + folder + " (the newest is kept until the model is written)");
+    }
+  }
+
+  @Override
+  public void resumed(int epochsDone, String folder) {
+    out.println(epochsDone == 0
+        ? "resume: no complete checkpoint in " + folder + "; starting from the beginning"
+        : "resume: continuing after epoch " + epochsDone + " from " + folder);
+  }
+
+  @Override
+  public void backingOff(
+      io.sparkgrad.training.DivergenceException cause, double rateScale, int backoff,
+      int maxBackoffs) {
+    err.printf(Locale.ROOT, "  %s%n  back-off %d of %d: rolling back the epoch and running it"
+        + " again at %.4g × the scheduled learning rate%n", cause.getMessage(), backoff,
+        maxBackoffs, rateScale);
   }
 
   @Override

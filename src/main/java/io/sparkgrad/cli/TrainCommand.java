@@ -1,6 +1,5 @@
 package io.sparkgrad.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.DataSetFolder;
@@ -8,7 +7,8 @@ import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.model.OutputExistsException;
-import io.sparkgrad.training.EpochMetrics;
+import io.sparkgrad.training.Checkpoints;
+import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
 import io.sparkgrad.training.TrainingConfig;
 import io.sparkgrad.training.TrainingOptions;
@@ -89,9 +89,14 @@ final class TrainCommand {
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.precision().label(),
           io.sparkgrad.math.Blas.get(config.blas()).implementationName());
+      Checkpoints checkpoints =
+          config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
-          .train(setup, data);
+          .train(setup, data, checkpoints);
       writeModel(config, data, setup, result, jsc, hadoop, commandStart);
+      if (checkpoints != null) {
+        checkpoints.deleteAll();
+      }
       double total = (System.nanoTime() - commandStart) / 1e9;
       out.printf(Locale.ROOT,
           "test accuracy %.2f%% (epoch %d of %d%s); training loop %.1f s, whole command %.1f s%n",
@@ -169,20 +174,7 @@ final class TrainCommand {
     metadata.put("finished", Instant.now().toString());
 
     ObjectNode metrics = ModelStore.json().createObjectNode();
-    ArrayNode epochs = metrics.putArray("epochs");
-    for (EpochMetrics m : result.epochs()) {
-      ObjectNode e = epochs.addObject();
-      e.put("epoch", m.epoch());
-      putNumber(e, "train_loss", m.trainLoss());
-      putNumber(e, "train_accuracy", m.trainAccuracy());
-      putNumber(e, "validation_loss", m.validationLoss());
-      putNumber(e, "validation_accuracy", m.validationAccuracy());
-      putNumber(e, "test_loss", m.testLoss());
-      putNumber(e, "test_accuracy", m.testAccuracy());
-      e.put("seconds", m.seconds());
-      e.put("examples_per_second", m.examplesPerSecond());
-      e.put("learning_rate", m.learningRate());
-    }
+    MetricsJson.putEpochs(metrics.putArray("epochs"), result.epochs());
     metrics.put("kept_epoch", result.keptEpoch());
     metrics.put("stopped_early", result.stoppedEarly());
     putNumber(metrics, "test_loss", result.test().meanLoss());
@@ -195,12 +187,7 @@ final class TrainCommand {
         result.params(), metrics, Map.of());
   }
 
-  /** JSON has no NaN: absent figures are written as null. */
-  static void putNumber(ObjectNode node, String field, double value) {
-    if (Double.isFinite(value)) {
-      node.put(field, value);
-    } else {
-      node.putNull(field);
-    }
+  private static void putNumber(ObjectNode node, String field, double value) {
+    MetricsJson.putNumber(node, field, value);
   }
 }

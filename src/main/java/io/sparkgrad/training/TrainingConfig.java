@@ -54,7 +54,11 @@ public record TrainingConfig(
     int classes,
     double targetAccuracy,
     String master,
-    boolean overwrite)
+    boolean overwrite,
+    int checkpointEvery,
+    boolean resume,
+    DivergencePolicy onDivergence,
+    int maxBackoffs)
     implements Serializable {
 
   public TrainingConfig {
@@ -92,6 +96,12 @@ public record TrainingConfig(
     }
     if (!(targetAccuracy > 0 && targetAccuracy <= 1)) {
       throw new ConfigException("target-accuracy: expected a value in (0, 1]; found " + targetAccuracy);
+    }
+    requireAtLeast("checkpoint-every", checkpointEvery, 0);
+    requireAtLeast("max-backoffs", maxBackoffs, 0);
+    if (resume && checkpointEvery == 0) {
+      throw new ConfigException(
+          "resume: needs checkpoints; found checkpoint-every 0 (set it to 1 or more)");
     }
     if (master == null || master.isBlank()) {
       throw new ConfigException("master: expected a Spark master URL; found '" + master + "'");
@@ -160,6 +170,10 @@ public record TrainingConfig(
     values.put("target-accuracy", Double.toString(targetAccuracy));
     values.put("master", master);
     values.put("overwrite", Boolean.toString(overwrite));
+    values.put("checkpoint-every", Integer.toString(checkpointEvery));
+    values.put("resume", Boolean.toString(resume));
+    values.put("on-divergence", onDivergence.label());
+    values.put("max-backoffs", Integer.toString(maxBackoffs));
     return values;
   }
 
@@ -208,7 +222,11 @@ public record TrainingConfig(
         v.raw("classes").equalsIgnoreCase("auto") ? 0 : v.positiveInteger("classes"),
         v.number("target-accuracy"),
         v.string("master"),
-        v.bool("overwrite"));
+        v.bool("overwrite"),
+        v.integer("checkpoint-every"),
+        v.bool("resume"),
+        DivergencePolicy.parse("on-divergence", v.raw("on-divergence")),
+        v.integer("max-backoffs"));
   }
 
   /** Typed reads of string values whose errors name the key and the value. */

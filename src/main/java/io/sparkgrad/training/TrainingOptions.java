@@ -53,7 +53,11 @@ public final class TrainingOptions {
           new Option("classes", "output classes, or auto (largest training label + 1)", false),
           new Option("target-accuracy", "test accuracy whose first epoch is reported", false),
           new Option("master", "Spark master when not set by spark-submit", false),
-          new Option("overwrite", "replace an existing model folder", true));
+          new Option("overwrite", "replace an existing model folder", true),
+          new Option("checkpoint-every", "write a checkpoint every this many epochs (0 = none) to <model>.checkpoints", false),
+          new Option("resume", "continue from the last complete checkpoint in <model>.checkpoints", true),
+          new Option("on-divergence", "stop | backoff (roll back the epoch and halve the learning rate)", false),
+          new Option("max-backoffs", "backoff: how many times at most", false));
 
   private TrainingOptions() {}
 
