@@ -60,26 +60,27 @@ final class TrainCommand {
       rest.remove(configAt);
     }
     TrainingConfig config = TrainingOptions.resolve(fileValues, TrainingOptions.parseArguments(rest));
-    out.println("sparkgrad train: effective configuration");
-    config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
 
     Configuration hadoop = new Configuration();
     checkModelTarget(config, hadoop);
     DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
     DataSet data = null;
-    TrainingSetup setup = null;
     if (format == DataSetFormat.IDX_FOLDER) {
-      // IDX data is read and checked before Spark starts, so bad data or settings fail fast.
+      // IDX data is read and checked against the settings before Spark starts, to fail fast.
       data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
-      setup = TrainingSetup.of(config, data);
+      TrainingSetup.of(config, data);
     }
     try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
       SparkSession spark = sessions.session();
       if (data == null) {
         data = ParquetData.load(spark, config.data(), config.classes());
-        setup = TrainingSetup.of(config, data);
       }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      // spark-submit's --master wins over the configured one: record what is really used.
+      config = config.withMaster(jsc.master());
+      TrainingSetup setup = TrainingSetup.of(config, data);
+      out.println("sparkgrad train: effective configuration");
+      config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
       out.printf(Locale.ROOT,
           "data: %d training (%d held out for validation) and %d test images of %d×%d, %d classes,"
               + " from %s (%s)%n",

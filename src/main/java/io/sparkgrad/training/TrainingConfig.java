@@ -129,6 +129,14 @@ public record TrainingConfig(
     return new NetworkSpec(new ParameterLayout(inputs, hidden, outputs), activation, output, loss);
   }
 
+  /** This configuration with another master (the one Spark actually runs on). */
+  public TrainingConfig withMaster(String actualMaster) {
+    Map<String, String> values = toMap();
+    values.put("master", actualMaster);
+    values.put("learning-rate", Double.toString(learningRate));
+    return fromMap(values);
+  }
+
   /** The synchronization mode implied by the period. */
   public SyncMode syncMode() {
     return syncPeriod == 1 ? SyncMode.GRADIENT : SyncMode.LOCAL_STEPS;
