@@ -38,9 +38,11 @@ public final class Main {
           return new TrainCommand(out, err).run(rest).code();
         case "prepare":
           return new PrepareCommand(out).run(rest).code();
+        case "evaluate":
+          return new EvaluateCommand(out).run(rest).code();
         default:
           throw new ConfigException(
-              "unknown command '" + args[0] + "'; expected one of: train, prepare");
+              "unknown command '" + args[0] + "'; expected one of: train, prepare, evaluate");
       }
     } catch (Throwable failure) {
       ExitCode code = exitCodeOf(failure);
@@ -90,7 +92,8 @@ public final class Main {
     text.append("usage: sparkgrad <command> [options]\n\n")
         .append("commands:\n")
         .append("  train     train the two-layer network on Spark and write a model folder\n")
-        .append("  prepare   convert an IDX folder to a Parquet table (Spark SQL)\n\n")
+        .append("  prepare   convert an IDX folder to a Parquet table (Spark SQL)\n")
+        .append("  evaluate  evaluate a model folder on a data set; metrics table and report\n\n")
         .append("'sparkgrad <command> --help' lists a command's options.\n\nexit codes:\n");
     for (ExitCode code : ExitCode.values()) {
       text.append(String.format("  %d  %s%n", code.code(), code.meaning()));

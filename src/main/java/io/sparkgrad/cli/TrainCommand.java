@@ -185,7 +185,8 @@ final class TrainCommand {
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
     putNumber(metrics, "seconds_to_target", result.secondsToTarget());
     ModelStore.write(config.model(), config.overwrite(), hadoop, metadata, setup.spec(),
-        result.params(), metrics, Map.of());
+        result.params(), metrics,
+        Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
   }
 
   private static void putNumber(ObjectNode node, String field, double value) {
