@@ -38,9 +38,14 @@ public final class Main {
           return new TrainCommand(out, err).run(rest).code();
         case "prepare":
           return new PrepareCommand(out).run(rest).code();
+        case "predict":
+          return new PredictCommand(out).run(rest).code();
+        case "export":
+          return new ExportCommand(out).run(rest).code();
         default:
           throw new ConfigException(
-              "unknown command '" + args[0] + "'; expected one of: train, prepare");
+              "unknown command '" + args[0] + "'; expected one of: train, prepare, predict,"
+                  + " export");
       }
     } catch (Throwable failure) {
       ExitCode code = exitCodeOf(failure);
@@ -90,7 +95,9 @@ public final class Main {
     text.append("usage: sparkgrad <command> [options]\n\n")
         .append("commands:\n")
         .append("  train     train the two-layer network on Spark and write a model folder\n")
-        .append("  prepare   convert an IDX folder to a Parquet table (Spark SQL)\n\n")
+        .append("  prepare   convert an IDX folder to a Parquet table (Spark SQL)\n")
+        .append("  predict   classify IDX images, a Parquet table or PNG/JPEG files on Spark\n")
+        .append("  export    write a model's weights as numpy .npz or ONNX\n\n")
         .append("'sparkgrad <command> --help' lists a command's options.\n\nexit codes:\n");
     for (ExitCode code : ExitCode.values()) {
       text.append(String.format("  %d  %s%n", code.code(), code.meaning()));
