@@ -40,9 +40,13 @@ public final class Main {
           return new PrepareCommand(out).run(rest).code();
         case "evaluate":
           return new EvaluateCommand(out).run(rest).code();
+        case "predict":
+          return new PredictCommand(out).run(rest).code();
+        case "export":
+          return new ExportCommand(out).run(rest).code();
         default:
-          throw new ConfigException(
-              "unknown command '" + args[0] + "'; expected one of: train, prepare, evaluate");
+          throw new ConfigException("unknown command '" + args[0]
+              + "'; expected one of: train, evaluate, predict, export, prepare");
       }
     } catch (Throwable failure) {
       ExitCode code = exitCodeOf(failure);
@@ -56,31 +60,41 @@ public final class Main {
 
   static ExitCode exitCodeOf(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof CommandException command) {
-        return command.exitCode();
-      }
-      if (t instanceof ConfigException) {
-        return ExitCode.USAGE;
-      }
-      if (t instanceof DataFormatException) {
-        return ExitCode.BAD_DATA;
-      }
-      if (t instanceof OutputExistsException) {
-        return ExitCode.OUTPUT_PROBLEM;
-      }
-      if (t instanceof DivergenceException) {
-        return ExitCode.DIVERGED;
-      }
-      if (t instanceof ModelFormatException) {
-        return ExitCode.BAD_MODEL;
+      ExitCode own = ownExitCode(t);
+      if (own != null) {
+        return own;
       }
     }
     return ExitCode.INTERNAL_ERROR;
   }
 
+  /** The code for this exception's own type, ignoring its causes; null when it has none. */
+  private static ExitCode ownExitCode(Throwable t) {
+    if (t instanceof CommandException command) {
+      return command.exitCode();
+    }
+    if (t instanceof ConfigException) {
+      return ExitCode.USAGE;
+    }
+    if (t instanceof DataFormatException) {
+      return ExitCode.BAD_DATA;
+    }
+    if (t instanceof OutputExistsException) {
+      return ExitCode.OUTPUT_PROBLEM;
+    }
+    if (t instanceof DivergenceException) {
+      return ExitCode.DIVERGED;
+    }
+    if (t instanceof ModelFormatException) {
+      return ExitCode.BAD_MODEL;
+    }
+    return null;
+  }
+
+  /** The message of the exception that decided the exit code (not of what wrapped it). */
   private static String messageOf(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (exitCodeOf(t) != ExitCode.INTERNAL_ERROR && t.getMessage() != null) {
+      if (ownExitCode(t) != null && t.getMessage() != null) {
         return t.getMessage();
       }
     }
@@ -93,7 +107,9 @@ public final class Main {
         .append("commands:\n")
         .append("  train     train the two-layer network on Spark and write a model folder\n")
         .append("  prepare   convert an IDX folder to a Parquet table (Spark SQL)\n")
-        .append("  evaluate  evaluate a model folder on a data set; metrics table and report\n\n")
+        .append("  evaluate  evaluate a model folder on a data set; metrics table and report\n")
+        .append("  predict   classify IDX images, a Parquet table or PNG/JPEG files on Spark\n")
+        .append("  export    write a model's weights as numpy .npz or ONNX\n\n")
         .append("'sparkgrad <command> --help' lists a command's options.\n\nexit codes:\n");
     for (ExitCode code : ExitCode.values()) {
       text.append(String.format("  %d  %s%n", code.code(), code.meaning()));

@@ -18,8 +18,8 @@ final class PrepareCommand {
   }
 
   ExitCode run(List<String> args) throws IOException {
-    Map<String, String> options = SimpleOptions.parse(args, List.of("data", "out", "master"),
-        List.of("overwrite"));
+    Map<String, String> options =
+        SimpleOptions.parse(args, List.of("data", "out", "master"), List.of());
     if (options.containsKey("help")) {
       this.out.println("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
           + " [--master URL]\n\nWrites one row per example (split, index, label, rows, cols,"

@@ -1,0 +1,92 @@
+package io.sparkgrad.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sparkgrad.testing.IdxFolders;
+import io.sparkgrad.testing.SparkTestSession;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * One small model for the predict and export tests, trained once per test JVM with the
+ * {@code train} command on a slice of the real MNIST (20000 training, 1000 test images):
+ * {@code --epochs 2 --hidden 32 --learning-rate 0.005}, about 91% test accuracy (1000 test images).
+ */
+final class SmallModel {
+  static final int TRAIN = 20000;
+  static final int TEST = 1000;
+
+  private static Path work;
+  private static Path data;
+  private static Path model;
+
+  private SmallModel() {}
+
+  /** A folder under target/ for this JVM's shared fixtures. */
+  static synchronized Path work() throws IOException {
+    if (work == null) {
+      Path target = Paths.get(System.getProperty("sparkgrad.project.dir", "."), "target");
+      work = Files.createTempDirectory(Files.createDirectories(target), "predict-export-");
+      Path created = work;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(created)));
+    }
+    return work;
+  }
+
+  private static void deleteQuietly(Path root) {
+    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | RuntimeException e) {
+      // a leftover folder under target/ is harmless
+    }
+  }
+
+  /** The IDX folder the model was trained on. */
+  static synchronized Path data() throws IOException {
+    if (data == null) {
+      data = IdxFolders.mnistSubset(work().resolve("mnist-small"), TRAIN, TEST);
+    }
+    return data;
+  }
+
+  static synchronized Path model() throws IOException {
+    if (model == null) {
+      SparkTestSession.get(); // commands reuse the running session
+      Path folder = work().resolve("model");
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      int code;
+      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+        code = Main.run(new String[] {"train", "--data", data().toString(), "--model",
+            folder.toString(), "--epochs", "2", "--hidden", "32", "--learning-rate", "0.005"},
+            o, o);
+      }
+      System.out.println(out.toString(StandardCharsets.UTF_8));
+      assertEquals(0, code, out.toString(StandardCharsets.UTF_8));
+      model = folder;
+    }
+    return model;
+  }
+
+  /** What a command printed and returned. */
+  record Outcome(int code, String out, String err) {}
+
+  static Outcome run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = Main.run(args, o, e);
+    }
+    Outcome outcome = new Outcome(code, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+    System.out.println("$ sparkgrad " + String.join(" ", args) + "\n" + outcome.out()
+        + outcome.err() + "(exit " + code + ")");
+    return outcome;
+  }
+}
