@@ -113,13 +113,6 @@ final class PredictCommand {
         }
         out.println("wrote " + format.label() + ": " + target);
       }
-    } catch (Exception e) {
-      // Spark's SparkException is checked in Java terms, though nothing declares it.
-      RuntimeException documented = SparkFailures.documentedCause(e);
-      if (documented != null) {
-        throw documented;
-      }
-      throw e;
     }
     return ExitCode.OK;
   }
