@@ -1,5 +1,8 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.cli.CommandRun.Outcome;
+import static io.sparkgrad.cli.CommandRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,10 +15,7 @@ import io.sparkgrad.report.HeadlessChromium;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.SparkTestSession;
 import io.sparkgrad.testing.SyntheticImages;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -47,7 +47,6 @@ class EvaluateCommandTest {
   static JsonNode trainingMetrics;
   static JsonNode metadata;
 
-  record Outcome(int code, String out, String err) {}
 
   @BeforeAll
   static void trainAModel() throws IOException {
@@ -62,19 +61,6 @@ class EvaluateCommandTest {
     metadata = ModelStore.json().readTree(model.resolve("metadata.json").toFile());
   }
 
-  static Outcome run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    Outcome outcome = new Outcome(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
-    System.out.println(outcome.out() + outcome.err());
-    return outcome;
-  }
 
   static String[] evaluate(Path modelFolder, Path dataFolder, String... extra) {
     List<String> args = new ArrayList<>(List.of("evaluate", "--model", modelFolder.toString(),

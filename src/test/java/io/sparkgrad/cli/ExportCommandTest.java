@@ -64,14 +64,14 @@ class ExportCommandTest {
   @Test
   void numpyReproducesSparkgradsPredictionsOnTheWholeMnistTestSet() throws Exception {
     Path npzFolder = Files.createDirectories(work.resolve("numpy"));
-    SmallModel.Outcome exported = SmallModel.run("export", "--model", model.toString(),
+    CommandRun.Outcome exported = CommandRun.run("export", "--model", model.toString(),
         "--out", npzFolder.resolve("model.npz").toString());
     assertEquals(0, exported.code(), exported.err());
     assertTrue(exported.out().contains(" as npz: "), exported.out());
 
     Path images = MnistFixture.folder().resolve("t10k-images-idx3-ubyte.gz");
     Path predictions = work.resolve("t10k-predictions");
-    SmallModel.Outcome predicted = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome predicted = CommandRun.run("predict", "--model", model.toString(),
         "--input", images.toString(), "--out", predictions.toString(), "--format", "csv");
     assertEquals(0, predicted.code(), predicted.err());
     assertTrue(predicted.out().contains("predicted 10000 examples"), predicted.out());
@@ -115,7 +115,7 @@ class ExportCommandTest {
   @Test
   void onnxRuntimeGivesTheFloat64ProbabilitiesWithin1e5() throws Exception {
     Path onnx = work.resolve("mnist.onnx");
-    SmallModel.Outcome exported = SmallModel.run("export", "--model", model.toString(),
+    CommandRun.Outcome exported = CommandRun.run("export", "--model", model.toString(),
         "--format", "onnx", "--out", onnx.toString());
     assertEquals(0, exported.code(), exported.err());
 
@@ -162,7 +162,7 @@ class ExportCommandTest {
     random.nextBytes(pixels);
 
     Path onnx = work.resolve("sigmoid.onnx");
-    assertEquals(0, SmallModel.run("export", "--model", folder.toString(), "--out",
+    assertEquals(0, CommandRun.run("export", "--model", folder.toString(), "--out",
         onnx.toString()).code());
     double difference = compareWithOnnxRuntime(onnx, handMade, pixels, 50, 108, 4);
     System.out.printf("ONNX Runtime vs float64 forward, sigmoid/identity model: max |Δy| = %.3e%n",
@@ -172,7 +172,7 @@ class ExportCommandTest {
     // The .npz arrays, read back in Java, run forward by plain loops in the textbook's layout
     // (x @ W1 + b1, ...), give what sparkgrad's network computes.
     Path npz = work.resolve("sigmoid.npz");
-    assertEquals(0, SmallModel.run("export", "--model", folder.toString(), "--out",
+    assertEquals(0, CommandRun.run("export", "--model", folder.toString(), "--out",
         npz.toString()).code());
     Map<String, byte[]> entries = unzip(npz);
     assertEquals(List.of("W1.npy", "b1.npy", "W2.npy", "b2.npy", "meta.json"),
@@ -210,7 +210,7 @@ class ExportCommandTest {
     assertTrue(worst <= 1e-12, "npz forward vs sparkgrad: " + worst);
 
     Path again = work.resolve("sigmoid-again.npz");
-    assertEquals(0, SmallModel.run("export", "--model", folder.toString(), "--out",
+    assertEquals(0, CommandRun.run("export", "--model", folder.toString(), "--out",
         again.toString()).code());
     assertArrayEquals(Files.readAllBytes(npz), Files.readAllBytes(again),
         "the same model exports to the same bytes");
@@ -220,7 +220,7 @@ class ExportCommandTest {
   void badOptionsMissingModelsAndExistingFilesAreRefused() throws IOException {
     String m = model.toString();
     Path out = work.resolve("refusals.npz");
-    SmallModel.Outcome help = SmallModel.run("export", "--help");
+    CommandRun.Outcome help = CommandRun.run("export", "--help");
     assertEquals(0, help.code());
     assertTrue(help.out().contains("--format onnx"), help.out());
     assertRefused(ExitCode.USAGE, "format: expected one of npz, onnx; found 'pickle'",
@@ -241,18 +241,18 @@ class ExportCommandTest {
     }
     byte[] weights = Files.readAllBytes(model.resolve("weights.bin"));
     Files.write(damaged.resolve("weights.bin"), java.util.Arrays.copyOf(weights, 1000));
-    SmallModel.Outcome truncated =
-        SmallModel.run("export", "--model", damaged.toString(), "--out", out.toString());
+    CommandRun.Outcome truncated =
+        CommandRun.run("export", "--model", damaged.toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_MODEL.code(), truncated.code(), truncated.err());
     assertTrue(truncated.err().contains("weights.bin: length: expected"), truncated.err());
 
-    assertEquals(0, SmallModel.run("export", "--model", m, "--out", out.toString()).code());
+    assertEquals(0, CommandRun.run("export", "--model", m, "--out", out.toString()).code());
     byte[] first = Files.readAllBytes(out);
     assertRefused(ExitCode.OUTPUT_PROBLEM,
         out + ": already exists; choose another path or pass --overwrite",
         "export", "--model", m, "--out", out.toString());
     assertArrayEquals(first, Files.readAllBytes(out), "left as it was");
-    assertEquals(0, SmallModel.run("export", "--model", m, "--out", out.toString(),
+    assertEquals(0, CommandRun.run("export", "--model", m, "--out", out.toString(),
         "--overwrite").code());
     try (java.util.stream.Stream<Path> left = Files.list(work)) {
       assertEquals(List.of(), left.map(p -> p.getFileName().toString())
@@ -325,7 +325,7 @@ class ExportCommandTest {
   }
 
   private static void assertRefused(ExitCode code, String message, String... args) {
-    SmallModel.Outcome outcome = SmallModel.run(args);
+    CommandRun.Outcome outcome = CommandRun.run(args);
     assertEquals(code.code(), outcome.code(), outcome.err());
     assertEquals("sparkgrad: error: " + message + "\n", outcome.err());
   }

@@ -99,7 +99,7 @@ class PredictCommandTest {
     Files.writeString(folder.resolve("README.txt"), "not an image: ignored by name");
 
     Path out = work.resolve("drawn-predictions");
-    SmallModel.Outcome outcome = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome outcome = CommandRun.run("predict", "--model", model.toString(),
         "--input", folder.toString(), "--out", out.toString(), "--format", "csv");
     assertEquals(0, outcome.code(), outcome.err());
     assertTrue(outcome.out().contains("predicted 20 examples from "), outcome.out());
@@ -130,7 +130,7 @@ class PredictCommandTest {
 
     // A glob picks its matches only.
     Path jpegOut = work.resolve("jpeg-predictions");
-    SmallModel.Outcome globbed = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome globbed = CommandRun.run("predict", "--model", model.toString(),
         "--input", folder.resolve("*.jpg").toString(), "--out", jpegOut.toString());
     assertEquals(0, globbed.code(), globbed.err());
     List<Row> jpegRows = SparkTestSession.get().read().parquet(jpegOut.toString())
@@ -145,20 +145,20 @@ class PredictCommandTest {
     // The first 2000 training and 1000 test images, as an IDX folder and as a Parquet table.
     Path subset = IdxFolders.mnistSubset(work.resolve("mnist-3000"), 2000, SmallModel.TEST);
     Path table = work.resolve("mnist-3000.parquet");
-    assertEquals(0, SmallModel.run("prepare", "--data", subset.toString(), "--out",
+    assertEquals(0, CommandRun.run("prepare", "--data", subset.toString(), "--out",
         table.toString()).code());
 
     Path fromFolder = work.resolve("from-folder");
     Path fromTable = work.resolve("from-table");
     Path fromFile = work.resolve("from-file");
-    SmallModel.Outcome folderRun = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome folderRun = CommandRun.run("predict", "--model", model.toString(),
         "--input", subset.toString(), "--out", fromFolder.toString());
     assertEquals(0, folderRun.code(), folderRun.err());
     assertTrue(folderRun.out().contains("predicted 1000 examples"), folderRun.out());
     assertTrue(folderRun.out().contains("accuracy against the labels: "), folderRun.out());
-    assertEquals(0, SmallModel.run("predict", "--model", model.toString(), "--input",
+    assertEquals(0, CommandRun.run("predict", "--model", model.toString(), "--input",
         table.toString(), "--out", fromTable.toString(), "--split", "test").code());
-    assertEquals(0, SmallModel.run("predict", "--model", model.toString(), "--input",
+    assertEquals(0, CommandRun.run("predict", "--model", model.toString(), "--input",
         subset.resolve("t10k-images-idx3-ubyte.gz").toString(), "--out", fromFile.toString())
         .code());
 
@@ -200,7 +200,7 @@ class PredictCommandTest {
     assertTrue(maxDifference <= 1e-12, "max difference " + maxDifference);
 
     Path everything = work.resolve("from-table-all");
-    assertEquals(0, SmallModel.run("predict", "--model", model.toString(), "--input",
+    assertEquals(0, CommandRun.run("predict", "--model", model.toString(), "--input",
         table.toString(), "--out", everything.toString(), "--split", "all").code());
     assertEquals(2000 + SmallModel.TEST, spark.read().parquet(everything.toString()).count());
     assertEquals(2000,
@@ -214,7 +214,7 @@ class PredictCommandTest {
     ImageIO.write(DrawnDigits.draw(test, 0, true), "png", broken.resolve("good.png").toFile());
     Files.writeString(broken.resolve("seven.png"), "this is text, not a PNG");
     Path out = work.resolve("never");
-    SmallModel.Outcome garbage = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome garbage = CommandRun.run("predict", "--model", model.toString(),
         "--input", broken.toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), garbage.code(), garbage.err());
     assertEquals("sparkgrad: error: file:" + broken.resolve("seven.png") + ": content: expected a"
@@ -225,7 +225,7 @@ class PredictCommandTest {
     java.awt.image.BufferedImage blank = new java.awt.image.BufferedImage(40, 30,
         java.awt.image.BufferedImage.TYPE_INT_RGB);
     ImageIO.write(blank, "png", broken.resolve("blank.png").toFile());
-    SmallModel.Outcome two = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome two = CommandRun.run("predict", "--model", model.toString(),
         "--input", broken.toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), two.code(), two.err());
     assertTrue(two.err().startsWith("sparkgrad: error: file:" + broken.resolve("blank.png")
@@ -235,14 +235,14 @@ class PredictCommandTest {
 
     Path bombs = Files.createDirectories(work.resolve("bombs"));
     Files.write(bombs.resolve("huge.png"), CraftedPng.declaring(100_000, 100_000));
-    SmallModel.Outcome bomb = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome bomb = CommandRun.run("predict", "--model", model.toString(),
         "--input", bombs.toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), bomb.code(), bomb.err());
     assertEquals("sparkgrad: error: file:" + bombs.resolve("huge.png") + ": image size: expected"
         + " at most 50000000 pixels (--max-pixels); found 100000×100000 = 10000000000 pixels"
         + " declared by its PNG header (refused before decoding)\n", bomb.err());
 
-    SmallModel.Outcome limited = SmallModel.run("predict", "--model", model.toString(),
+    CommandRun.Outcome limited = CommandRun.run("predict", "--model", model.toString(),
         "--input", broken.resolve("good.png").toString(), "--out", out.toString(),
         "--max-pixels", "7999");
     assertEquals(ExitCode.BAD_DATA.code(), limited.code(), limited.err());
@@ -261,31 +261,31 @@ class PredictCommandTest {
     String m = model.toString();
     String input = data.resolve("t10k-images-idx3-ubyte.gz").toString();
 
-    SmallModel.Outcome help = SmallModel.run("predict", "--help");
+    CommandRun.Outcome help = CommandRun.run("predict", "--help");
     assertEquals(0, help.code());
     assertTrue(help.out().contains("--max-pixels N"), help.out());
-    assertTrue(SmallModel.run("--help").out().contains("  predict   "), "listed in the usage");
+    assertTrue(CommandRun.run("--help").out().contains("  predict   "), "listed in the usage");
 
-    SmallModel.Outcome format = SmallModel.run("predict", "--model", m, "--input", input,
+    CommandRun.Outcome format = CommandRun.run("predict", "--model", m, "--input", input,
         "--out", out.toString(), "--format", "json");
     assertEquals(ExitCode.USAGE.code(), format.code());
     assertEquals("sparkgrad: error: format: expected one of parquet, csv; found 'json'\n",
         format.err());
-    SmallModel.Outcome split = SmallModel.run("predict", "--model", m, "--input", input,
+    CommandRun.Outcome split = CommandRun.run("predict", "--model", m, "--input", input,
         "--out", out.toString(), "--split", "train");
     assertEquals(ExitCode.USAGE.code(), split.code(), split.err());
     assertTrue(split.err().contains("--split: applies to an IDX folder or a Parquet table"),
         split.err());
 
-    SmallModel.Outcome noModel = SmallModel.run("predict", "--model",
+    CommandRun.Outcome noModel = CommandRun.run("predict", "--model",
         work.resolve("no-model").toString(), "--input", input, "--out", out.toString());
     assertEquals(ExitCode.BAD_MODEL.code(), noModel.code(), noModel.err());
-    SmallModel.Outcome noInput = SmallModel.run("predict", "--model", m, "--input",
+    CommandRun.Outcome noInput = CommandRun.run("predict", "--model", m, "--input",
         work.resolve("no-input").toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), noInput.code(), noInput.err());
     assertTrue(noInput.err().contains("no-input: input: expected an IDX images file"),
         noInput.err());
-    SmallModel.Outcome labels = SmallModel.run("predict", "--model", m, "--input",
+    CommandRun.Outcome labels = CommandRun.run("predict", "--model", m, "--input",
         data.resolve("t10k-labels-idx1-ubyte.gz").toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), labels.code(), labels.err());
     assertTrue(labels.err().contains("found an IDX labels file (magic 0x00000801): predict needs"
@@ -294,15 +294,15 @@ class PredictCommandTest {
     // Images of another size than the model's 28×28.
     LabeledImages small = SyntheticImages.make(20, 14, 14, 10, 3);
     Path other = IdxFolders.write(work.resolve("small-images"), small, small);
-    SmallModel.Outcome size = SmallModel.run("predict", "--model", m, "--input",
+    CommandRun.Outcome size = CommandRun.run("predict", "--model", m, "--input",
         other.toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), size.code(), size.err());
     assertTrue(size.err().contains(": image size: expected 28×28 (the model's input image size);"
         + " found 14×14"), size.err());
     Path otherTable = work.resolve("small-images.parquet");
-    assertEquals(0, SmallModel.run("prepare", "--data", other.toString(), "--out",
+    assertEquals(0, CommandRun.run("prepare", "--data", other.toString(), "--out",
         otherTable.toString()).code());
-    SmallModel.Outcome tableSize = SmallModel.run("predict", "--model", m, "--input",
+    CommandRun.Outcome tableSize = CommandRun.run("predict", "--model", m, "--input",
         otherTable.toString(), "--out", out.toString());
     assertEquals(ExitCode.BAD_DATA.code(), tableSize.code(), tableSize.err());
     assertTrue(tableSize.err().matches(java.util.regex.Pattern.quote("sparkgrad: error: file:"
@@ -310,14 +310,14 @@ class PredictCommandTest {
         ": columns 'rows'×'cols': expected 28×28 (the model's input image size); found 14×14\n")),
         tableSize.err());
 
-    assertEquals(0, SmallModel.run("predict", "--model", m, "--input", input, "--out",
+    assertEquals(0, CommandRun.run("predict", "--model", m, "--input", input, "--out",
         out.toString()).code());
-    SmallModel.Outcome exists = SmallModel.run("predict", "--model", m, "--input", input,
+    CommandRun.Outcome exists = CommandRun.run("predict", "--model", m, "--input", input,
         "--out", out.toString());
     assertEquals(ExitCode.OUTPUT_PROBLEM.code(), exists.code());
     assertEquals("sparkgrad: error: " + out + ": already exists; choose another --out or pass"
         + " --overwrite\n", exists.err());
-    SmallModel.Outcome replaced = SmallModel.run("predict", "--model", m, "--input", input,
+    CommandRun.Outcome replaced = CommandRun.run("predict", "--model", m, "--input", input,
         "--out", out.toString(), "--format", "csv", "--overwrite");
     assertEquals(0, replaced.code(), replaced.err());
     assertEquals(SmallModel.TEST, readCsv(out).size());

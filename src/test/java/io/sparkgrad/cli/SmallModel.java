@@ -1,13 +1,13 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.cli.CommandRun.Outcome;
+import static io.sparkgrad.cli.CommandRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.SparkTestSession;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -58,35 +58,11 @@ final class SmallModel {
     if (model == null) {
       SparkTestSession.get(); // commands reuse the running session
       Path folder = work().resolve("model");
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      int code;
-      try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-        code = Main.run(new String[] {"train", "--data", data().toString(), "--model",
-            folder.toString(), "--epochs", "2", "--hidden", "32", "--learning-rate", "0.005"},
-            o, o);
-      }
-      System.out.println(out.toString(StandardCharsets.UTF_8));
-      assertEquals(0, code, out.toString(StandardCharsets.UTF_8));
+      CommandRun.Outcome trained = run("train", "--data", data().toString(), "--model",
+          folder.toString(), "--epochs", "2", "--hidden", "32", "--learning-rate", "0.005");
+      assertEquals(0, trained.code(), trained.err());
       model = folder;
     }
     return model;
-  }
-
-  /** What a command printed and returned. */
-  record Outcome(int code, String out, String err) {}
-
-  static Outcome run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    Outcome outcome = new Outcome(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
-    System.out.println("$ sparkgrad " + String.join(" ", args) + "\n" + outcome.out()
-        + outcome.err() + "(exit " + code + ")");
-    return outcome;
   }
 }

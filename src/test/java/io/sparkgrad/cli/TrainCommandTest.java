@@ -1,5 +1,8 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.cli.CommandRun.Outcome;
+import static io.sparkgrad.cli.CommandRun.run;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,10 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.SparkTestSession;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,8 +28,6 @@ class TrainCommandTest {
   @TempDir static Path work;
   static Path data;
 
-  /** What a command printed and returned. */
-  record Outcome(int code, String out, String err) {}
 
   @BeforeAll
   static void writeData() throws IOException {
@@ -37,19 +35,6 @@ class TrainCommandTest {
     SparkTestSession.get(); // train reuses the running session and leaves it running
   }
 
-  static Outcome run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.run(args, o, e);
-    }
-    Outcome outcome = new Outcome(code, out.toString(StandardCharsets.UTF_8),
-        err.toString(StandardCharsets.UTF_8));
-    System.out.println(outcome.out() + outcome.err());
-    return outcome;
-  }
 
   static String[] train(Path model, String... extra) {
     List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--model",
