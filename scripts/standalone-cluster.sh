@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# A Spark standalone cluster on this machine's loopback, run from the Maven-resolved Spark jars
-# (target/classpath.txt): no Spark install needed, only Java 17 and Maven.
+# A Spark standalone cluster on this machine (on loopback by default), run from the Maven-resolved
+# Spark jars (target/classpath.txt): no Spark install needed, only Java 17 and Maven.
 #
-#   scripts/standalone-cluster.sh start  [--workers N] [--dir DIR] [--port P]
+#   scripts/standalone-cluster.sh start  [--workers N] [--dir DIR] [--host H] [--port P]
 #                                        [--worker-cores C] [--worker-memory M]
 #   scripts/standalone-cluster.sh status [--dir DIR]
 #   scripts/standalone-cluster.sh stop   [--dir DIR]
 #   scripts/standalone-cluster.sh spark-class CLASS [ARGS...]
 #
 # start       one Master and N Workers (default 1; C cores each, default 1; M memory each,
-#             default 1g), all on 127.0.0.1. Returns once every Worker has registered, printing
-#             the master URL. The Master listens on port P (default 0: a free port, read back
-#             from its log); Workers and web UIs take free ports; the REST server stays off.
+#             default 1g), all bound to the address H (default 127.0.0.1: loopback only).
+#             Returns once every Worker has registered, printing the master URL. The Master
+#             listens on port P (default 0: a free port, read back from its log); Workers and
+#             web UIs take free ports; the REST server stays off. RPC authentication is on
+#             (see Security below).
 # status      which recorded processes run; exit 0 all, 1 some gone, 3 no cluster recorded.
 # stop        SIGTERM to the Workers (they end their executors), then to the Master, by recorded
 #             PID; waits for each to exit, with SIGKILL after SPARKGRAD_STOP_TIMEOUT s (30).
@@ -20,19 +22,38 @@
 #             jobs/train-mnist.sh runs org.apache.spark.deploy.SparkSubmit so without an install.
 #
 # DIR (default target/standalone-cluster) holds one cluster:
-#   master-url        spark://127.0.0.1:PORT, written once every Worker has registered
+#   master-url        spark://H:PORT, written once every Worker has registered
 #   master-webui-url  the Master's web UI
 #   master.pid, worker-I.pid   the daemons' PIDs;   master.log, worker-I.log   their output
 #   worker-I/         Worker I's work dir: per application, each executor's stdout and stderr
 #   spark-home/jars/  the Spark runtime jars (symlinks) from which the Workers start executors
-#   daemon.conf       Spark properties of the Master and every Worker (--properties-file)
+#   daemon.conf       Spark properties of the Master and every Worker (--properties-file),
+#                     the secret among them; mode 600
+#   secret            the cluster's shared secret, fresh at each start; mode 600. stop removes
+#                     both once every daemon has stopped
 #
 # Every JVM is started as bin/spark-class starts it: org.apache.spark.launcher.Main builds the
 # java command, so each gets Spark's own module options (the --add-opens list that
 # <spark.module.options> in pom.xml mirrors) and honours SPARK_DAEMON_MEMORY (default 1g),
 # SPARK_DAEMON_JAVA_OPTS, SPARK_MASTER_OPTS, SPARK_WORKER_OPTS as with a Spark install.
-# SPARK_LOCAL_IP=127.0.0.1 for every daemon, and so for the executors the Workers start.
+# SPARK_LOCAL_IP=H for every daemon, and so for the executors the Workers start: every socket
+# (RPC, block transfer, the Master's and Workers' web UIs) is bound to H. Spark has no switch to
+# turn the standalone daemons' web UIs off; with the default H they are reachable from this
+# machine only. With another H they are reachable wherever H is: firewall their ports, or add a
+# servlet filter (spark.ui.filters) in daemon.conf.
 # SPARKGRAD_START_TIMEOUT (default 180) bounds the wait for each daemon, in seconds.
+#
+# Security: start turns on Spark's RPC authentication (spark.authenticate). It writes a fresh
+# random 256-bit secret (64 hex digits from /dev/urandom) to DIR/secret, mode 600, for clients,
+# and gives it to the daemons as spark.authenticate.secret in DIR/daemon.conf, also mode 600,
+# which they load with --properties-file: the secret is never on a command line, where ps would
+# show it. (spark.authenticate.secret.file would spare the second copy, but Spark 4.2 reads it
+# only for Kubernetes masters, in SecurityManager.secretKeyFromFile: daemons given only the file
+# fail every handshake.) The Master and Workers then refuse every connection that does not prove
+# knowledge of the secret (an application without it never registers), and each Worker hands the
+# secret to the executors it starts through their environment. A client needs the same secret as
+# its spark.authenticate.secret: jobs/train-mnist.sh does that with SPARKGRAD_SECRET_FILE=DIR/secret.
+# Authentication is not encryption: see README, Security.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -63,13 +84,24 @@ ensure_classpath() {
 
 # make_spark_home HOME: HOME/jars/ gets a symlink to every jar of target/classpath.txt (Spark,
 # the Hadoop client, netlib BLAS, ...). Rebuilt, atomically, when the classpath has changed.
+# Concurrent callers (say, two submissions at once) take turns through a lock file, so that one
+# never removes the folder while another moves its copy into place.
 make_spark_home() {
-  local home="$1" staging jar
+  local home="$1" lock
   ensure_classpath
+  mkdir -p "$(dirname "$home")"
+  exec {lock}> "$home.lock"
+  flock "$lock"
+  build_spark_home "$home"
+  # Closing the descriptor releases the lock (and keeps it out of the java that spark-class execs).
+  exec {lock}>&-
+}
+
+build_spark_home() {
+  local home="$1" staging jar
   if [[ -d "$home/jars" ]] && cmp -s "$classpath_file" "$home/classpath.txt"; then
     return 0
   fi
-  mkdir -p "$(dirname "$home")"
   staging="$(mktemp -d "$home.XXXXXX")"
   mkdir "$staging/jars"
   while IFS= read -r -d ':' jar || [[ -n "$jar" ]]; do
@@ -116,7 +148,7 @@ launch() {
   local home="$1" log="$2"
   shift 2
   build_command "$home" "$@"
-  SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 \
+  SPARK_HOME="$home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP="$host" \
     "${cmd[@]}" < /dev/null > "$log" 2>&1 &
   launched_pid=$!
 }
@@ -197,6 +229,10 @@ stop_all() {
   rm -f "$dir/master-url" "$dir/master-webui-url"
   if [[ ${#workers[@]} -gt 0 ]]; then stop_group "${workers[@]}" || failed=1; fi
   if [[ -e "$dir/master.pid" ]]; then stop_group "$dir/master.pid" || failed=1; fi
+  if [[ $failed == 0 ]]; then
+    # Nothing uses the secret any more (the next start makes a new one): no copy is left behind.
+    rm -f "$dir/secret" "$dir/daemon.conf"
+  fi
   return "$failed"
 }
 
@@ -224,9 +260,22 @@ wait_for_log() {
 
 # --- commands ---------------------------------------------------------------------------------
 
-# The Spark properties of the Master and every Worker. Cluster-wide settings such as
-# spark.authenticate (with a secret generated into this file, which is why it is mode 600)
-# belong here: both daemons read it, and the Workers hand what executors need on to them.
+# write_secret: a fresh random secret in DIR/secret, mode 600 (written to a private temporary
+# file and renamed into place, so it is never readable by others, not even half-written).
+# Hex digits: safe in a Java properties file and in any shell.
+write_secret() {
+  local temporary secret
+  secret="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+  [[ "$secret" =~ ^[0-9a-f]{64}$ ]] || die "could not read 32 random bytes from /dev/urandom"
+  temporary="$(umask 077 && mktemp "$dir/.secret.XXXXXX")"
+  printf '%s\n' "$secret" > "$temporary"
+  chmod 600 "$temporary"
+  mv -f "$temporary" "$dir/secret"
+}
+
+# The Spark properties of the Master and every Worker (--properties-file), mode 600 since it
+# holds the secret. Both daemons read it; the Workers hand what executors need on to them (the
+# secret through the executors' environment, never their command line).
 write_daemon_conf() {
   (
     umask 077
@@ -234,7 +283,11 @@ write_daemon_conf() {
       echo "# Written by scripts/standalone-cluster.sh start; read by the Master and every Worker."
       echo "# The REST submission server would take the fixed port 6066; spark-submit uses RPC."
       echo "spark.master.rest.enabled false"
+      echo "# RPC authentication with the shared secret of this cluster (README: Security)."
+      echo "spark.authenticate true"
+      echo "spark.authenticate.secret $(cat "$dir/secret")"
     } > "$dir/daemon.conf"
+    chmod 600 "$dir/daemon.conf"
   )
 }
 
@@ -259,25 +312,26 @@ cmd_start() {
   rm -f "$dir/master-url" "$dir/master-webui-url"
   local home="$dir/spark-home"
   make_spark_home "$home"
+  write_secret
   write_daemon_conf
   trap on_start_exit EXIT
 
   launch "$home" "$dir/master.log" "$master_class" \
-    --host 127.0.0.1 --port "$master_port" --webui-port 0 --properties-file "$dir/daemon.conf"
+    --host "$host" --port "$master_port" --webui-port 0 --properties-file "$dir/daemon.conf"
   echo "$launched_pid" > "$dir/master.pid"
   local url webui
   url="$(wait_for_log "$dir/master.log" 'Starting Spark master at spark://[^ ]+' "$dir/master.pid")"
   url="${url#Starting Spark master at }"
-  # (The log names the UI http://localhost:PORT; it is bound to 127.0.0.1 only.)
+  # (The log may name the UI http://localhost:PORT; it is bound to $host only.)
   webui="$(wait_for_log "$dir/master.log" "service 'MasterUI' on port [0-9]+" "$dir/master.pid")"
-  webui="http://127.0.0.1:${webui##* }"
-  say "master (pid $launched_pid) at $url, web UI $webui"
+  webui="http://$host:${webui##* }"
+  say "master (pid $launched_pid) at $url, web UI $webui; RPC authentication on, secret in $dir/secret"
 
   local i
   for ((i = 1; i <= workers; i++)); do
     mkdir -p "$dir/worker-$i"
     launch "$home" "$dir/worker-$i.log" "$worker_class" \
-      --host 127.0.0.1 --port 0 --webui-port 0 --cores "$worker_cores" --memory "$worker_memory" \
+      --host "$host" --port 0 --webui-port 0 --cores "$worker_cores" --memory "$worker_memory" \
       --work-dir "$dir/worker-$i" --properties-file "$dir/daemon.conf" "$url"
     echo "$launched_pid" > "$dir/worker-$i.pid"
   done
@@ -333,6 +387,7 @@ if [[ "$command" == spark-class ]]; then
 fi
 dir="$root/target/standalone-cluster"
 workers=1
+host=127.0.0.1
 master_port=0
 worker_cores=1
 worker_memory=1g
@@ -340,6 +395,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --dir) dir="${2:?--dir needs a folder}"; shift 2 ;;
     --workers) workers="${2:?--workers needs a number}"; shift 2 ;;
+    --host) host="${2:?--host needs an address}"; shift 2 ;;
     --port) master_port="${2:?--port needs a number}"; shift 2 ;;
     --worker-cores) worker_cores="${2:?--worker-cores needs a number}"; shift 2 ;;
     --worker-memory) worker_memory="${2:?--worker-memory needs a size such as 1g}"; shift 2 ;;
@@ -348,6 +404,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "--workers: expected an integer >= 1; found '$workers'"
+[[ "$host" =~ ^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$ ]] || die "--host: expected an IP address or host name; found '$host'"
 [[ "$master_port" =~ ^[0-9]+$ ]] || die "--port: expected a port number, or 0 for a free one; found '$master_port'"
 [[ "$worker_cores" =~ ^[1-9][0-9]*$ ]] || die "--worker-cores: expected an integer >= 1; found '$worker_cores'"
 [[ "$worker_memory" =~ ^[1-9][0-9]*[mMgG]$ ]] || die "--worker-memory: expected a size such as 512m or 1g; found '$worker_memory'"
