@@ -24,6 +24,8 @@ public final class JobResult implements Serializable {
   private final ExactSum trainLoss = new ExactSum(1);
   private long examples;
   private long trainCorrect;
+  /** A value that could not enter the sums (NaN, infinite, huge): training has diverged. */
+  private Double nonFinite;
 
   public JobResult(int vectorSize, int stateSize) {
     this.vectorSize = vectorSize;
@@ -31,6 +33,9 @@ public final class JobResult implements Serializable {
   }
 
   public JobResult merge(JobResult other) {
+    if (nonFinite == null && other.nonFinite != null) {
+      nonFinite = other.nonFinite;
+    }
     vector = mergeInto(vector, other.vector);
     state = mergeInto(state, other.state);
     trainLoss.merge(other.trainLoss);
@@ -50,19 +55,40 @@ public final class JobResult implements Serializable {
     if (vector == null) {
       vector = new ExactSum(vectorSize);
     }
-    vector.addAll(values);
+    guard(() -> vector.addAll(values));
   }
 
   void addState(double[] values) {
     if (state == null) {
       state = new ExactSum(stateSize);
     }
-    state.addAll(values);
+    guard(() -> state.addAll(values));
+  }
+
+  /**
+   * Records a value that cannot be summed instead of failing the task: divergence is
+   * deterministic, so Spark retrying the task would only fail again, and the driver reports it
+   * better (epoch, step, cause).
+   */
+  private void guard(Runnable add) {
+    try {
+      add.run();
+    } catch (ExactSum.NonFiniteValueException e) {
+      if (nonFinite == null) {
+        nonFinite = e.value();
+      }
+    }
+  }
+
+  /** The first value that could not be summed, if training diverged in this job. */
+  public java.util.OptionalDouble nonFiniteValue() {
+    return nonFinite == null ? java.util.OptionalDouble.empty()
+        : java.util.OptionalDouble.of(nonFinite);
   }
 
   void addExamples(long count, double lossSum, long correct) {
     examples += count;
-    trainLoss.add(0, lossSum);
+    guard(() -> trainLoss.add(0, lossSum));
     trainCorrect += correct;
   }
 

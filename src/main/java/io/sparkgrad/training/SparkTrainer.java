@@ -244,7 +244,7 @@ public final class SparkTrainer {
     Broadcast<double[][]> weights = jsc.broadcast(new double[][] {params, state});
     int size = params.length;
     try {
-      return train
+      JobResult result = train
           .mapPartitions(blocks -> {
             List<ExampleBlock<?>> list = new ArrayList<>();
             blocks.forEachRemaining(list::add);
@@ -254,6 +254,13 @@ public final class SparkTrainer {
                 .iterator();
           })
           .treeAggregate(new JobResult(size, stateSize), JobResult::merge, JobResult::merge);
+      if (result.nonFiniteValue().isPresent()) {
+        throw new DivergenceException(plan.epoch() + 1, plan.firstStep() + 1,
+            "a gradient or update value is " + result.nonFiniteValue().getAsDouble(), null);
+      }
+      return result;
+    } catch (DivergenceException e) {
+      throw e;
     } catch (Exception e) { // SparkException is checked in Java's eyes, though not declared
       ExactSum.NonFiniteValueException cause = findCause(e);
       if (cause != null) {
