@@ -38,12 +38,38 @@ class BadInputTableTest {
     }
   }
 
+  static Path model;
+
   @BeforeAll
-  static void writeGoodData() throws IOException {
+  static void writeGoodDataAndModel() throws IOException {
     LabeledImages train = SyntheticImages.make(300, 6, 5, 3, 1);
     LabeledImages test = SyntheticImages.make(60, 6, 5, 3, 2);
     good = IdxFolders.write(work.resolve("good"), train, test);
     SparkTestSession.get();
+    model = work.resolve("model");
+    CommandRun.Outcome trained = CommandRun.run("train", "--data", good.toString(), "--model",
+        model.toString(), "--hidden", "8", "--epochs", "1");
+    assertEquals(0, trained.code(), trained.err());
+  }
+
+  /** A copy of the good model's visible files, with {@code file} replaced by {@code content}. */
+  private static Path modelWith(String folder, String file, byte[] content) throws IOException {
+    Path copy = work.resolve(folder);
+    Files.createDirectories(copy);
+    for (String name : List.of("metadata.json", "weights.bin", "metrics.json")) {
+      Files.copy(model.resolve(name), copy.resolve(name));
+    }
+    Files.write(copy.resolve(file), content);
+    return copy;
+  }
+
+  private static String[] evaluate(Path modelFolder) {
+    return new String[] {"evaluate", "--model", modelFolder.toString(), "--data", good.toString()};
+  }
+
+  private static String[] predict(Path input) {
+    return new String[] {"predict", "--model", model.toString(), "--input", input.toString(),
+        "--out", work.resolve("predictions-never").toString()};
   }
 
   private static String[] train(Path data, String... extra) {
@@ -63,6 +89,13 @@ class BadInputTableTest {
         Files.copy(good.resolve(file + ".gz"), dir.resolve(file + ".gz"));
       }
     }
+    Files.write(dir.resolve(name), content);
+    return dir;
+  }
+
+  private static Path imageFolder(String folder, String name, byte[] content) throws IOException {
+    Path dir = work.resolve(folder);
+    Files.createDirectories(dir);
     Files.write(dir.resolve(name), content);
     return dir;
   }
@@ -168,6 +201,37 @@ class BadInputTableTest {
             "file:<dir>/counts/train-images-idx3-ubyte.gz and"
                 + " file:<dir>/counts/train-labels-idx1-ubyte: example count: expected the same"
                 + " number of images and labels; found 300 images and 299 labels"),
+        new Case("model folder missing", "`evaluate --model` a path that does not exist",
+            evaluate(work.resolve("no-model")), ExitCode.BAD_MODEL,
+            "<dir>/no-model: no such model folder"),
+        new Case("model weights truncated", "`weights.bin` cut to 100 bytes",
+            evaluate(modelWith("model-truncated", "weights.bin",
+                Arrays.copyOf(Files.readAllBytes(model.resolve("weights.bin")), 100))),
+            ExitCode.BAD_MODEL, "<dir>/model-truncated/weights.bin: length: expected 2228 bytes for 275 values;"
+                + " found 100"),
+        new Case("model weights of the wrong size", "`weights.bin` of a 30→9→3 network",
+            evaluate(modelWith("model-resized", "weights.bin",
+                io.sparkgrad.model.WeightsFile.encode(
+                    new io.sparkgrad.network.ParameterLayout(30, 9, 3), new double[30 * 9 + 9 + 27 + 3]))),
+            ExitCode.BAD_MODEL, "<dir>/model-resized/weights.bin: shape: expected 30→8→3 as metadata.json"
+                + " declares; found 30→9→3"),
+        new Case("model of an unknown format version", "`metadata.json` says format_version 99",
+            evaluate(modelWith("model-future", "metadata.json",
+                Files.readString(model.resolve("metadata.json"))
+                    .replace("\"format_version\" : 1", "\"format_version\" : 99")
+                    .getBytes(StandardCharsets.UTF_8))),
+            ExitCode.BAD_MODEL, "<dir>/model-future/metadata.json: format_version: expected 1; found 99"),
+        new Case("a PNG that is not an image", "`predict --input` a folder with a garbage `.png`",
+            predict(imageFolder("not-an-image", "digit.png", "not a picture".getBytes(StandardCharsets.UTF_8))),
+            ExitCode.BAD_DATA, "file:<dir>/not-an-image/digit.png: content: expected a PNG or JPEG image (or"
+                + " another format javax.imageio reads); found bytes no image reader recognises"
+                + " (they start 6e 6f 74 20 61 20 70 69)"),
+        new Case("an image too large to decode", "a PNG whose header declares 100000×100000 pixels",
+            predict(imageFolder("huge-image", "huge.png",
+                io.sparkgrad.predict.CraftedPng.declaring(100_000, 100_000))),
+            ExitCode.BAD_DATA, "file:<dir>/huge-image/huge.png: image size: expected at most 50000000 pixels"
+                + " (--max-pixels); found 100000×100000 = 10000000000 pixels declared by its PNG"
+                + " header (refused before decoding)"),
         new Case("training diverges", "`--learning-rate 1e6 --optimizer sgd`",
             train(good, "--learning-rate", "1e6", "--optimizer", "sgd"), ExitCode.DIVERGED,
             // The offending value depends on the BLAS's rounding: the message is matched up to it.
