@@ -1,6 +1,5 @@
 package io.sparkgrad.math;
 
-import java.util.Locale;
 
 /**
  * Floating-point precision of the network's arithmetic on the executors.
@@ -29,6 +28,6 @@ public enum Precision {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.label(this);
   }
 }

@@ -1,7 +1,6 @@
 package io.sparkgrad.training;
 
 import io.sparkgrad.math.Enums;
-import java.util.Locale;
 
 /** What training does when the loss or a gradient stops being finite. */
 public enum DivergencePolicy {
@@ -15,6 +14,6 @@ public enum DivergencePolicy {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.label(this);
   }
 }

@@ -1,7 +1,6 @@
 package io.sparkgrad.training;
 
 import io.sparkgrad.math.Enums;
-import java.util.Locale;
 
 /** The learning rate of each step, from the base rate and the position in training. */
 public enum LearningRateSchedule {
@@ -17,7 +16,7 @@ public enum LearningRateSchedule {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.label(this);
   }
 
   /**
