@@ -206,6 +206,7 @@ class EvaluateCommandTest {
     assertTrue(row.getString(1).endsWith("mnist-small.parquet"), row.getString(1));
   }
 
+  @org.junit.jupiter.api.Tag("external") // needs Debian's chromium / python3 with numpy
   @Test
   void bothReportsAreEscapedSelfContainedAndOpenInHeadlessChromium() throws IOException {
     Path metrics = work.resolve("metrics-report");

@@ -61,6 +61,7 @@ class ExportCommandTest {
     loaded = ModelStore.read(model.toString(), new Configuration());
   }
 
+  @org.junit.jupiter.api.Tag("external") // needs Debian's chromium / python3 with numpy
   @Test
   void numpyReproducesSparkgradsPredictionsOnTheWholeMnistTestSet() throws Exception {
     Path npzFolder = Files.createDirectories(work.resolve("numpy"));

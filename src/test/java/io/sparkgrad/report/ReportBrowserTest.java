@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * without console messages and its sections are in the DOM. (EvaluateCommandTest does the same,
  * with a screenshot, for the report of a model trained on MNIST.)
  */
+@org.junit.jupiter.api.Tag("external")
 class ReportBrowserTest {
   @TempDir Path work;
 
