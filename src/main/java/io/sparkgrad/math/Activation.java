@@ -1,6 +1,5 @@
 package io.sparkgrad.math;
 
-import java.util.Locale;
 
 /** Hidden-layer activation functions. */
 public enum Activation {
@@ -31,6 +30,6 @@ public enum Activation {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Enums.label(this);
   }
 }

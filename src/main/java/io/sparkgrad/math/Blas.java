@@ -34,7 +34,13 @@ public final class Blas {
       return existing;
     }
     Blas created = new Blas(load(choice));
-    LOG.info("BLAS ({}): {}", choice.label(), created.implementationName());
+    if (choice == BlasChoice.AUTO && !created.isNative()) {
+      LOG.warn("native BLAS not loaded; using {} (pure Java, several times slower). Install"
+          + " OpenBLAS for speed (Debian/Ubuntu: apt-get install libopenblas0-pthread)",
+          created.implementationName());
+    } else {
+      LOG.info("BLAS ({}): {}", choice.label(), created.implementationName());
+    }
     INSTANCES.put(choice, created);
     return created;
   }

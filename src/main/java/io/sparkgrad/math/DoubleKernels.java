@@ -215,6 +215,11 @@ public final class DoubleKernels extends Kernels<double[]> {
   }
 
   @Override
+  public void copyToDouble(double[] dst, double[] src, int n) {
+    System.arraycopy(src, 0, dst, 0, n);
+  }
+
+  @Override
   public void scalePixels(double[] dst, int dstOff, byte[] src, int srcOff, int n) {
     for (int i = 0; i < n; i++) {
       dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255.0;
@@ -227,7 +232,7 @@ public final class DoubleKernels extends Kernels<double[]> {
   }
 
   @Override
-  public void zero(double[] a, int n) {
-    java.util.Arrays.fill(a, 0, n, 0.0);
+  public void zeroRange(double[] a, int from, int n) {
+    java.util.Arrays.fill(a, from, from + n, 0.0);
   }
 }

@@ -22,8 +22,12 @@ public final class Enums {
   }
 
   public static <E extends Enum<E>> String labels(Class<E> type) {
-    return Arrays.stream(type.getEnumConstants())
-        .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+    return Arrays.stream(type.getEnumConstants()).map(Enums::label)
         .collect(Collectors.joining(", "));
+  }
+
+  /** The configuration word of a constant: lower case, '-' for '_' (e.g. cross-entropy). */
+  public static String label(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

@@ -219,6 +219,13 @@ public final class FloatKernels extends Kernels<float[]> {
   }
 
   @Override
+  public void copyToDouble(double[] dst, float[] src, int n) {
+    for (int i = 0; i < n; i++) {
+      dst[i] = src[i];
+    }
+  }
+
+  @Override
   public void scalePixels(float[] dst, int dstOff, byte[] src, int srcOff, int n) {
     for (int i = 0; i < n; i++) {
       dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255.0f;
@@ -231,7 +238,7 @@ public final class FloatKernels extends Kernels<float[]> {
   }
 
   @Override
-  public void zero(float[] a, int n) {
-    java.util.Arrays.fill(a, 0, n, 0.0f);
+  public void zeroRange(float[] a, int from, int n) {
+    java.util.Arrays.fill(a, from, from + n, 0.0f);
   }
 }

@@ -82,6 +82,9 @@ public abstract class Kernels<A> {
   /** {@code dst[dstOff + i] += src[i]} for i < n, widening to double. */
   public abstract void addToDouble(double[] dst, int dstOff, A src, int n);
 
+  /** {@code dst[i] := src[i]} for i < n, widening to double. */
+  public abstract void copyToDouble(double[] dst, A src, int n);
+
   /** {@code dst[i] := src[i]} for i < n, converting from double. */
   public abstract void copyFromDouble(A dst, double[] src, int n);
 
@@ -92,7 +95,12 @@ public abstract class Kernels<A> {
   public abstract void copy(A dst, int dstOff, A src, int srcOff, int n);
 
   /** {@code a[i] := 0} for i < n. */
-  public abstract void zero(A a, int n);
+  public void zero(A a, int n) {
+    zeroRange(a, 0, n);
+  }
+
+  /** {@code a[from + i] := 0} for i < n. */
+  public abstract void zeroRange(A a, int from, int n);
 
   /** Label check shared by the loss kernels: the message names the row, value and range. */
   protected static void checkLabel(int label, int column, int classes) {

@@ -1,6 +1,5 @@
 package io.sparkgrad.math;
 
-import java.util.Locale;
 
 /** Training losses, each reported as the mean over a block's examples. */
 public enum LossFunction {
@@ -23,6 +22,6 @@ public enum LossFunction {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Enums.label(this);
   }
 }

@@ -1,6 +1,5 @@
 package io.sparkgrad.math;
 
-import java.util.Locale;
 
 /** The function applied to the output layer's affine result. */
 public enum OutputFunction {
@@ -14,6 +13,6 @@ public enum OutputFunction {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Enums.label(this);
   }
 }

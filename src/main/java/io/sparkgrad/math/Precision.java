@@ -1,12 +1,18 @@
 package io.sparkgrad.math;
 
-import java.util.Locale;
 
 /**
  * Floating-point precision of the network's arithmetic on the executors.
  *
  * <p>Parameters, optimizer state and aggregated gradients are always float64 on the driver;
  * precision decides the type of the activations, the cached features and the GEMMs.
+ *
+ * <p>The training default is {@link #FLOAT32}, by measurement (docs/benchmarks/math.md, made by
+ * scripts/bench-math.sh): with native OpenBLAS a whole forward+backward pass over a 128-row
+ * block runs about 2× faster in float32 than in float64 (H = 100 and 800), with the pure-Java
+ * BLAS 1.2–1.4× faster; and its cached blocks take half the memory. Its rounding (about 1e−7
+ * relative) is far below the noise of stochastic gradients: the default configuration ends at
+ * 98.22% test accuracy in float32 and 98.32% in float64 (both past 98% at epoch 5). Gradient checks and the exact-reproduction tests use float64.
  */
 public enum Precision {
   FLOAT32,
@@ -22,6 +28,6 @@ public enum Precision {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.label(this);
   }
 }

@@ -13,16 +13,20 @@ import java.util.Arrays;
 public abstract class Optimizer {
   protected final ParameterLayout layout;
   protected final double weightDecay;
-  protected final double[] state;
+  /** Per-parameter state vectors (kept apart so the update loops vectorize). */
+  protected final double[][] vectors;
+  /** Scalar state, e.g. Adam's step count. */
+  protected final double[] scalars;
 
-  protected Optimizer(ParameterLayout layout, double weightDecay, int stateSize) {
+  protected Optimizer(ParameterLayout layout, double weightDecay, int vectorCount, int scalarCount) {
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
       throw new IllegalArgumentException(
           "weight-decay: expected a finite value ≥ 0; found " + weightDecay);
     }
     this.layout = layout;
     this.weightDecay = weightDecay;
-    this.state = new double[stateSize];
+    this.vectors = new double[vectorCount][layout.size()];
+    this.scalars = new double[scalarCount];
   }
 
   public abstract OptimizerKind kind();
@@ -40,25 +44,43 @@ public abstract class Optimizer {
 
   protected abstract void update(double[] params, double[] grad, double lr);
 
-  /** The optimizer's state (live, not a copy): moments, accumulators, step count. */
+  /** Length of {@link #state()}. */
+  public int stateSize() {
+    return vectors.length * layout.size() + scalars.length;
+  }
+
+  /**
+   * A copy of the state as one array: the state vectors one after another (e.g. Adam's m, then
+   * v), then the scalars (Adam's step count).
+   */
   public double[] state() {
+    double[] state = new double[stateSize()];
+    int n = layout.size();
+    for (int j = 0; j < vectors.length; j++) {
+      System.arraycopy(vectors[j], 0, state, j * n, n);
+    }
+    System.arraycopy(scalars, 0, state, vectors.length * n, scalars.length);
     return state;
   }
 
   /** Replaces the state, e.g. from a checkpoint or an average across partitions. */
   public void setState(double[] newState) {
-    if (newState.length != state.length) {
+    if (newState.length != stateSize()) {
       throw new IllegalArgumentException(
-          kind().label() + " state: expected " + state.length + " values; found "
+          kind().label() + " state: expected " + stateSize() + " values; found "
               + newState.length);
     }
-    System.arraycopy(newState, 0, state, 0, state.length);
+    int n = layout.size();
+    for (int j = 0; j < vectors.length; j++) {
+      System.arraycopy(newState, j * n, vectors[j], 0, n);
+    }
+    System.arraycopy(newState, vectors.length * n, scalars, 0, scalars.length);
   }
 
   /** An independent optimizer of the same kind and settings with a copy of this state. */
   public final Optimizer copy() {
     Optimizer copy = kind().create(layout, weightDecay);
-    copy.setState(state);
+    copy.setState(state());
     return copy;
   }
 
@@ -68,14 +90,14 @@ public abstract class Optimizer {
 
   @Override
   public String toString() {
-    return kind().label() + "(weightDecay=" + weightDecay + ", state=" + state.length
-        + " values, hash " + Arrays.hashCode(state) + ")";
+    return kind().label() + "(weightDecay=" + weightDecay + ", state=" + stateSize()
+        + " values, hash " + Arrays.hashCode(state()) + ")";
   }
 
   /** w := w − lr·g. */
   static final class Sgd extends Optimizer {
     Sgd(ParameterLayout layout, double weightDecay) {
-      super(layout, weightDecay, 0);
+      super(layout, weightDecay, 0, 0);
     }
 
     @Override
@@ -96,7 +118,7 @@ public abstract class Optimizer {
     private final double momentum;
 
     Momentum(ParameterLayout layout, double weightDecay, double momentum) {
-      super(layout, weightDecay, layout.size());
+      super(layout, weightDecay, 1, 0);
       this.momentum = momentum;
     }
 
@@ -107,7 +129,7 @@ public abstract class Optimizer {
 
     @Override
     protected void update(double[] params, double[] grad, double lr) {
-      double[] v = state;
+      double[] v = vectors[0];
       for (int i = 0; i < params.length; i++) {
         v[i] = momentum * v[i] - lr * grad[i];
         params[i] += v[i];
@@ -120,7 +142,7 @@ public abstract class Optimizer {
     private static final double EPSILON = 1e-7;
 
     AdaGrad(ParameterLayout layout, double weightDecay) {
-      super(layout, weightDecay, layout.size());
+      super(layout, weightDecay, 1, 0);
     }
 
     @Override
@@ -130,7 +152,7 @@ public abstract class Optimizer {
 
     @Override
     protected void update(double[] params, double[] grad, double lr) {
-      double[] h = state;
+      double[] h = vectors[0];
       for (int i = 0; i < params.length; i++) {
         h[i] += grad[i] * grad[i];
         params[i] -= lr * grad[i] / (Math.sqrt(h[i]) + EPSILON);
@@ -140,7 +162,9 @@ public abstract class Optimizer {
 
   /**
    * Adam (Kingma and Ba, 2015) with bias correction: m := β1·m + (1−β1)·g; v := β2·v + (1−β2)·g²;
-   * w := w − lr·m̂ / (√v̂ + ε). State: m, v, then the step count t.
+   * w := w − α_t·m / (√v + ε̂), the paper's efficient form of w − lr·m̂ / (√v̂ + ε) with
+   * α_t = lr·√(1−β2^t)/(1−β1^t) and ε̂ = ε·√(1−β2^t): one square root and one division per
+   * parameter. State: m, v, then the step count t.
    */
   static final class Adam extends Optimizer {
     private final double beta1;
@@ -148,7 +172,7 @@ public abstract class Optimizer {
     private final double epsilon;
 
     Adam(ParameterLayout layout, double weightDecay, double beta1, double beta2, double epsilon) {
-      super(layout, weightDecay, 2 * layout.size() + 1);
+      super(layout, weightDecay, 2, 1);
       this.beta1 = beta1;
       this.beta2 = beta2;
       this.epsilon = epsilon;
@@ -161,18 +185,19 @@ public abstract class Optimizer {
 
     @Override
     protected void update(double[] params, double[] grad, double lr) {
-      int n = params.length;
-      double t = state[2 * n] + 1;
-      state[2 * n] = t;
+      double t = scalars[0] + 1;
+      scalars[0] = t;
       double correction1 = 1 - Math.pow(beta1, t);
-      double correction2 = 1 - Math.pow(beta2, t);
-      for (int i = 0; i < n; i++) {
+      double root2 = Math.sqrt(1 - Math.pow(beta2, t));
+      double stepSize = lr * root2 / correction1;
+      double epsilonHat = epsilon * root2;
+      double[] m = vectors[0];
+      double[] v = vectors[1];
+      for (int i = 0; i < params.length; i++) {
         double g = grad[i];
-        double m = beta1 * state[i] + (1 - beta1) * g;
-        double v = beta2 * state[n + i] + (1 - beta2) * g * g;
-        state[i] = m;
-        state[n + i] = v;
-        params[i] -= lr * (m / correction1) / (Math.sqrt(v / correction2) + epsilon);
+        m[i] = beta1 * m[i] + (1 - beta1) * g;
+        v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+        params[i] -= stepSize * m[i] / (Math.sqrt(v[i]) + epsilonHat);
       }
     }
   }

@@ -1,7 +1,6 @@
 package io.sparkgrad.network;
 
 import io.sparkgrad.math.Enums;
-import java.util.Locale;
 
 /** The optimizers, with the learning rate each is usually run at. */
 public enum OptimizerKind {
@@ -25,7 +24,7 @@ public enum OptimizerKind {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.label(this);
   }
 
   /** A new optimizer of this kind with fresh state for {@code size} parameters. */

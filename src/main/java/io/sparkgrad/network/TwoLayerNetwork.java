@@ -86,6 +86,11 @@ public final class TwoLayerNetwork<A> {
     return y;
   }
 
+  /** The output buffer Y of the last forward pass (K×rows; reused by the next call). */
+  public A lastOutputs() {
+    return y;
+  }
+
   /** Loss sum and correct count of the block, without gradients. */
   public BlockStats evaluate(A params, A x, int xOff, int[] labels, int labelOff, int rows) {
     checkLabels(labels, labelOff, rows);
@@ -100,6 +105,21 @@ public final class TwoLayerNetwork<A> {
    */
   public BlockStats accumulateGradient(
       A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale) {
+    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, true);
+  }
+
+  /**
+   * Like {@link #accumulateGradient} but overwrites {@code grad} instead of adding to it (no
+   * need to zero it first).
+   */
+  public BlockStats computeGradient(
+      A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale) {
+    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, false);
+  }
+
+  private BlockStats gradient(
+      A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale,
+      boolean accumulate) {
     spec.activation().requireTrainable("activation");
     checkLabels(labels, labelOff, rows);
     layout.checkSize("gradient", k.length(grad));
@@ -109,11 +129,16 @@ public final class TwoLayerNetwork<A> {
     int d = layout.inputs();
     int hidden = layout.hidden();
     int out = layout.outputs();
+    double beta = accumulate ? 1.0 : 0.0;
+    if (!accumulate) {
+      k.zeroRange(grad, layout.b1Offset(), hidden);
+      k.zeroRange(grad, layout.b2Offset(), out);
+    }
     // dA2 := scale · ∂L/∂A2
     k.outputGradient(dA2, y, labels, labelOff, spec.output(), spec.loss(), gradScale, out, rows);
     // dW2 += dA2·Z1ᵀ; db2 += rowsum(dA2)
     k.gemm("N", "T", out, hidden, rows, 1.0, dA2, 0, out, z1, 0, hidden,
-        1.0, grad, layout.w2Offset(), out);
+        beta, grad, layout.w2Offset(), out);
     k.addRowSums(grad, layout.b2Offset(), dA2, 1.0, out, rows);
     // dZ1 := W2ᵀ·dA2 into a1 (A1 is no longer needed: both derivatives are read off Z1);
     // dA1 := dZ1 ⊙ h'(A1)
@@ -123,7 +148,7 @@ public final class TwoLayerNetwork<A> {
     k.activationBackwardInPlace(dA1, z1, spec.activation(), hidden * rows);
     // dW1 += dA1·Xᵀ; db1 += rowsum(dA1)
     k.gemm("N", "T", hidden, d, rows, 1.0, dA1, 0, hidden, x, xOff, d,
-        1.0, grad, layout.w1Offset(), hidden);
+        beta, grad, layout.w1Offset(), hidden);
     k.addRowSums(grad, layout.b1Offset(), dA1, 1.0, hidden, rows);
     return stats;
   }

@@ -2,7 +2,6 @@ package io.sparkgrad.network;
 
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.Enums;
-import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -26,7 +25,7 @@ public enum WeightInit {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.label(this);
   }
 
   /** The scheme actually used for an activation ({@link #AUTO} resolved). */

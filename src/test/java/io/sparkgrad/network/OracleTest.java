@@ -474,8 +474,13 @@ class OracleTest {
     }
 
     @Override
-    public void zero(double[] a, int n) {
-      base.zero(a, n);
+    public void zeroRange(double[] a, int from, int n) {
+      base.zeroRange(a, from, n);
+    }
+
+    @Override
+    public void copyToDouble(double[] dst, double[] src, int n) {
+      base.copyToDouble(dst, src, n);
     }
   }
 }

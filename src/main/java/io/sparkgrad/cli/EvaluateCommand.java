@@ -1,0 +1,355 @@
+package io.sparkgrad.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgrad.data.BlockedData;
+import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.DataSetFolder;
+import io.sparkgrad.data.DataSetFormat;
+import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.data.ParquetData;
+import io.sparkgrad.evaluation.EvaluationSums;
+import io.sparkgrad.evaluation.MetricsTable;
+import io.sparkgrad.evaluation.SparkEvaluator;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.Precision;
+import io.sparkgrad.model.AtomicOutput;
+import io.sparkgrad.model.ModelStore;
+import io.sparkgrad.report.HtmlReport;
+import io.sparkgrad.report.ReportContent;
+import io.sparkgrad.training.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.IntFunction;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code sparkgrad evaluate}: a saved model on a data set, on Spark (cached blocks, one tree
+ * aggregation). Prints a summary, appends a row to the metrics table ({@link MetricsTable}),
+ * writes a report, and exits {@link ExitCode#BELOW_MIN_ACCURACY} when the accuracy is below
+ * {@code --min-accuracy} (after the metrics are written).
+ *
+ * <p>A model whose input size (or declared image size) differs from the data's is refused as
+ * {@link ExitCode#BAD_MODEL}: the data is what is being measured against, the model is the
+ * thing that does not fit it.
+ */
+final class EvaluateCommand {
+  static final List<String> VALUED = List.of("model", "data", "split", "metrics-out",
+      "min-accuracy", "run-date", "report", "master", "partitions", "worst");
+  private static final DateTimeFormatter RUN_DATE =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd", Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
+
+  private final PrintStream out;
+
+  EvaluateCommand(PrintStream out) {
+    this.out = out;
+  }
+
+  /** Which examples to evaluate. */
+  enum Which {
+    TEST, TRAIN, ALL;
+
+    static Which parse(String text) {
+      for (Which w : values()) {
+        if (w.label().equals(text)) {
+          return w;
+        }
+      }
+      throw new ConfigException("--split: expected test, train or all; found '" + text + "'");
+    }
+
+    String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  static String usage() {
+    return """
+        usage: sparkgrad evaluate --model <folder> --data <IDX folder or Parquet table> [options]
+
+        Evaluates a saved model on Spark: accuracy, mean loss, per-class precision/recall/F1 and
+        support, the confusion matrix, the confidence distribution and the worst-classified
+        examples. Prints a summary, appends one row to the metrics table and writes a report.
+
+        options:
+          --split test|train|all   which examples [default: test]
+          --metrics-out PATH       Parquet metrics table to append the run's row to, partitioned
+                                   by run_date (created when missing) [default: none]
+          --min-accuracy X         exit 7 when the accuracy is below X (0..1), after the metrics
+                                   and the report are written
+          --run-date YYYY-MM-DD    the run_date partition [default: today, UTC]
+          --report PATH            the HTML report [default: with --metrics-out,
+                                   <metrics-out>.reports/<run-date>/<model id>-<split>.html;
+                                   without it, none]
+          --worst N                worst-classified examples to keep and draw [default: 24]
+          --partitions N           data partitions [default: Spark's default parallelism]
+          --master URL             Spark master when not set by spark-submit [default: local[*]]
+        """;
+  }
+
+  ExitCode run(List<String> args) throws IOException {
+    Map<String, String> options = SimpleOptions.parse(args, VALUED, List.of());
+    if (options.containsKey("help")) {
+      out.print(usage());
+      return ExitCode.OK;
+    }
+    String modelPath = SimpleOptions.required(options, "model");
+    String dataPath = SimpleOptions.required(options, "data");
+    Which split = Which.parse(options.getOrDefault("split", "test"));
+    LocalDate runDate = options.containsKey("run-date")
+        ? parseRunDate(options.get("run-date"))
+        : LocalDate.now(ZoneOffset.UTC);
+    Double minAccuracy = options.containsKey("min-accuracy")
+        ? parseFraction("min-accuracy", options.get("min-accuracy"))
+        : null;
+    int partitions = parseCount("partitions", options.getOrDefault("partitions", "0"), 0, 100_000);
+    int worst = parseCount("worst", options.getOrDefault("worst", "24"), 0, 1000);
+    String metricsOut = options.get("metrics-out");
+
+    Configuration hadoop = new Configuration();
+    ModelStore.LoadedModel model = ModelStore.read(modelPath, hadoop);
+    JsonNode config = model.metadata().path("config");
+    Precision precision = Precision.parse("precision", config.path("precision").asText("float32"));
+    int blockRows = config.path("block-rows").asInt(4096);
+    long seed = config.path("seed").asLong(42);
+    String reportPath = options.containsKey("report")
+        ? options.get("report")
+        : metricsOut == null ? null
+            : new Path(metricsOut).toString() + ".reports/" + runDate + "/" + model.modelId()
+                + "-" + split.label() + ".html";
+
+    DataSetFormat format = DataSetFormat.detect(new Path(dataPath), hadoop);
+    DataSet data = null;
+    if (format == DataSetFormat.IDX_FOLDER) {
+      // IDX data is read and checked before Spark starts.
+      data = DataSetFolder.at(dataPath, hadoop).load(model.spec().outputs());
+      checkFits(model, data);
+    }
+    try (SparkSessions sessions =
+        SparkSessions.start("sparkgrad-evaluate", options.getOrDefault("master", "local[*]"))) {
+      SparkSession spark = sessions.session();
+      if (data == null) {
+        data = ParquetData.load(spark, dataPath, model.spec().outputs());
+        checkFits(model, data);
+      }
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      LabeledImages images = imagesOf(data, split);
+      int trainCount = data.train().count();
+      IntFunction<String> exampleName = split == Which.ALL
+          ? i -> i < trainCount ? "train #" + i : "test #" + (i - trainCount)
+          : i -> split.label() + " #" + i;
+      int parts = partitions > 0 ? partitions : jsc.defaultParallelism();
+      EvaluationSums sums;
+      try (BlockedData blocks = BlockedData.build(jsc, images, BlockedData.all(images), parts,
+          seed, blockRows, precision, "sparkgrad-evaluate-" + split.label())) {
+        sums = new SparkEvaluator(jsc, model.spec(), precision, BlasChoice.AUTO)
+            .evaluate(blocks.rdd(), model.params(), worst);
+      }
+      Instant evaluatedAt = Instant.now();
+      String qualifiedModel = qualified(modelPath, hadoop);
+      printSummary(model, qualifiedModel, data, format, split, sums, exampleName);
+
+      if (metricsOut != null) {
+        MetricsTable.Run run = new MetricsTable.Run(UUID.randomUUID().toString(),
+            model.modelId(), qualifiedModel, data.source(), data.sha256(), split.label(),
+            runDate, evaluatedAt, minAccuracy, sums);
+        Path partition = MetricsTable.append(spark, metricsOut, run);
+        out.println("metrics: appended run " + run.runId() + " to " + partition);
+      }
+      if (reportPath != null) {
+        ReportContent content = reportContent(model, qualifiedModel, data, split, runDate,
+            evaluatedAt, sums, images, exampleName, hadoop);
+        byte[] html = HtmlReport.bytes(content);
+        // A report is derived output: a second run on the same date replaces it, atomically.
+        AtomicOutput.write(reportPath, true, hadoop,
+            (fs, temporary) -> ModelStore.writeBytes(fs, temporary, html));
+        out.println("report: " + reportPath);
+      }
+      if (minAccuracy != null && !(sums.accuracy() >= minAccuracy)) {
+        throw new CommandException(ExitCode.BELOW_MIN_ACCURACY, String.format(Locale.ROOT,
+            "accuracy %.4f is below --min-accuracy %s (%s split of %s)%s", sums.accuracy(),
+            options.get("min-accuracy"), split.label(), data.source(),
+            metricsOut == null ? "" : "; the metrics were written to " + metricsOut));
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  /** YYYY-MM-DD, a real calendar date; anything else is a usage error naming the value. */
+  static LocalDate parseRunDate(String text) {
+    try {
+      return LocalDate.parse(text, RUN_DATE);
+    } catch (DateTimeParseException e) {
+      throw new ConfigException(
+          "--run-date: expected a date YYYY-MM-DD; found '" + text + "'");
+    }
+  }
+
+  private static double parseFraction(String key, String text) {
+    double value;
+    try {
+      value = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      value = Double.NaN;
+    }
+    if (!(value >= 0 && value <= 1)) {
+      throw new ConfigException("--" + key + ": expected a number in [0, 1]; found '" + text + "'");
+    }
+    return value;
+  }
+
+  private static int parseCount(String key, String text, int min, int max) {
+    int value;
+    try {
+      value = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      value = Integer.MIN_VALUE;
+    }
+    if (value < min || value > max) {
+      throw new ConfigException(
+          "--" + key + ": expected an integer in " + min + ".." + max + "; found '" + text + "'");
+    }
+    return value;
+  }
+
+  /** Refuses a model whose inputs (or declared image size) differ from the data's images. */
+  static void checkFits(ModelStore.LoadedModel model, DataSet data) {
+    LabeledImages images = data.test();
+    String metadata = model.folder() + "/" + ModelStore.METADATA;
+    if (model.spec().inputs() != images.features()) {
+      throw new CommandException(ExitCode.BAD_MODEL, String.format(Locale.ROOT,
+          "%s: architecture.inputs: expected %d (the %d×%d images of %s); found %d",
+          metadata, images.features(), images.imageRows(), images.imageCols(), data.source(),
+          model.spec().inputs()));
+    }
+    int rows = model.imageRows();
+    int cols = model.imageCols();
+    if (rows > 0 && cols > 0 && (rows != images.imageRows() || cols != images.imageCols())) {
+      throw new CommandException(ExitCode.BAD_MODEL, String.format(Locale.ROOT,
+          "%s: architecture.image_rows×image_cols: expected %d×%d (the images of %s); found %d×%d",
+          metadata, images.imageRows(), images.imageCols(), data.source(), rows, cols));
+    }
+  }
+
+  private static LabeledImages imagesOf(DataSet data, Which split) {
+    return switch (split) {
+      case TEST -> data.test();
+      case TRAIN -> data.train();
+      case ALL -> concat(data.source() + " train+test", data.train(), data.test());
+    };
+  }
+
+  private static LabeledImages concat(String source, LabeledImages a, LabeledImages b) {
+    byte[] pixels = new byte[a.pixels().length + b.pixels().length];
+    System.arraycopy(a.pixels(), 0, pixels, 0, a.pixels().length);
+    System.arraycopy(b.pixels(), 0, pixels, a.pixels().length, b.pixels().length);
+    byte[] labels = new byte[a.count() + b.count()];
+    System.arraycopy(a.labels(), 0, labels, 0, a.count());
+    System.arraycopy(b.labels(), 0, labels, a.count(), b.count());
+    return new LabeledImages(source, a.imageRows(), a.imageCols(), pixels, labels);
+  }
+
+  private static String qualified(String path, Configuration hadoop) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(hadoop).makeQualified(p).toString();
+  }
+
+  private void printSummary(ModelStore.LoadedModel model, String modelPath, DataSet data,
+      DataSetFormat format, Which split, EvaluationSums s, IntFunction<String> exampleName) {
+    out.printf(Locale.ROOT, "sparkgrad evaluate: model %s (%s, id %s)%n", modelPath,
+        model.spec().describe(), model.modelId());
+    out.printf(Locale.ROOT, "data: %s (%s), split %s: %,d examples%n", data.source(),
+        format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet", split.label(), s.count());
+    out.printf(Locale.ROOT, "accuracy %.2f%% (%d of %d), mean loss %.4f, macro F1 %.4f%n",
+        100 * s.accuracy(), s.correct(), s.count(), s.meanLoss(), s.macroF1());
+    out.println("class  precision  recall      f1  support");
+    for (int k = 0; k < s.classes(); k++) {
+      out.printf(Locale.ROOT, "%5d  %9.4f  %6.4f  %6.4f  %7d%n", k, s.precision(k), s.recall(k),
+          s.f1(k), s.support(k));
+    }
+    out.println("confusion matrix (rows: true class, columns: predicted class)");
+    StringBuilder head = new StringBuilder("      ");
+    for (int p = 0; p < s.classes(); p++) {
+      head.append(String.format(Locale.ROOT, "%6d", p));
+    }
+    out.println(head);
+    for (int a = 0; a < s.classes(); a++) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%6d", a));
+      for (int p = 0; p < s.classes(); p++) {
+        line.append(String.format(Locale.ROOT, "%6d", s.confusion(a, p)));
+      }
+      out.println(line);
+    }
+    out.printf(Locale.ROOT,
+        "confidence (score of the predicted class): mean %.4f when right, %.4f when wrong%n",
+        s.meanConfidenceCorrect(), s.meanConfidenceWrong());
+    long[] histogram = s.confidenceHistogram();
+    StringBuilder bins = new StringBuilder("  per 0.05 bin from 0:");
+    for (long count : histogram) {
+      bins.append(' ').append(count);
+    }
+    out.println(bins);
+    List<EvaluationSums.Example> worst = s.worst();
+    if (!worst.isEmpty()) {
+      out.println("worst classified (lowest score of the true class):");
+      for (EvaluationSums.Example x : worst.subList(0, Math.min(10, worst.size()))) {
+        out.printf(Locale.ROOT, "  %-12s true %d predicted %d  p(true) %.4f  p(predicted) %.4f%n",
+            exampleName.apply(x.index()), x.actual(), x.predicted(), x.trueScore(),
+            x.confidence());
+      }
+    }
+  }
+
+  private static ReportContent reportContent(ModelStore.LoadedModel model, String modelPath,
+      DataSet data, Which split, LocalDate runDate, Instant evaluatedAt, EvaluationSums sums,
+      LabeledImages images, IntFunction<String> exampleName, Configuration hadoop) {
+    JsonNode trainingMetrics = readTrainingMetrics(model, hadoop);
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("model", modelPath);
+    facts.put("model id", model.modelId());
+    facts.put("network", model.spec().describe());
+    facts.put("trained", model.metadata().path("finished").asText("unknown"));
+    facts.put("data", data.source());
+    facts.put("data SHA-256", MetricsTable.combinedSha256(data.sha256()));
+    facts.put("split", split.label());
+    facts.put("run date", runDate.toString());
+    facts.put("evaluated at", evaluatedAt.toString());
+    facts.put("test accuracy at training", trainingMetrics == null ? "unknown"
+        : trainingMetrics.path("test_accuracy").asText("unknown"));
+    return new ReportContent("sparkgrad evaluation", modelPath, facts, trainingMetrics,
+        split.label() + " split of " + data.source() + ", " + sums.count() + " examples", sums,
+        images, exampleName, model.spec(), model.params(), images.imageRows(),
+        images.imageCols());
+  }
+
+  /** The model's metrics.json, or null when it is missing or unreadable (the report says so). */
+  private static JsonNode readTrainingMetrics(ModelStore.LoadedModel model, Configuration hadoop) {
+    Path path = new Path(model.folder(), ModelStore.METRICS);
+    try {
+      FileSystem fs = path.getFileSystem(hadoop);
+      if (!fs.exists(path)) {
+        return null;
+      }
+      try (InputStream in = fs.open(path)) {
+        return ModelStore.json().readTree(in);
+      }
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.sparkgrad.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkgrad.data.DataSet;
+import io.sparkgrad.evaluation.MetricsTable;
+import io.sparkgrad.report.HtmlReport;
+import io.sparkgrad.report.ReportContent;
+import io.sparkgrad.training.TrainingConfig;
+import io.sparkgrad.training.TrainingResult;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code report.html} that {@code train} writes into the model folder: the training curves of
+ * {@code metrics.json} and the trainer's own test evaluation of the kept weights
+ * ({@link TrainingResult#test()}, which carries the worst-classified examples), so no extra Spark
+ * pass is needed.
+ */
+final class TrainingReport {
+  static final String FILE = "report.html";
+
+  private TrainingReport() {}
+
+  static byte[] html(TrainingConfig config, DataSet data, TrainingResult result,
+      JsonNode metadata, JsonNode metrics) {
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("model", config.model());
+    facts.put("model id", metadata.path("model_id").asText());
+    facts.put("network", result.spec().describe());
+    facts.put("optimizer", config.optimizer().label() + ", learning rate " + config.learningRate()
+        + " (" + config.schedule().label() + "), batch " + config.batchSize());
+    facts.put("epochs", result.epochs().size() + " run, weights of epoch " + result.keptEpoch()
+        + " kept" + (result.stoppedEarly() ? " (stopped early)" : ""));
+    facts.put("data", data.source());
+    facts.put("data SHA-256", MetricsTable.combinedSha256(data.sha256()));
+    facts.put("seed", Long.toString(config.seed()));
+    facts.put("precision, BLAS", config.precision().label() + ", " + result.blasImplementation());
+    facts.put("Spark", metadata.path("spark_version").asText() + " on "
+        + metadata.path("spark_master").asText() + ", " + result.partitions() + " partitions");
+    facts.put("training time", String.format(java.util.Locale.ROOT, "%.1f s",
+        result.trainingSeconds()));
+    facts.put("finished", metadata.path("finished").asText());
+    return HtmlReport.bytes(new ReportContent("sparkgrad training", config.model(), facts,
+        metrics, "test split of " + data.source() + ", " + result.test().count()
+            + " examples, with the kept weights", result.test(), data.test(),
+        i -> "test #" + i, result.spec(), result.params(), data.test().imageRows(),
+        data.test().imageCols()));
+  }
+}

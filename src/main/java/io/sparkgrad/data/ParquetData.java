@@ -1,0 +1,371 @@
+package io.sparkgrad.data;
+
+import io.sparkgrad.model.OutputExistsException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A data set as a Parquet table, one row per example, partitioned by {@code split}:
+ *
+ * <pre>
+ *   split  string  train | test        (partition column: folders split=train/, split=test/)
+ *   index  int     0..n−1, the example's position in its split
+ *   label  int     0..classes−1
+ *   rows   int     image height (the same in every row)
+ *   cols   int     image width  (the same in every row)
+ *   pixels binary  rows·cols unsigned bytes, row-major
+ * </pre>
+ *
+ * <p>The only class of this package that uses Spark. Reading collects a split to the driver,
+ * which is right for MNIST-sized data (tens of MB), not for data larger than the driver's memory.
+ */
+public final class ParquetData {
+  public static final String SPLIT = "split";
+  public static final String INDEX = "index";
+  public static final String LABEL = "label";
+  public static final String ROWS = "rows";
+  public static final String COLS = "cols";
+  public static final String PIXELS = "pixels";
+
+  /** The table's schema, as written; {@link #read} requires these columns with these types. */
+  public static final StructType SCHEMA =
+      new StructType(
+          new StructField[] {
+            DataTypes.createStructField(SPLIT, DataTypes.StringType, false),
+            DataTypes.createStructField(INDEX, DataTypes.IntegerType, false),
+            DataTypes.createStructField(LABEL, DataTypes.IntegerType, false),
+            DataTypes.createStructField(ROWS, DataTypes.IntegerType, false),
+            DataTypes.createStructField(COLS, DataTypes.IntegerType, false),
+            DataTypes.createStructField(PIXELS, DataTypes.BinaryType, false),
+          });
+
+  /** About this many pixel bytes go into each written file (one task each). */
+  private static final long BYTES_PER_SLICE = 16L << 20;
+
+  private ParquetData() {}
+
+  /**
+   * Writes both splits of {@code data} to {@code outputPath}, which must not exist. The table is
+   * written to a hidden sibling ({@code .NAME.tmp-UUID}) and renamed into place with the Hadoop
+   * {@link FileSystem} once complete, so a reader never sees a partial table (on object stores
+   * such as S3 a rename is a copy, not atomic). The sibling is deleted if anything fails.
+   *
+   * <p>This is {@link io.sparkgrad.model.AtomicOutput}'s scheme, kept separate because that
+   * class replaces a path that appears while the output is being written; here that path is
+   * left alone and the write is refused.
+   *
+   * @throws OutputExistsException if {@code outputPath} exists, before or after the write
+   */
+  public static void write(SparkSession spark, DataSet data, String outputPath)
+      throws IOException {
+    Objects.requireNonNull(spark, "spark");
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(outputPath, "outputPath");
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path out = new Path(outputPath);
+    FileSystem fs = IdxReader.fileSystem(out, conf);
+    out = fs.makeQualified(out);
+    if (fs.exists(out)) {
+      throw new OutputExistsException(
+          out + ": output: expected a path that does not exist; found an existing "
+              + (fs.getFileStatus(out).isDirectory() ? "folder" : "file")
+              + " (remove it or choose another path)");
+    }
+    Path parent = out.getParent();
+    if (parent == null) {
+      throw new IllegalArgumentException(
+          out + ": output: expected a path below a folder; found the root");
+    }
+    Path tmp = new Path(parent, "." + out.getName() + ".tmp-" + UUID.randomUUID());
+
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    LabeledImages[] splits = new LabeledImages[Split.values().length];
+    List<int[]> slices = new ArrayList<>(); // {split ordinal, first index, end index}
+    for (Split split : Split.values()) {
+      LabeledImages images = data.get(split);
+      splits[split.ordinal()] = images;
+      int perSlice = (int) Math.max(1, BYTES_PER_SLICE / images.features());
+      for (int start = 0; start < images.count(); start += perSlice) {
+        slices.add(
+            new int[] {split.ordinal(), start, (int) Math.min(images.count(), (long) start + perSlice)});
+      }
+    }
+    Broadcast<LabeledImages[]> shared = jsc.broadcast(splits);
+    boolean renamed = false;
+    try {
+      JavaRDD<Row> rows =
+          jsc.parallelize(slices, slices.size()).flatMap(slice -> rowsOf(shared.value(), slice));
+      spark
+          .createDataFrame(rows, SCHEMA)
+          .write()
+          .mode(SaveMode.ErrorIfExists)
+          .partitionBy(SPLIT)
+          .parquet(tmp.toString());
+      if (fs.exists(out)) {
+        throw new OutputExistsException(
+            out + ": output: expected a path that does not exist; found one created while the"
+                + " table was being written");
+      }
+      if (!fs.rename(tmp, out)) {
+        throw new IOException(tmp + ": could not rename the written table to " + out);
+      }
+      renamed = true;
+    } finally {
+      shared.destroy();
+      if (!renamed) {
+        fs.delete(tmp, true);
+      }
+    }
+  }
+
+  /** The rows of one slice {split ordinal, first index, end index}, built on an executor. */
+  private static Iterator<Row> rowsOf(LabeledImages[] splits, int[] slice) {
+    Split split = Split.values()[slice[0]];
+    LabeledImages images = splits[slice[0]];
+    int features = images.features();
+    List<Row> rows = new ArrayList<>(slice[2] - slice[1]);
+    for (int i = slice[1]; i < slice[2]; i++) {
+      byte[] pixels =
+          Arrays.copyOfRange(images.pixels(), i * features, (i + 1) * features);
+      rows.add(
+          RowFactory.create(
+              split.label(), i, images.label(i), images.imageRows(), images.imageCols(), pixels));
+    }
+    return rows.iterator();
+  }
+
+  /** One split with labels checked only against the format's bound (0..254). */
+  public static LabeledImages read(SparkSession spark, String path, Split split)
+      throws IOException {
+    return read(spark, path, split, IdxReader.MAX_CLASSES);
+  }
+
+  /**
+   * One split of a table written by {@link #write}, ordered by {@code index}, collected to the
+   * driver. Refuses a schema that differs from {@link #SCHEMA} (naming the column, the expected
+   * and the found type), a split with no rows, indices that are not exactly 0..n−1, images of
+   * differing sizes, pixel arrays of the wrong length and labels outside 0..classes−1.
+   *
+   * @param classes 1..255, or 0 to take the largest label of either split + 1
+   */
+  public static LabeledImages read(SparkSession spark, String path, Split split, int classes)
+      throws IOException {
+    Objects.requireNonNull(spark, "spark");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(split, "split");
+    IdxReader.checkClasses(classes);
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path table = new Path(path);
+    FileSystem fs = IdxReader.fileSystem(table, conf);
+    try {
+      table = fs.getFileStatus(table).getPath();
+    } catch (FileNotFoundException e) {
+      throw new DataFormatException(path + ": Parquet table not found", e);
+    }
+    DataSetFormat format = DataSetFormat.detect(table, conf);
+    if (format != DataSetFormat.PARQUET_TABLE) {
+      throw DataFormatException.of(table, "data set", "a Parquet table", "an IDX folder");
+    }
+    Dataset<Row> df = open(spark, table);
+    checkSchema(table, df.schema());
+
+    List<Row> rows =
+        df.where(functions.col(SPLIT).equalTo(split.label()))
+            .select(INDEX, LABEL, ROWS, COLS, PIXELS)
+            .collectAsList();
+    String source = table + " " + SPLIT + "=" + split.label();
+    int n = rows.size();
+    if (n == 0) {
+      List<String> present = new ArrayList<>();
+      for (Row r : df.select(SPLIT).distinct().collectAsList()) {
+        present.add(String.valueOf(r.get(0)));
+      }
+      throw DataFormatException.of(
+          table, "split '" + split.label() + "'", "at least one row",
+          "none (splits present: " + present + ")");
+    }
+    Row first = rows.get(0);
+    int imageRows = intOf(source, first, 2, ROWS);
+    int imageCols = intOf(source, first, 3, COLS);
+    if (imageRows < 1 || imageCols < 1
+        || (long) imageRows * imageCols * n > IdxReader.MAX_ARRAY_BYTES) {
+      throw DataFormatException.of(
+          source, "rows×cols", "positive sizes with rows·cols·" + n + " ≤ "
+              + IdxReader.MAX_ARRAY_BYTES, imageRows + "×" + imageCols);
+    }
+    int features = imageRows * imageCols;
+    byte[] pixels = new byte[n * features];
+    byte[] labels = new byte[n];
+    BitSet seen = new BitSet(n);
+    for (Row row : rows) {
+      int index = intOf(source, row, 0, INDEX);
+      if (index < 0 || index >= n) {
+        throw DataFormatException.of(
+            source, "column '" + INDEX + "'",
+            "0.." + (n - 1) + " (" + n + " rows, each index once, no gaps)", index);
+      }
+      if (seen.get(index)) {
+        throw DataFormatException.of(
+            source, "column '" + INDEX + "'", "each of 0.." + (n - 1) + " once",
+            index + " twice");
+      }
+      seen.set(index);
+      String at = "row with index " + index + ": column '";
+      int label = intOf(source, row, 1, LABEL);
+      if (label < 0 || label >= classes) {
+        throw DataFormatException.of(
+            source, at + LABEL + "'", "0.." + (classes - 1) + " (" + classes + " classes)", label);
+      }
+      int r = intOf(source, row, 2, ROWS);
+      int c = intOf(source, row, 3, COLS);
+      if (r != imageRows || c != imageCols) {
+        throw DataFormatException.of(
+            source, at + ROWS + "'×'" + COLS + "'",
+            imageRows + "×" + imageCols + " (as in the first row)", r + "×" + c);
+      }
+      byte[] image = row.isNullAt(4) ? null : (byte[]) row.get(4);
+      if (image == null || image.length != features) {
+        throw DataFormatException.of(
+            source, at + PIXELS + "'", features + " bytes (" + imageRows + "×" + imageCols + ")",
+            image == null ? "null" : image.length + " bytes");
+      }
+      System.arraycopy(image, 0, pixels, index * features, features);
+      labels[index] = (byte) label;
+    }
+    return new LabeledImages(source, imageRows, imageCols, pixels, labels);
+  }
+
+  /**
+   * Both splits of a Parquet table or an IDX folder ({@link DataSetFormat#detect}), with the
+   * class count the labels imply (the largest label of either split + 1). For a table the
+   * SHA-256s are those of its {@code .parquet} files, keyed by their path inside the table.
+   */
+  public static DataSet load(SparkSession spark, String path) throws IOException {
+    return loadEither(spark, path, 0);
+  }
+
+  /**
+   * Both splits of a Parquet table or an IDX folder ({@link DataSetFormat#detect}), every label
+   * checked to be below {@code classes}.
+   *
+   * @param classes 1..255, or 0 to take the largest label of either split + 1
+   */
+  public static DataSet load(SparkSession spark, String path, int classes) throws IOException {
+    if (classes != 0) {
+      IdxReader.checkClasses(classes);
+    }
+    return loadEither(spark, path, classes);
+  }
+
+  /** {@code classes} 0: decided from the labels. */
+  private static DataSet loadEither(SparkSession spark, String path, int classes)
+      throws IOException {
+    Objects.requireNonNull(spark, "spark");
+    Objects.requireNonNull(path, "path");
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path p = new Path(path);
+    if (DataSetFormat.detect(p, conf) == DataSetFormat.IDX_FOLDER) {
+      return DataSetFolder.at(p, conf).loadBoth(classes);
+    }
+    int bound = classes == 0 ? IdxReader.MAX_CLASSES : classes;
+    LabeledImages train = read(spark, path, Split.TRAIN, bound);
+    LabeledImages test = read(spark, path, Split.TEST, bound);
+    int decided = classes == 0 ? DataSet.impliedClasses(train, test) : classes;
+    FileSystem fs = IdxReader.fileSystem(p, conf);
+    Path table = fs.getFileStatus(p).getPath();
+    return new DataSet(table.toString(), train, test, decided, parquetDigests(fs, table, conf));
+  }
+
+  private static Map<String, String> parquetDigests(FileSystem fs, Path table, Configuration conf)
+      throws IOException {
+    String prefix = table.toUri().getPath();
+    List<String> names = new ArrayList<>();
+    Map<String, Path> byName = new LinkedHashMap<>();
+    RemoteIterator<LocatedFileStatus> files = fs.listFiles(table, true);
+    while (files.hasNext()) {
+      FileStatus f = files.next();
+      String relative = f.getPath().toUri().getPath().substring(prefix.length() + 1);
+      if (f.getPath().getName().endsWith(".parquet")) {
+        names.add(relative);
+        byName.put(relative, f.getPath());
+      }
+    }
+    names.sort(null);
+    Map<String, String> sha256 = new LinkedHashMap<>();
+    for (String name : names) {
+      sha256.put(name, IdxReader.sha256(byName.get(name), conf));
+    }
+    return sha256;
+  }
+
+  private static Dataset<Row> open(SparkSession spark, Path table) {
+    try {
+      return spark.read().parquet(table.toString());
+    } catch (Exception e) {
+      if (e instanceof AnalysisException) {
+        throw new DataFormatException(
+            table + ": expected a Parquet table; Spark cannot read it: " + e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  private static void checkSchema(Path table, StructType found) {
+    for (StructField expected : SCHEMA.fields()) {
+      StructField actual = null;
+      for (StructField f : found.fields()) {
+        if (f.name().equals(expected.name())) {
+          actual = f;
+        }
+      }
+      if (actual == null) {
+        throw DataFormatException.of(
+            table, "column '" + expected.name() + "'",
+            "type " + expected.dataType().simpleString(),
+            "no such column (columns: " + String.join(", ", found.fieldNames()) + ")");
+      }
+      DataType type = actual.dataType();
+      if (!type.equals(expected.dataType())) {
+        throw DataFormatException.of(
+            table, "column '" + expected.name() + "'",
+            "type " + expected.dataType().simpleString(), "type " + type.simpleString());
+      }
+    }
+  }
+
+  private static int intOf(String source, Row row, int field, String column) {
+    if (row.isNullAt(field)) {
+      throw DataFormatException.of(source, "column '" + column + "'", "an int", "null");
+    }
+    return row.getInt(field);
+  }
+}

@@ -1,0 +1,123 @@
+package io.sparkgrad.model;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+
+/**
+ * The binary layout shared by sparkgrad's array files (weights, optimizer state), big-endian:
+ *
+ * <pre>
+ *   bytes 0..7   an 8-byte ASCII magic naming the kind of file
+ *   int32        format version
+ *   int32 × h    a header of h integers whose meaning the kind defines
+ *   float64 × n  the values
+ *   int32        CRC-32 of every byte before it
+ * </pre>
+ *
+ * n follows from the header, so the expected length is known before anything is read and a
+ * truncated or padded file is refused with both lengths.
+ */
+public final class ArrayFile {
+  private ArrayFile() {}
+
+  /** What a kind of array file looks like. */
+  public interface Kind {
+    /** 8 ASCII bytes. */
+    String magic();
+
+    int version();
+
+    int headerInts();
+
+    /** The number of values the header declares; throws ModelFormatException if it is invalid. */
+    int valueCount(String file, int[] header);
+  }
+
+  /** The header and values of a decoded file. */
+  public record Contents(int[] header, double[] values) {}
+
+  public static byte[] encode(Kind kind, int[] header, double[] values) {
+    if (header.length != kind.headerInts()) {
+      throw new IllegalArgumentException(
+          "header: expected " + kind.headerInts() + " integers; found " + header.length);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 * values.length + 64);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.write(kind.magic().getBytes(StandardCharsets.US_ASCII));
+      out.writeInt(kind.version());
+      for (int value : header) {
+        out.writeInt(value);
+      }
+      for (double value : values) {
+        out.writeDouble(value);
+      }
+      CRC32 crc = new CRC32();
+      crc.update(bytes.toByteArray());
+      out.writeInt((int) crc.getValue());
+    } catch (IOException e) {
+      throw new IllegalStateException("in-memory write failed", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  public static Contents decode(Kind kind, String file, InputStream stream, long length)
+      throws IOException {
+    DataInputStream in = new DataInputStream(stream);
+    CRC32 crc = new CRC32();
+    try {
+      byte[] magic = new byte[8];
+      in.readFully(magic);
+      crc.update(magic);
+      if (!Arrays.equals(magic, kind.magic().getBytes(StandardCharsets.US_ASCII))) {
+        throw new ModelFormatException(file + ": magic: expected '" + kind.magic() + "'; found '"
+            + new String(magic, StandardCharsets.ISO_8859_1) + "'");
+      }
+      int version = readInt(in, crc);
+      if (version != kind.version()) {
+        throw new ModelFormatException(
+            file + ": format version: expected " + kind.version() + "; found " + version);
+      }
+      int[] header = new int[kind.headerInts()];
+      for (int i = 0; i < header.length; i++) {
+        header[i] = readInt(in, crc);
+      }
+      int count = kind.valueCount(file, header);
+      long expectedLength = 8 + 4 + 4L * header.length + 8L * count + 4;
+      if (length != expectedLength) {
+        throw new ModelFormatException(file + ": length: expected " + expectedLength
+            + " bytes for " + count + " values; found " + length);
+      }
+      double[] values = new double[count];
+      byte[] buffer = new byte[8];
+      for (int i = 0; i < count; i++) {
+        in.readFully(buffer);
+        crc.update(buffer);
+        values[i] = ByteBuffer.wrap(buffer).getDouble();
+      }
+      int stored = in.readInt();
+      if (stored != (int) crc.getValue()) {
+        throw new ModelFormatException(file + ": checksum: expected CRC-32 "
+            + Integer.toHexString((int) crc.getValue()) + "; found " + Integer.toHexString(stored));
+      }
+      return new Contents(header, values);
+    } catch (EOFException e) {
+      throw new ModelFormatException(
+          file + ": truncated: the file ends before its declared contents (" + length + " bytes)",
+          e);
+    }
+  }
+
+  private static int readInt(DataInputStream in, CRC32 crc) throws IOException {
+    int value = in.readInt();
+    crc.update(ByteBuffer.allocate(4).putInt(value).array());
+    return value;
+  }
+}

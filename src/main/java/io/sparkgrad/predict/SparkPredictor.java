@@ -1,0 +1,411 @@
+package io.sparkgrad.predict;
+
+import io.sparkgrad.data.DataFormatException;
+import io.sparkgrad.data.DataSetFolder;
+import io.sparkgrad.data.IdxReader;
+import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.data.ParquetData;
+import io.sparkgrad.data.Split;
+import io.sparkgrad.model.ModelStore;
+import io.sparkgrad.network.NetworkSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Scores an input on Spark. The weights travel once, as a broadcast; each partition scores its
+ * examples in blocks of {@link PredictionScorer#BLOCK_ROWS} (one GEMM per layer and block):
+ *
+ * <ul>
+ *   <li>IDX: the file is read and checked on the driver, broadcast, and cut into slices of
+ *       consecutive examples, one task each;
+ *   <li>Parquet: the table's rows are scored where Spark reads them;
+ *   <li>image files: the paths are distributed; executors open them through the Hadoop
+ *       FileSystem API, check the declared size, decode and convert them ({@link DigitImages}).
+ * </ul>
+ *
+ * <p>The result has the id columns of its kind, then {@code predicted} (int), {@code probability}
+ * (of the predicted class) and {@code p0 … p(K−1)} (doubles). It is computed and cached when
+ * built, so that bad input fails here, before any output is written.
+ */
+public final class SparkPredictor {
+  public static final String PREDICTED = "predicted";
+  public static final String PROBABILITY = "probability";
+
+  private static final int MAX_SLICE_ROWS = 16_384;
+
+  private SparkPredictor() {}
+
+  /** Predictions, cached; {@link #close} releases the cache and the broadcasts. */
+  public static final class Predictions implements AutoCloseable {
+    private final Dataset<Row> frame;
+    private final long count;
+    private final JavaRDD<?> cached;
+    private final List<Broadcast<?>> broadcasts;
+
+    Predictions(Dataset<Row> frame, long count, JavaRDD<?> cached, List<Broadcast<?>> broadcasts) {
+      this.frame = frame;
+      this.count = count;
+      this.cached = cached;
+      this.broadcasts = broadcasts;
+    }
+
+    /** In input order: by index (IDX), by split then index (Parquet), by path (images). */
+    public Dataset<Row> frame() {
+      return frame;
+    }
+
+    public long count() {
+      return count;
+    }
+
+    @Override
+    public void close() {
+      cached.unpersist(false);
+      broadcasts.forEach(b -> b.destroy());
+    }
+  }
+
+  /**
+   * Predicts every example of {@code input}.
+   *
+   * @param splits for an IDX folder or a Parquet table, the splits to score
+   * @param maxPixels for image files, the largest declared width × height decoded
+   */
+  public static Predictions predict(
+      SparkSession spark, ModelStore.LoadedModel model, PredictInput input, List<Split> splits,
+      long maxPixels) throws IOException {
+    ImageSize size = ImageSize.of(model);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<Broadcast<?>> broadcasts = new ArrayList<>();
+    Broadcast<double[]> weights = jsc.broadcast(model.params());
+    broadcasts.add(weights);
+    NetworkSpec spec = model.spec();
+    JavaRDD<Row> rows;
+    List<StructField> ids = new ArrayList<>();
+    boolean sortBySplit = false;
+    switch (input.kind()) {
+      case IDX_IMAGES_FILE, IDX_FOLDER -> {
+        List<IdxPart> parts = new ArrayList<>();
+        if (input.kind() == PredictInput.Kind.IDX_IMAGES_FILE) {
+          IdxReader.Images images = IdxReader.readImages(input.path(), conf);
+          checkSize(images.source(), size, images.rows(), images.cols());
+          parts.add(new IdxPart(null, images.pixels(), null, images.count()));
+          ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
+        } else {
+          DataSetFolder folder = DataSetFolder.at(input.path(), conf);
+          for (Split split : splits) {
+            LabeledImages images = folder.loadSplit(split, IdxReader.MAX_CLASSES).images();
+            checkSize(images.source(), size, images.imageRows(), images.imageCols());
+            parts.add(new IdxPart(split.label(), images.pixels(), images.labels(), images.count()));
+          }
+          ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
+          ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
+          ids.add(DataTypes.createStructField(ParquetData.LABEL, DataTypes.IntegerType, false));
+        }
+        rows = idxRows(jsc, parts, spec, weights, broadcasts);
+      }
+      case PARQUET_TABLE -> {
+        ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
+        ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
+        ids.add(DataTypes.createStructField(ParquetData.LABEL, DataTypes.IntegerType, false));
+        rows = tableRows(spark, input.path(), splits, spec, size, weights);
+        sortBySplit = true;
+      }
+      case IMAGE_FILES -> {
+        ids.add(DataTypes.createStructField("file", DataTypes.StringType, false));
+        Broadcast<SerializableConfiguration> hadoop =
+            jsc.broadcast(new SerializableConfiguration(conf));
+        broadcasts.add(hadoop);
+        JavaRDD<Scored> scored = imageScores(jsc, input.files(), spec, size, maxPixels, weights,
+            hadoop).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+          refuseProblems(scored);
+        } catch (RuntimeException e) {
+          scored.unpersist(false);
+          broadcasts.forEach(b -> b.destroy());
+          throw e;
+        }
+        rows = scored.map(Scored::row);
+        return finish(spark, scored, rows, scored.count(), ids, spec, false, input, splits,
+            broadcasts);
+      }
+      default -> throw new IllegalStateException("unhandled input kind " + input.kind());
+    }
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
+    return finish(spark, rows, rows, rows.count(), ids, spec, sortBySplit, input, splits,
+        broadcasts);
+  }
+
+  private static Predictions finish(
+      SparkSession spark, JavaRDD<?> cached, JavaRDD<Row> rows, long count, List<StructField> ids,
+      NetworkSpec spec, boolean sortBySplit, PredictInput input, List<Split> splits,
+      List<Broadcast<?>> broadcasts) {
+    if (count == 0) {
+      cached.unpersist(false);
+      broadcasts.forEach(b -> b.destroy());
+      throw new DataFormatException(input.path() + ": examples: expected at least one to predict"
+          + (input.kind() == PredictInput.Kind.PARQUET_TABLE ? " in split(s) " + splits : "")
+          + "; found none");
+    }
+    Dataset<Row> frame = spark.createDataFrame(rows, schema(ids, spec.outputs()));
+    if (sortBySplit) {
+      frame = frame.orderBy(ParquetData.SPLIT, ParquetData.INDEX);
+    }
+    return new Predictions(frame, count, cached, broadcasts);
+  }
+
+  /** The id columns, then predicted, probability, p0 … p(K−1). */
+  public static StructType schema(List<StructField> ids, int classes) {
+    List<StructField> fields = new ArrayList<>(ids);
+    fields.add(DataTypes.createStructField(PREDICTED, DataTypes.IntegerType, false));
+    fields.add(DataTypes.createStructField(PROBABILITY, DataTypes.DoubleType, false));
+    for (int k = 0; k < classes; k++) {
+      fields.add(DataTypes.createStructField("p" + k, DataTypes.DoubleType, false));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  // --- IDX ------------------------------------------------------------------------------------
+
+  /** One IDX images file or split: {@code split} and {@code labels} are null for a lone file. */
+  private record IdxPart(String split, byte[] pixels, byte[] labels, int count)
+      implements Serializable {}
+
+  private static JavaRDD<Row> idxRows(
+      JavaSparkContext jsc, List<IdxPart> parts, NetworkSpec spec, Broadcast<double[]> weights,
+      List<Broadcast<?>> broadcasts) {
+    long total = parts.stream().mapToLong(IdxPart::count).sum();
+    int perSlice = (int) Math.min(MAX_SLICE_ROWS, Math.max(PredictionScorer.BLOCK_ROWS,
+        (total + 2L * jsc.defaultParallelism() - 1) / (2L * jsc.defaultParallelism())));
+    List<int[]> slices = new ArrayList<>(); // {part, first index, end index}
+    for (int p = 0; p < parts.size(); p++) {
+      for (int start = 0; start < parts.get(p).count(); start += perSlice) {
+        slices.add(new int[] {p, start, Math.min(parts.get(p).count(), start + perSlice)});
+      }
+    }
+    Broadcast<IdxPart[]> shared = jsc.broadcast(parts.toArray(new IdxPart[0]));
+    broadcasts.add(shared);
+    int inputs = spec.inputs();
+    return jsc.parallelize(slices, Math.max(1, slices.size())).mapPartitions(it -> {
+      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      while (it.hasNext()) {
+        int[] slice = it.next();
+        IdxPart part = shared.value()[slice[0]];
+        for (int i = slice[1]; i < slice[2]; i++) {
+          Object[] id = part.split() == null
+              ? new Object[] {i}
+              : new Object[] {part.split(), i, part.labels()[i] & 0xFF};
+          scorer.add(id, part.pixels(), i * inputs);
+        }
+      }
+      return scorer.finish();
+    });
+  }
+
+  // --- Parquet --------------------------------------------------------------------------------
+
+  private static JavaRDD<Row> tableRows(
+      SparkSession spark, Path table, List<Split> splits, NetworkSpec spec, ImageSize size,
+      Broadcast<double[]> weights) {
+    Dataset<Row> df;
+    try {
+      df = spark.read().parquet(table.toString());
+    } catch (Exception e) {
+      throw new DataFormatException(
+          table + ": expected a Parquet table; Spark cannot read it: " + e.getMessage(), e);
+    }
+    checkColumns(table, df.schema());
+    List<String> labels = splits.stream().map(Split::label).toList();
+    Dataset<Row> selected = df
+        .where(functions.col(ParquetData.SPLIT).isin(labels.toArray()))
+        .select(ParquetData.SPLIT, ParquetData.INDEX, ParquetData.LABEL, ParquetData.ROWS,
+            ParquetData.COLS, ParquetData.PIXELS);
+    String source = table.toString();
+    return selected.javaRDD().mapPartitions(it -> {
+      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      while (it.hasNext()) {
+        Row row = it.next();
+        String split = row.getString(0);
+        int index = notNullInt(source, row, 1, ParquetData.INDEX, "a row");
+        String at = "split " + split + ", index " + index;
+        int label = notNullInt(source, row, 2, ParquetData.LABEL, at);
+        int rows = notNullInt(source, row, 3, ParquetData.ROWS, at);
+        int cols = notNullInt(source, row, 4, ParquetData.COLS, at);
+        if (rows != size.rows() || cols != size.cols()) {
+          throw new DataFormatException(source + ": " + at + ": columns 'rows'×'cols': expected "
+              + size + " (the model's input image size); found " + rows + "×" + cols);
+        }
+        byte[] pixels = row.isNullAt(5) ? null : (byte[]) row.get(5);
+        if (pixels == null || pixels.length != size.pixels()) {
+          throw new DataFormatException(source + ": " + at + ": column 'pixels': expected "
+              + size.pixels() + " bytes (" + size + "); found "
+              + (pixels == null ? "null" : pixels.length + " bytes"));
+        }
+        scorer.add(new Object[] {split, index, label}, pixels, 0);
+      }
+      return scorer.finish();
+    });
+  }
+
+  private static void checkColumns(Path table, StructType found) {
+    for (StructField expected : ParquetData.SCHEMA.fields()) {
+      DataType type = null;
+      for (StructField field : found.fields()) {
+        if (field.name().equals(expected.name())) {
+          type = field.dataType();
+        }
+      }
+      if (type == null || !type.equals(expected.dataType())) {
+        throw new DataFormatException(table + ": column '" + expected.name() + "': expected type "
+            + expected.dataType().simpleString() + "; found "
+            + (type == null ? "no such column (columns: " + String.join(", ", found.fieldNames())
+                + ")" : "type " + type.simpleString()));
+      }
+    }
+  }
+
+  private static int notNullInt(String source, Row row, int field, String column, String at) {
+    if (row.isNullAt(field)) {
+      throw new DataFormatException(
+          source + ": " + at + ": column '" + column + "': expected an int; found null");
+    }
+    return row.getInt(field);
+  }
+
+  // --- image files ----------------------------------------------------------------------------
+
+  /** The prediction for one image file, or why the file cannot be used. */
+  private record Scored(Row row, String problem) implements Serializable {}
+
+  /**
+   * Unusable files are reported as data, not thrown on the executors: the driver then names
+   * them all at once (and Spark logs no task failure for a user's bad file).
+   */
+  private static JavaRDD<Scored> imageScores(
+      JavaSparkContext jsc, List<String> files, NetworkSpec spec, ImageSize size, long maxPixels,
+      Broadcast<double[]> weights, Broadcast<SerializableConfiguration> hadoop) {
+    int slices = Math.min(files.size(),
+        Math.max(jsc.defaultParallelism(), (files.size() + 255) / 256));
+    return jsc.parallelize(files, Math.max(1, slices)).mapPartitions(it -> {
+      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      Configuration conf = hadoop.value().get();
+      List<Scored> out = new ArrayList<>();
+      while (it.hasNext()) {
+        String file = it.next();
+        Path path = new Path(file);
+        FileSystem fs = path.getFileSystem(conf);
+        byte[] digit;
+        try (InputStream in = fs.open(path)) {
+          digit = DigitImages.toDigit(file, ImageDecoder.read(file, in, maxPixels).image(), size);
+        } catch (DataFormatException e) {
+          out.add(new Scored(null, e.getMessage()));
+          continue;
+        }
+        scorer.add(new Object[] {file}, digit, 0);
+      }
+      scorer.finish().forEachRemaining(row -> out.add(new Scored(row, null)));
+      return out.iterator();
+    });
+  }
+
+  /** Throws the first problem, saying how many files had one and naming a few more. */
+  private static void refuseProblems(JavaRDD<Scored> scored) {
+    JavaRDD<String> problems = scored.filter(s -> s.problem() != null).map(Scored::problem);
+    List<String> first = problems.take(4);
+    if (first.isEmpty()) {
+      return;
+    }
+    long total = first.size() < 4 ? first.size() : problems.count();
+    StringBuilder message = new StringBuilder(first.get(0));
+    if (total > 1) {
+      message.append("; ").append(total - 1).append(" more file")
+          .append(total == 2 ? " was" : "s were").append(" refused too, e.g. ");
+      for (int i = 1; i < first.size(); i++) {
+        String problem = first.get(i);
+        message.append(i > 1 ? ", " : "").append(problem, 0, problem.indexOf(": "));
+      }
+    }
+    throw new DataFormatException(message.toString());
+  }
+
+  private static void checkSize(String source, ImageSize size, int rows, int cols) {
+    if (rows != size.rows() || cols != size.cols()) {
+      throw new DataFormatException(source + ": image size: expected " + size
+          + " (the model's input image size); found " + rows + "×" + cols);
+    }
+  }
+
+  /** Collects examples into blocks, scores each full block, and keeps the output rows. */
+  private static final class RowScorer {
+    private final PredictionScorer scorer;
+    private final int inputs;
+    private final int classes;
+    private final byte[] pixels;
+    private final Object[][] ids = new Object[PredictionScorer.BLOCK_ROWS][];
+    private final double[] outputs;
+    private final List<Row> rows = new ArrayList<>();
+    private int count;
+
+    RowScorer(PredictionScorer scorer) {
+      this.scorer = scorer;
+      this.inputs = scorer.inputs();
+      this.classes = scorer.classes();
+      this.pixels = new byte[PredictionScorer.BLOCK_ROWS * inputs];
+      this.outputs = new double[PredictionScorer.BLOCK_ROWS * classes];
+    }
+
+    void add(Object[] id, byte[] source, int offset) {
+      System.arraycopy(source, offset, pixels, count * inputs, inputs);
+      ids[count++] = id;
+      if (count == PredictionScorer.BLOCK_ROWS) {
+        flush();
+      }
+    }
+
+    Iterator<Row> finish() {
+      flush();
+      return rows.iterator();
+    }
+
+    private void flush() {
+      if (count == 0) {
+        return;
+      }
+      scorer.score(pixels, 0, count, outputs);
+      for (int r = 0; r < count; r++) {
+        Object[] id = ids[r];
+        Object[] values = new Object[id.length + 2 + classes];
+        System.arraycopy(id, 0, values, 0, id.length);
+        int predicted = PredictionScorer.argmax(outputs, r * classes, classes);
+        values[id.length] = predicted;
+        values[id.length + 1] = outputs[r * classes + predicted];
+        for (int k = 0; k < classes; k++) {
+          values[id.length + 2 + k] = outputs[r * classes + k];
+        }
+        rows.add(RowFactory.create(values));
+      }
+      count = 0;
+    }
+  }
+}

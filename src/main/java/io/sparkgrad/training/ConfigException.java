@@ -1,0 +1,12 @@
+package io.sparkgrad.training;
+
+/** A configuration value that is missing, malformed or out of range; names the key. */
+public class ConfigException extends IllegalArgumentException {
+  public ConfigException(String message) {
+    super(message);
+  }
+
+  public ConfigException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,155 @@
+package io.sparkgrad.training;
+
+import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.Kernels;
+import io.sparkgrad.network.BlockStats;
+import io.sparkgrad.network.Optimizer;
+import io.sparkgrad.network.ParameterLayout;
+import io.sparkgrad.network.TwoLayerNetwork;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One partition's share of a training job, in plain Java (no Spark), so it can be tested and
+ * reasoned about alone. It gathers, for each step of the plan, the partition's members of the
+ * global mini-batch into one contiguous block, then either sums their gradient
+ * ({@link SyncMode#GRADIENT}) or takes a local optimizer step on their mean gradient
+ * ({@link SyncMode#LOCAL_STEPS}).
+ */
+public final class PartitionWorker<A> {
+  private static final int ABSENT = -1;
+
+  private final StepPlan plan;
+  private final Kernels<A> k;
+  private final List<ExampleBlock<A>> blocks;
+  private final int blockStride;
+  private final int[] positionOf;
+  private final TwoLayerNetwork<A> network;
+  private final ParameterLayout layout;
+  private final int inputs;
+  private final A batchFeatures;
+  private final int[] batchLabels;
+  private final A paramsA;
+  private final A gradA;
+
+  @SuppressWarnings("unchecked")
+  public static PartitionWorker<?> create(StepPlan plan, List<? extends ExampleBlock<?>> blocks) {
+    Kernels<?> kernels = plan.precision().kernels(Blas.get(plan.blas()));
+    return new PartitionWorker<>(plan, (Kernels<Object>) kernels, (List<ExampleBlock<Object>>) blocks);
+  }
+
+  PartitionWorker(StepPlan plan, Kernels<A> kernels, List<ExampleBlock<A>> blocks) {
+    this.plan = plan;
+    this.k = kernels;
+    this.blocks = blocks;
+    this.layout = plan.spec().layout();
+    this.inputs = layout.inputs();
+    int maxRows = 1;
+    for (ExampleBlock<A> block : blocks) {
+      maxRows = Math.max(maxRows, block.rows());
+    }
+    this.blockStride = maxRows;
+    this.positionOf = new int[plan.trainCount()];
+    Arrays.fill(positionOf, ABSENT);
+    for (int b = 0; b < blocks.size(); b++) {
+      ExampleBlock<A> block = blocks.get(b);
+      if (block.inputs() != inputs) {
+        throw new IllegalArgumentException(
+            "block " + b + ": expected " + inputs + " inputs per example; found " + block.inputs());
+      }
+      for (int r = 0; r < block.rows(); r++) {
+        positionOf[block.indices()[r]] = b * blockStride + r;
+      }
+    }
+    this.network = new TwoLayerNetwork<>(plan.spec(), k, plan.batchSize());
+    this.batchFeatures = k.allocate(inputs * plan.batchSize());
+    this.batchLabels = new int[plan.batchSize()];
+    this.paramsA = k.allocate(layout.size());
+    this.gradA = k.allocate(layout.size());
+  }
+
+  /** Runs the plan's steps from the broadcast parameters and optimizer state. */
+  public JobResult run(double[] params, double[] optimizerState) {
+    int[] order = EpochOrders.get(plan.seed(), plan.epoch(), plan.trainCount());
+    return plan.mode() == SyncMode.GRADIENT
+        ? sumGradients(order, params)
+        : localSteps(order, params, optimizerState);
+  }
+
+  private JobResult sumGradients(int[] order, double[] params) {
+    JobResult result = new JobResult(layout.size(), 0);
+    k.copyFromDouble(paramsA, params, layout.size());
+    k.zero(gradA, layout.size());
+    for (int s = 0; s < plan.stepCount(); s++) {
+      int rows = gather(order, plan.firstStep() + s);
+      if (rows == 0) {
+        continue;
+      }
+      BlockStats stats =
+          network.accumulateGradient(paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0);
+      result.addExamples(rows, stats.lossSum(), stats.correct());
+    }
+    double[] grad = new double[layout.size()];
+    k.addToDouble(grad, 0, gradA, layout.size());
+    result.addVector(grad);
+    return result;
+  }
+
+  private JobResult localSteps(int[] order, double[] startParams, double[] startState) {
+    Optimizer optimizer = plan.optimizer().create(layout, plan.weightDecay());
+    optimizer.setState(startState);
+    double[] params = startParams.clone();
+    double[] grad = new double[layout.size()];
+    JobResult result = new JobResult(layout.size(), startState.length);
+    for (int s = 0; s < plan.stepCount(); s++) {
+      int rows = gather(order, plan.firstStep() + s);
+      if (rows == 0) {
+        continue;
+      }
+      k.copyFromDouble(paramsA, params, layout.size());
+      BlockStats stats =
+          network.computeGradient(
+              paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0 / rows);
+      result.addExamples(rows, stats.lossSum(), stats.correct());
+      k.copyToDouble(grad, gradA, layout.size());
+      optimizer.step(params, grad, plan.learningRates()[s]);
+    }
+    double weight = result.examples();
+    if (weight > 0) {
+      double[] update = new double[layout.size()];
+      for (int i = 0; i < update.length; i++) {
+        update[i] = weight * (params[i] - startParams[i]);
+      }
+      result.addVector(update);
+      double[] state = optimizer.state();
+      for (int i = 0; i < state.length; i++) {
+        state[i] *= weight;
+      }
+      result.addState(state);
+    }
+    return result;
+  }
+
+  /**
+   * Copies this partition's members of global step {@code step} into the batch buffers, in the
+   * epoch's order, and returns how many there are.
+   */
+  private int gather(int[] order, int step) {
+    int from = step * plan.batchSize();
+    int to = Math.min(from + plan.batchSize(), plan.trainCount());
+    int rows = 0;
+    for (int j = from; j < to; j++) {
+      int position = positionOf[order[j]];
+      if (position == ABSENT) {
+        continue;
+      }
+      ExampleBlock<A> block = blocks.get(position / blockStride);
+      int row = position % blockStride;
+      k.copy(batchFeatures, rows * inputs, block.features(), row * inputs, inputs);
+      batchLabels[rows] = block.labels()[row];
+      rows++;
+    }
+    return rows;
+  }
+}

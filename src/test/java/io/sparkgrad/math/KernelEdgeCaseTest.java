@@ -1,0 +1,164 @@
+package io.sparkgrad.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.network.NetworkSpec;
+import io.sparkgrad.network.TwoLayerNetwork;
+import org.junit.jupiter.api.Test;
+
+/** The numerically dangerous corners of the kernels, and the messages of refused input. */
+class KernelEdgeCaseTest {
+  private final DoubleKernels doubles = new DoubleKernels(Blas.get(BlasChoice.JAVA));
+  private final FloatKernels floats = new FloatKernels(Blas.get(BlasChoice.JAVA));
+
+  @Test
+  void softmaxOfHugeInputsIsFiniteAndSumsToOne() {
+    double[] logits = {1000, 1000, -1000, 0, -1e4, 1e4};
+    double[] probs = new double[6];
+    doubles.softmaxColumns(probs, logits, 3, 2);
+    assertEquals(0.5, probs[0], 1e-15);
+    assertEquals(0.5, probs[1], 1e-15);
+    assertEquals(0.0, probs[2], 0.0);
+    assertEquals(1.0, probs[5], 1e-15);
+    for (int c = 0; c < 2; c++) {
+      assertEquals(1.0, probs[3 * c] + probs[3 * c + 1] + probs[3 * c + 2], 1e-6);
+    }
+    float[] probs32 = new float[6];
+    floats.softmaxColumns(probs32, new float[] {1000, 1000, -1000, 0, -1e4f, 1e4f}, 3, 2);
+    for (int c = 0; c < 2; c++) {
+      assertEquals(1.0, probs32[3 * c] + probs32[3 * c + 1] + probs32[3 * c + 2], 1e-6);
+    }
+  }
+
+  @Test
+  void crossEntropyIsFiniteWhereTheTrueClassHasProbabilityZero() {
+    // softmax([1000, -1000]) is exactly [1, 0] in double; the true class is the 0 one.
+    double[] logits = {1000, -1000};
+    double[] probs = new double[2];
+    doubles.softmaxColumns(probs, logits, 2, 1);
+    assertEquals(0.0, probs[1], 0.0);
+    double loss = doubles.crossEntropySum(logits, new int[] {1}, 0, 2, 1);
+    assertEquals(2000.0, loss, 1e-9, "−log softmax = log(1 + e^−2000) + 2000");
+    assertEquals(2000.0, floats.crossEntropySum(new float[] {1000, -1000}, new int[] {1}, 0, 2, 1), 1e-3);
+  }
+
+  @Test
+  void sigmoidHasNoOverflowForLargeInputs() {
+    double[] in = {-1e4, -745, -40, 0, 40, 745, 1e4};
+    double[] out = new double[in.length];
+    doubles.activationForward(out, in, Activation.SIGMOID, in.length);
+    for (double v : out) {
+      assertTrue(Double.isFinite(v) && v >= 0 && v <= 1, "sigmoid value " + v);
+    }
+    assertEquals(0.0, out[0], 0.0);
+    assertEquals(0.5, out[3], 0.0);
+    assertEquals(1.0, out[6], 0.0);
+    float[] out32 = new float[in.length];
+    floats.activationForward(out32, new float[] {-1e4f, -745, -40, 0, 40, 745, 1e4f}, Activation.SIGMOID, in.length);
+    for (float v : out32) {
+      assertTrue(Float.isFinite(v) && v >= 0 && v <= 1, "sigmoid value " + v);
+    }
+  }
+
+  @Test
+  void stepAndReluForward() {
+    double[] in = {-2, 0, 3};
+    double[] out = new double[3];
+    doubles.activationForward(out, in, Activation.STEP, 3);
+    assertEquals(0.0, out[0], 0.0);
+    assertEquals(0.0, out[1], 0.0);
+    assertEquals(1.0, out[2], 0.0);
+    doubles.activationForward(out, in, Activation.RELU, 3);
+    assertEquals(0.0, out[0], 0.0);
+    assertEquals(3.0, out[2], 0.0);
+  }
+
+  @Test
+  void labelOutsideTheClassesIsRefusedWithRowAndRange() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> doubles.crossEntropySum(new double[] {0, 0, 0, 0, 0, 0}, new int[] {1, 3}, 0, 3, 2));
+    assertEquals("label of example 1: expected 0..2; found 3", e.getMessage());
+    e = assertThrows(
+        IllegalArgumentException.class,
+        () -> doubles.outputGradient(new double[3], new double[3], new int[] {-1}, 0,
+            OutputFunction.SOFTMAX, LossFunction.CROSS_ENTROPY, 1.0, 3, 1));
+    assertEquals("label of example 0: expected 0..2; found -1", e.getMessage());
+  }
+
+  @Test
+  void mismatchedShapesNameTheExpectedAndFoundShape() {
+    NetworkSpec spec = NetworkSpec.of(4, 3, 2, Activation.RELU, LossFunction.CROSS_ENTROPY);
+    TwoLayerNetwork<double[]> network = new TwoLayerNetwork<>(spec, doubles, 5);
+    double[] params = new double[spec.layout().size()];
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> network.forward(new double[10], new double[8], 0, 2));
+    assertEquals("parameters: expected 23 values for a 4→3→2 network; found 10", e.getMessage());
+    e = assertThrows(
+        IllegalArgumentException.class, () -> network.forward(params, new double[7], 0, 2));
+    assertEquals(
+        "inputs: expected 4×2 values from offset 0 (8 in all); found an array of 7",
+        e.getMessage());
+    e = assertThrows(
+        IllegalArgumentException.class, () -> network.forward(params, new double[40], 0, 6));
+    assertEquals("rows: expected 1..5 examples in a block; found 6", e.getMessage());
+    e = assertThrows(
+        IllegalArgumentException.class,
+        () -> network.accumulateGradient(params, new double[8], 0, new int[] {0, 1}, 0, 2,
+            new double[22], 1.0));
+    assertEquals("gradient: expected 23 values for a 4→3→2 network; found 22", e.getMessage());
+  }
+
+  @Test
+  void trainingWithTheStepFunctionIsRefusedWithTheReason() {
+    NetworkSpec spec = NetworkSpec.of(4, 3, 2, Activation.STEP, LossFunction.CROSS_ENTROPY);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, spec::requireTrainable);
+    assertTrue(e.getMessage().startsWith("activation: 'step' cannot be trained"), e.getMessage());
+    assertTrue(e.getMessage().contains("derivative is 0"), e.getMessage());
+    TwoLayerNetwork<double[]> network = new TwoLayerNetwork<>(spec, doubles, 2);
+    double[] params = new double[spec.layout().size()];
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> network.accumulateGradient(params, new double[8], 0, new int[] {0, 1}, 0, 2,
+            new double[params.length], 1.0));
+    // Forward passes with step are allowed.
+    double[] y = network.forward(params, new double[8], 0, 2);
+    assertEquals(1.0, y[0] + y[1], 1e-12);
+  }
+
+  @Test
+  void crossEntropyNeedsSoftmax() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new NetworkSpec(new io.sparkgrad.network.ParameterLayout(4, 3, 2),
+                Activation.RELU, OutputFunction.IDENTITY, LossFunction.CROSS_ENTROPY));
+    assertEquals(
+        "output: cross-entropy needs class probabilities, so the output function must be"
+            + " 'softmax'; found 'identity'",
+        e.getMessage());
+  }
+
+  @Test
+  void unknownWordsAreRefusedWithTheChoices() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Activation.parse("activation", "tanh"));
+    assertEquals("activation: expected one of step, sigmoid, relu; found 'tanh'", e.getMessage());
+    assertEquals(LossFunction.SUM_OF_SQUARES, LossFunction.parse("loss", "sum-of-squares"));
+  }
+
+  @Test
+  void pixelsScaleToTheUnitInterval() {
+    byte[] pixels = {0, (byte) 128, (byte) 255};
+    double[] out = new double[3];
+    doubles.scalePixels(out, 0, pixels, 0, 3);
+    assertEquals(0.0, out[0], 0.0);
+    assertEquals(128 / 255.0, out[1], 0.0);
+    assertEquals(1.0, out[2], 0.0);
+  }
+}

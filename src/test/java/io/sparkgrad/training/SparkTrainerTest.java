@@ -1,0 +1,156 @@
+package io.sparkgrad.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.DoubleKernels;
+import io.sparkgrad.network.NetworkSpec;
+import io.sparkgrad.network.Optimizer;
+import io.sparkgrad.network.TwoLayerNetwork;
+import io.sparkgrad.testing.SparkTestSession;
+import io.sparkgrad.testing.SyntheticImages;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+
+/** The trainer on a real local[2] Spark, on small synthetic images. */
+class SparkTrainerTest {
+  private static final LabeledImages TRAIN = SyntheticImages.make(600, 8, 6, 4, 1);
+  private static final LabeledImages TEST = SyntheticImages.make(200, 8, 6, 4, 2);
+  private static final DataSet DATA = new DataSet("synthetic", TRAIN, TEST, 4, Map.of());
+
+  private static JavaSparkContext jsc() {
+    return JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+  }
+
+  static TrainingConfig config(String... keyValues) {
+    Map<String, String> args = new HashMap<>();
+    args.put("data", "synthetic");
+    args.put("model", "unused");
+    args.put("hidden", "16");
+    args.put("epochs", "3");
+    args.put("batch-size", "32");
+    for (int i = 0; i < keyValues.length; i += 2) {
+      args.put(keyValues[i], keyValues[i + 1]);
+    }
+    return TrainingOptions.resolve(Map.of(), args);
+  }
+
+  private static TrainingResult train(TrainingConfig config) {
+    return new SparkTrainer(jsc(), TrainingListener.NONE).train(TrainingSetup.of(config, DATA), DATA);
+  }
+
+  @Test
+  void learnsTheSyntheticClasses() {
+    TrainingResult result =
+        train(config("epochs", "8", "partitions", "2", "learning-rate", "0.01"));
+    EpochMetrics last = result.epochs().get(result.epochs().size() - 1);
+    System.out.println("synthetic: " + result.epochs());
+    assertTrue(last.testAccuracy() > 0.9, "test accuracy " + last.testAccuracy());
+    assertTrue(last.trainLoss() < result.epochs().get(0).trainLoss(), "loss went down");
+    assertEquals(last.testAccuracy(), result.test().accuracy(), 0.0);
+    assertEquals(8, result.epochs().size());
+  }
+
+  @Test
+  void sameSeedGivesBitIdenticalWeights() {
+    TrainingConfig config = config("partitions", "3", "sync-period", "4");
+    double[] first = train(config).params();
+    double[] second = train(config).params();
+    assertArrayEquals(first, second, 0.0);
+    double[] otherSeed = train(config("partitions", "3", "sync-period", "4", "seed", "7")).params();
+    assertFalse(java.util.Arrays.equals(first, otherSeed));
+  }
+
+  @Test
+  void periodOneMatchesASingleProcessLoopForAnyPartitionCount() {
+    String[] common = {"sync-period", "1", "precision", "float64", "epochs", "2",
+        "lr-schedule", "cosine", "optimizer", "adam"};
+    TrainingConfig base = config(common);
+    double[] reference = referenceLoop(base);
+    for (String partitions : new String[] {"1", "2", "4"}) {
+      String[] keys = java.util.Arrays.copyOf(common, common.length + 2);
+      keys[common.length] = "partitions";
+      keys[common.length + 1] = partitions;
+      double[] distributed = train(config(keys)).params();
+      double difference = relativeDifference(distributed, reference);
+      System.out.printf("period 1, %s partitions: relative difference %.3e%n", partitions, difference);
+      assertTrue(difference < 1e-9, partitions + " partitions: relative difference " + difference);
+    }
+  }
+
+  /**
+   * Plain mini-batch training in one process over the same batches: epoch e visits the examples
+   * in the seeded order of (seed, e), batchSize at a time.
+   */
+  private static double[] referenceLoop(TrainingConfig config) {
+    TrainingSetup setup = TrainingSetup.of(config, DATA);
+    NetworkSpec spec = setup.spec();
+    int n = setup.trainMembers().length;
+    int inputs = spec.inputs();
+    int batch = config.batchSize();
+    TwoLayerNetwork<double[]> network =
+        new TwoLayerNetwork<>(spec, new DoubleKernels(Blas.best()), batch);
+    double[] params = config.init().initialize(
+        spec, Seeds.derive(config.seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
+    Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
+    int steps = setup.stepsPerEpoch();
+    long total = (long) steps * config.epochs();
+    double[] x = new double[inputs * batch];
+    int[] labels = new int[batch];
+    for (int epoch = 0; epoch < config.epochs(); epoch++) {
+      int[] order = Seeds.permutation(n, config.seed(), Seeds.Stream.EPOCH_ORDER, epoch);
+      for (int t = 0; t < steps; t++) {
+        int rows = 0;
+        for (int j = t * batch; j < Math.min(n, (t + 1) * batch); j++, rows++) {
+          int example = setup.trainMembers()[order[j]];
+          for (int i = 0; i < inputs; i++) {
+            x[rows * inputs + i] = (TRAIN.pixels()[example * inputs + i] & 0xFF) / 255.0;
+          }
+          labels[rows] = TRAIN.label(example);
+        }
+        double[] grad = new double[params.length];
+        network.accumulateGradient(params, x, 0, labels, 0, rows, grad, 1.0 / rows);
+        double rate = config.schedule().rate(config.learningRate(), epoch,
+            (long) epoch * steps + t, total, 0, config.decayFactor(), config.decayEpochs());
+        optimizer.step(params, grad, rate);
+      }
+    }
+    return params;
+  }
+
+  private static double relativeDifference(double[] a, double[] b) {
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff += (a[i] - b[i]) * (a[i] - b[i]);
+      norm += b[i] * b[i];
+    }
+    return Math.sqrt(diff / norm);
+  }
+
+  @Test
+  void earlyStoppingKeepsTheBestValidationEpoch() {
+    TrainingResult result = train(config("epochs", "80", "validation-fraction", "0.2",
+        "patience", "2", "learning-rate", "0.03", "hidden", "64", "lr-schedule", "constant"));
+    System.out.println("early stopping: " + result.epochs().size() + " epochs, kept "
+        + result.keptEpoch());
+    assertTrue(result.stoppedEarly(), "stopped early: " + result.epochs().size() + " epochs");
+    double bestLoss = result.epochs().stream().mapToDouble(EpochMetrics::validationLoss).min().orElseThrow();
+    assertEquals(bestLoss, result.epochs().get(result.keptEpoch() - 1).validationLoss(), 0.0);
+  }
+
+  @Test
+  void batchLargerThanTheDataIsRefusedBeforeTraining() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> TrainingSetup.of(config("batch-size", "601"), DATA));
+    assertEquals("batch-size: expected at most the 600 training examples; found 601", e.getMessage());
+  }
+}
