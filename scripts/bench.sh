@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# The benchmark harness: sparkgrad against Spark MLlib and against the machine's compute limit,
+# on this machine, in one run. Writes docs/benchmarks/results.md (tables) and results.json.
+#
+#   scripts/bench.sh            # the recorded run (about 30 minutes on 2 busy cores)
+#   scripts/bench.sh --quick    # reduced set, a few minutes: checks the harness works; writes
+#                               # target/bench-quick/results.{md,json}, not docs/benchmarks
+#   scripts/bench.sh --out DIR  # write the report elsewhere
+#
+# Parts, each in a JVM of its own (logs and raw JSON in target/bench/):
+#   limit    GEMM and training-pass GFLOPS at the training shapes (native and Java BLAS), and
+#            sparkgrad's PartitionWorker for one epoch without Spark; no Spark
+#   train    `scripts/sparkgrad train` with the defaults on local[2], timed from outside
+#            (JVM start included), peak RSS from /usr/bin/time -v (else /proc/PID VmHWM)
+#   trainer  SparkTrainer in process on local[2]: data ×1/×2/×4, H 100/256/800, 1/2/4
+#            partitions, sync-period 1/10/50/epoch, --blas java
+#   cluster  the same trainer on local-cluster[2,1,1024] (2 executor JVMs)
+#   mllib    MultilayerPerceptronClassifier 784-100-10 and 784-256-10, l-bfgs, blockSize 128
+#   report   results.md and results.json from the parts' JSON
+# The harness code is src/bench/java, compiled only with the Maven profile 'harness' (as test
+# sources, with MLlib test-scoped there): it never reaches the shipped jar or the default build.
+# A part that fails is reported as not measured; the script then exits 1 after the report.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+quick=false
+out=""
+for ((i = 1; i <= $#; i++)); do
+  case "${!i}" in
+    --quick) quick=true ;;
+    --out) i=$((i + 1)); out="${!i:?--out needs a folder}" ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument '${!i}' (expected --quick or --out DIR)" >&2; exit 2 ;;
+  esac
+done
+command_line="scripts/bench.sh${*:+ $*}"
+if [[ $quick == true ]]; then
+  work="$root/target/bench-quick"
+  out="${out:-$work}"
+  quick_flag=(--quick)
+else
+  work="$root/target/bench"
+  out="${out:-$root/docs/benchmarks}"
+  quick_flag=()
+fi
+
+say() { echo "bench: $*" >&2; }
+json_string() { local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# --- the data ---------------------------------------------------------------------------------
+if [[ -d "$root/../shared/datasets/mnist" ]]; then
+  data="$(cd "$root/../shared/datasets/mnist" && pwd)"
+else
+  scripts/fetch-mnist.sh data/mnist >&2
+  data="$root/data/mnist"
+fi
+
+# --- the build (jar, harness classes, the harness classpath) ------------------------------------
+say "building (mvn -Pharness package, tests skipped) ..."
+mvn -q -B -Pharness -DskipTests package >&2
+
+rm -rf "$work"
+mkdir -p "$work"
+
+# --- the machine --------------------------------------------------------------------------------
+blas_library=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo "none")
+blas_package=$(dpkg-query -W -f='${Package} ${Version}' libopenblas0-pthread 2>/dev/null \
+  || echo "libopenblas0-pthread not installed")
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)
+java_version=$(java -version 2>&1 | head -1)
+spark_jar=$(tr ':' '\n' < target/classpath.txt | grep -m1 'spark-core_' || true)
+spark_version=$(basename "${spark_jar:-unknown}" .jar)
+memory=$(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)
+load_start=$(load_average)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "bench: $started $command_line"
+echo "bench: cores $(nproc), $cpu_model, $memory"
+echo "bench: $java_version; ${spark_version}"
+echo "bench: system BLAS $blas_library ($blas_package); OPENBLAS_NUM_THREADS=1 per task; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+echo "bench: load average $load_start"
+echo "bench: data $data; results to $out"
+
+# The module options Spark's launcher adds (as scripts/sparkgrad passes them).
+module_options=(
+  -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+  -Dio.netty.tryReflectionSetAccessible=true
+)
+export SPARK_LOCAL_IP=127.0.0.1
+export OPENBLAS_NUM_THREADS=1
+# local-cluster needs a SPARK_HOME with a jars/ folder (empty: executors get our classpath).
+export SPARK_HOME="$work/spark-home"
+export SPARK_SCALA_VERSION=2.13
+mkdir -p "$SPARK_HOME/jars"
+
+failed=()
+part_number=0
+
+# harness PART ARGS...: runs a part of the harness; its output goes to $work/PART.log, its
+# progress lines to the console.
+harness() {
+  part_number=$((part_number + 1))
+  local part="$1" log="$work/part-$part_number-$1.log"
+  shift
+  say "part '$part' $* ..."
+  set +e
+  java "${module_options[@]}" -Xmx6g -XX:+UseParallelGC \
+    -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
+    -cp "$root/target/test-classes:$root/target/classes:$(cat "$root/target/harness-classpath.txt")" \
+    io.sparkgrad.bench.HarnessMain "$part" "$@" 2>&1 | tee "$log" | grep --line-buffered '^harness:'
+  local code=${PIPESTATUS[0]}
+  set -e
+  if [[ $code -ne 0 ]]; then
+    say "part '$part' failed (exit $code); the end of $log:"
+    tail -n 20 "$log" >&2
+    failed+=("$part $*")
+  fi
+}
+
+# train_command N ARGS...: `scripts/sparkgrad train` with ARGS, wall time measured from before
+# the JVM starts to its exit, and the peak RSS; writes $work/cli-N.json.
+train_command() {
+  local n="$1"
+  shift
+  local model="$work/cli-model-$n"
+  local args=(train --data "$data" --model "$model" --master 'local[2]' "$@")
+  local load_before code=0 rss rss_source start end
+  load_before=$(load_average)
+  say "train command $n: scripts/sparkgrad ${args[*]}"
+  start=$(date +%s.%N)
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -v -o "$work/cli-$n.time" scripts/sparkgrad "${args[@]}" \
+      > "$work/cli-$n.out" 2> "$work/cli-$n.err" || code=$?
+    end=$(date +%s.%N)
+    rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/cli-$n.time")
+    rss_source="/usr/bin/time -v: Maximum resident set size"
+  else
+    # Without GNU time (Debian: apt-get install time): the JVM's VmHWM, polled (scripts/sparkgrad
+    # execs java, so the PID is the JVM's).
+    scripts/sparkgrad "${args[@]}" > "$work/cli-$n.out" 2> "$work/cli-$n.err" &
+    local pid=$! hwm
+    rss=0
+    while kill -0 "$pid" 2>/dev/null; do
+      hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+      [[ -n "$hwm" ]] && rss=$hwm
+      sleep 0.2
+    done
+    wait "$pid" || code=$?
+    end=$(date +%s.%N)
+    rss_source="/proc/PID/status VmHWM, polled every 0.2 s"
+  fi
+  grep -E '^(epoch|test accuracy|target)' "$work/cli-$n.out" | sed 's/^/bench:   /' >&2 || true
+  if [[ $code -ne 0 ]]; then
+    say "train command $n failed (exit $code); the end of its output:"
+    tail -n 20 "$work/cli-$n.err" >&2
+    failed+=("train command $n")
+  fi
+  {
+    echo "{"
+    echo "  \"command\": $(json_string "scripts/sparkgrad ${args[*]}"),"
+    echo "  \"model\": $(json_string "$model"),"
+    echo "  \"exitCode\": $code,"
+    echo "  \"wallSeconds\": $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}'),"
+    echo "  \"maxRssKb\": ${rss:-0},"
+    echo "  \"rssSource\": $(json_string "$rss_source"),"
+    echo "  \"loadAverageBefore\": $(json_string "$load_before"),"
+    echo "  \"loadAverageAfter\": $(json_string "$(load_average)")"
+    echo "}"
+  } > "$work/cli-$n.json"
+}
+
+common=(--data "$data" --out "$work" "${quick_flag[@]}")
+
+harness limit "${common[@]}"
+if [[ $quick == true ]]; then
+  train_command 1 --epochs 2
+else
+  train_command 1
+  train_command 2
+fi
+harness trainer "${common[@]}" --master 'local[2]'
+harness trainer "${common[@]}" --master 'local-cluster[2,1,1024]'
+harness mllib "${common[@]}" --master 'local[2]'
+
+{
+  echo "{"
+  echo "  \"command\": $(json_string "$command_line"),"
+  echo "  \"quick\": $quick,"
+  echo "  \"date\": $(json_string "$started"),"
+  echo "  \"cores\": $(nproc),"
+  echo "  \"cpu\": $(json_string "$cpu_model"),"
+  echo "  \"memory\": $(json_string "$memory"),"
+  echo "  \"java\": $(json_string "$java_version"),"
+  echo "  \"spark\": $(json_string "$spark_version"),"
+  echo "  \"systemBlasLibrary\": $(json_string "$blas_library"),"
+  echo "  \"systemBlasPackage\": $(json_string "$blas_package"),"
+  echo "  \"OPENBLAS_NUM_THREADS\": \"1\","
+  echo "  \"OPENBLAS_CORETYPE\": $(json_string "${OPENBLAS_CORETYPE:-unset}"),"
+  echo "  \"loadAverageAtStart\": $(json_string "$load_start"),"
+  echo "  \"loadAverageAtEnd\": $(json_string "$(load_average)"),"
+  echo "  \"harnessSeconds\": $SECONDS"
+  echo "}"
+} > "$work/machine.json"
+
+harness report --in "$work" --out "$out"
+sed -n '/^## Headline/,/^## 1\./p' "$out/results.md" | sed '$d'
+if [[ ${#failed[@]} -gt 0 ]]; then
+  say "failed parts: ${failed[*]}"
+  exit 1
+fi
+say "done in ${SECONDS}s: $out/results.md"

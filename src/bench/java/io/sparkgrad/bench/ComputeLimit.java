@@ -1,0 +1,456 @@
+package io.sparkgrad.bench;
+
+import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.Kernels;
+import io.sparkgrad.math.Precision;
+import io.sparkgrad.network.NetworkSpec;
+import io.sparkgrad.network.Optimizer;
+import io.sparkgrad.network.ParameterLayout;
+import io.sparkgrad.network.TwoLayerNetwork;
+import io.sparkgrad.training.PartitionWorker;
+import io.sparkgrad.training.Seeds;
+import io.sparkgrad.training.StepPlan;
+import io.sparkgrad.training.SyncMode;
+import io.sparkgrad.training.TrainingConfig;
+import io.sparkgrad.training.TrainingOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The machine's limit for sparkgrad's arithmetic, and how close sparkgrad's own worker gets to it
+ * without Spark. No Spark here.
+ *
+ * <ul>
+ *   <li><b>GEMMs</b>: the five GEMMs of one training step of {@link TwoLayerNetwork} (same
+ *       shapes, transposes and betas), float32, on one thread, timed in a loop; GFLOPS =
+ *       {@link NetworkSpec#trainingFlops}(rows) / time, from the best of several timed loops
+ *       (on a shared machine, the loop that had the core to itself). rows = 64 is what each of the 2 tasks
+ *       computes per step in the default configuration (batch 128 over 2 partitions); 128 is the
+ *       whole batch. The compute limit of an epoch is trainingFlops(60000) / (2 × GFLOPS at 64
+ *       rows): one BLAS thread per core, two cores.
+ *   <li><b>pass</b>: {@link TwoLayerNetwork#computeGradient} at the same shapes: the GEMMs plus
+ *       bias, activation, softmax, loss and accuracy.
+ *   <li><b>2 threads</b>: the GEMMs on both cores at once (what the shared machine really gives).
+ *   <li><b>worker</b>: one epoch of sparkgrad's {@link PartitionWorker} in local-SGD mode (the
+ *       default, sync-period epoch) on each half of MNIST, both halves at once on two threads:
+ *       everything a Spark task does in the default configuration, without Spark.
+ *   <li><b>step breakdown</b>: the worker's loop re-timed phase by phase on one thread (gather,
+ *       float64→float32 weights, gradient pass, float32→float64 gradient, Adam step), mirroring
+ *       {@code PartitionWorker.localSteps}.
+ * </ul>
+ */
+final class ComputeLimit {
+  private static final int INPUTS = 784;
+  private static final int OUTPUTS = 10;
+  private static final int TRAIN_EXAMPLES = 60000;
+
+  private ComputeLimit() {}
+
+  static void run(Bench.Args args) throws Exception {
+    boolean quick = args.quick();
+    // Many short loops: on a shared machine a short quiet slice is likelier than a long one.
+    double warmup = quick ? 0.3 : 0.7;
+    double sample = quick ? 0.05 : 0.05;
+    int samples = quick ? 10 : 40;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("loadAverageAtStart", Bench.loadAverage());
+    out.put("blasAuto", Blas.get(BlasChoice.AUTO).implementationName());
+    out.put("blasJava", Blas.get(BlasChoice.JAVA).implementationName());
+    System.out.println("harness: BLAS: auto (native) = " + out.get("blasAuto") + ", --blas java = "
+        + out.get("blasJava"));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (BlasChoice choice : new BlasChoice[] {BlasChoice.AUTO, BlasChoice.JAVA}) {
+      // The pure-Java BLAS needs a few thousand calls before the JIT settles.
+      double choiceWarmup = choice == BlasChoice.JAVA ? 2 * warmup : warmup;
+      for (int hidden : new int[] {100, 256, 800}) {
+        for (int rows64or128 : new int[] {64, 128}) {
+          rows.add(gemmRow(choice, hidden, rows64or128, choiceWarmup, sample, samples));
+        }
+      }
+    }
+    out.put("gemm", rows);
+
+    List<Map<String, Object>> twoThreads = new ArrayList<>();
+    for (int hidden : new int[] {100, 256, 800}) {
+      twoThreads.add(twoThreadRow(hidden, warmup, sample, samples));
+    }
+    out.put("gemmTwoThreads", twoThreads);
+
+    DataSet data = Bench.load(args.requireData());
+    List<Map<String, Object>> workers = new ArrayList<>();
+    int[] workerHiddens = quick ? new int[] {100} : new int[] {100, 256, 800};
+    for (int hidden : workerHiddens) {
+      workers.add(workerRow(data.train(), hidden, BlasChoice.AUTO, quick));
+    }
+    if (!quick) {
+      workers.add(workerRow(data.train(), 256, BlasChoice.JAVA, false));
+    }
+    out.put("worker", workers);
+
+    List<Map<String, Object>> breakdown = new ArrayList<>();
+    for (int hidden : new int[] {100, 256, 800}) {
+      breakdown.add(stepBreakdown(data.train(), hidden, quick ? 150 : 469));
+    }
+    out.put("stepBreakdown", breakdown);
+    out.put("loadAverageAtEnd", Bench.loadAverage());
+    Bench.write(args.out().resolve("limit.json"), out);
+  }
+
+  static NetworkSpec spec(int hidden) {
+    return config(hidden).networkSpec(INPUTS, OUTPUTS);
+  }
+
+  /** The default configuration with another hidden size (data and model are never used). */
+  static TrainingConfig config(int hidden) {
+    return TrainingOptions.resolve(Map.of(), Map.of(
+        "data", "(harness)", "model", "(harness)", "hidden", Integer.toString(hidden)));
+  }
+
+  /** Buffers and the five GEMMs of one training step, as TwoLayerNetwork calls them. */
+  private static final class Gemms {
+    final Kernels<float[]> k;
+    final int h;
+    final int n;
+    final ParameterLayout layout;
+    final float[] params;
+    final float[] grad;
+    final float[] x;
+    final float[] a1;
+    final float[] z1;
+    final float[] a2;
+    final float[] dA2;
+
+    @SuppressWarnings("unchecked")
+    Gemms(BlasChoice choice, int hidden, int rows) {
+      k = (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(choice));
+      h = hidden;
+      n = rows;
+      layout = spec(hidden).layout();
+      SplittableRandom random = new SplittableRandom(7);
+      params = randoms(random, layout.size(), 0.05);
+      grad = new float[layout.size()];
+      x = new float[INPUTS * rows];
+      for (int i = 0; i < x.length; i++) {
+        // MNIST-like: most pixels are 0.
+        x[i] = random.nextDouble() < 0.19 ? (float) random.nextDouble() : 0f;
+      }
+      a1 = randoms(random, h * n, 1);
+      z1 = randoms(random, h * n, 1);
+      a2 = new float[OUTPUTS * n];
+      dA2 = randoms(random, OUTPUTS * n, 0.1);
+    }
+
+    void run() {
+      int d = INPUTS;
+      int out = OUTPUTS;
+      k.gemm("N", "N", h, n, d, 1.0, params, layout.w1Offset(), h, x, 0, d, 0.0, a1, 0, h);
+      k.gemm("N", "N", out, n, h, 1.0, params, layout.w2Offset(), out, z1, 0, h, 0.0, a2, 0, out);
+      k.gemm("N", "T", out, h, n, 1.0, dA2, 0, out, z1, 0, h, 1.0, grad, layout.w2Offset(), out);
+      k.gemm("T", "N", h, n, out, 1.0, params, layout.w2Offset(), out, dA2, 0, out, 0.0, a1, 0, h);
+      k.gemm("N", "T", h, d, n, 1.0, a1, 0, h, x, 0, d, 1.0, grad, layout.w1Offset(), h);
+    }
+  }
+
+  private static float[] randoms(SplittableRandom random, int n, double scale) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (scale * (random.nextDouble() - 0.5));
+    }
+    return a;
+  }
+
+  /** Seconds per call: the median and the best of the timed loops. */
+  record Timing(double median, double best) {}
+
+  /**
+   * Times {@code samples} loops of {@code work} after a warm-up. On a shared machine the best
+   * loop is the one that had the core to itself: it is what the hardware can do, so the limit
+   * uses it; the median says what this run typically got.
+   */
+  private static Timing secondsPerCall(Runnable work, double warmup, double sample, int samples) {
+    timeLoop(work, warmup);
+    double[] perCall = new double[samples];
+    double best = Double.POSITIVE_INFINITY;
+    for (int s = 0; s < samples; s++) {
+      perCall[s] = timeLoop(work, sample);
+      best = Math.min(best, perCall[s]);
+    }
+    return new Timing(Bench.median(perCall), best);
+  }
+
+  /** Runs {@code work} for about {@code seconds}; returns seconds per call. */
+  private static double timeLoop(Runnable work, double seconds) {
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    long calls = 0;
+    long now;
+    do {
+      work.run();
+      calls++;
+      now = System.nanoTime();
+    } while (now < end);
+    return (now - start) / 1e9 / calls;
+  }
+
+  private static Map<String, Object> gemmRow(
+      BlasChoice choice, int hidden, int rows, double warmup, double sample, int samples) {
+    Gemms g = new Gemms(choice, hidden, rows);
+    double flops = spec(hidden).trainingFlops(rows);
+    Timing gemm = secondsPerCall(g::run, warmup, sample, samples);
+
+    @SuppressWarnings("unchecked")
+    Kernels<float[]> k = (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(choice));
+    TwoLayerNetwork<float[]> network = new TwoLayerNetwork<>(spec(hidden), k, rows);
+    int[] labels = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      labels[i] = i % OUTPUTS;
+    }
+    Timing pass = secondsPerCall(
+        () -> network.computeGradient(g.params, g.x, 0, labels, 0, rows, g.grad, 1.0 / rows),
+        warmup, sample, Math.max(3, samples / 2));
+    double gemmGflops = flops / gemm.best() / 1e9;
+    double epochFlops = spec(hidden).trainingFlops(TRAIN_EXAMPLES);
+    Map<String, Object> row = Bench.map(
+        "blas", choice.label(),
+        "implementation", Blas.get(choice).implementationName(),
+        "hidden", hidden,
+        "rows", rows,
+        "flopsPerStep", flops,
+        "gemmMicrosBest", gemm.best() * 1e6,
+        "gemmMicrosMedian", gemm.median() * 1e6,
+        "gemmGflops1Thread", gemmGflops,
+        "gemmGflops1ThreadMedian", flops / gemm.median() / 1e9,
+        "passMicrosBest", pass.best() * 1e6,
+        "passGflops1Thread", flops / pass.best() / 1e9,
+        "passGflops1ThreadMedian", flops / pass.median() / 1e9,
+        "epochFlops", epochFlops,
+        "epochLimitSeconds2Cores", epochFlops / (2 * gemmGflops * 1e9));
+    System.out.println("harness: " + row);
+    return row;
+  }
+
+  /** The 64-row GEMMs on two threads at once: GFLOPS summed over both. */
+  private static Map<String, Object> twoThreadRow(
+      int hidden, double warmup, double sample, int samples) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Callable<Double>> tasks = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Gemms g = new Gemms(BlasChoice.AUTO, hidden, 64);
+        tasks.add(() -> secondsPerCall(g::run, warmup, sample, samples).best());
+      }
+      double flops = spec(hidden).trainingFlops(64);
+      double total = 0;
+      for (Future<Double> f : pool.invokeAll(tasks)) {
+        total += flops / f.get() / 1e9;
+      }
+      return Bench.map("hidden", hidden, "rows", 64, "gemmGflopsBothThreads", total,
+          "epochSeconds", spec(hidden).trainingFlops(TRAIN_EXAMPLES) / (total * 1e9));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The examples of each of 2 partitions as the trainer caches them: a seeded permutation cut
+   * in two, blocks of block-rows (4096) examples, pixels scaled to [0, 1] in float32.
+   */
+  @SuppressWarnings("unchecked")
+  static List<List<ExampleBlock<?>>> partitions(
+      LabeledImages images, int partitions, int blockRows, long seed) {
+    Kernels<float[]> k =
+        (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(BlasChoice.AUTO));
+    int n = images.count();
+    int d = images.features();
+    int[] order = Seeds.permutation(n, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
+    List<List<ExampleBlock<?>>> out = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      List<ExampleBlock<?>> blocks = new ArrayList<>();
+      int from = (int) ((long) p * n / partitions);
+      int to = (int) ((long) (p + 1) * n / partitions);
+      for (int start = from; start < to; start += blockRows) {
+        int rows = Math.min(blockRows, to - start);
+        float[] features = new float[rows * d];
+        int[] labels = new int[rows];
+        int[] indices = new int[rows];
+        for (int r = 0; r < rows; r++) {
+          int index = order[start + r];
+          k.scalePixels(features, r * d, images.pixels(), index * d, d);
+          labels[r] = images.label(index);
+          indices[r] = index;
+        }
+        blocks.add(new ExampleBlock<>(features, labels, indices, rows, d));
+      }
+      out.add(blocks);
+    }
+    return out;
+  }
+
+  /**
+   * Epoch seconds of the default configuration's per-task work, without Spark: both partitions'
+   * {@link PartitionWorker}s at once on two threads (as local[2] runs them), the slower counted.
+   * Epochs: 1 discarded (JIT), then the median of 2 (quick: 1 epoch's first 100 steps, scaled).
+   */
+  private static Map<String, Object> workerRow(
+      LabeledImages images, int hidden, BlasChoice blas, boolean quick) throws Exception {
+    TrainingConfig config = config(hidden);
+    NetworkSpec spec = config.networkSpec(INPUTS, OUTPUTS);
+    List<List<ExampleBlock<?>>> parts = partitions(images, 2, config.blockRows(), config.seed());
+    int n = images.count();
+    int stepsPerEpoch = StepPlan.stepsPerEpoch(n, config.batchSize());
+    int steps = quick ? 100 : stepsPerEpoch;
+    double[] params = config.init().initialize(spec, 1);
+    Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
+    double[] state = optimizer.state();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<Double> epochSeconds = new ArrayList<>();
+    try {
+      int epochs = quick ? 2 : 3;
+      for (int epoch = 0; epoch < epochs; epoch++) {
+        double[] rates = new double[steps];
+        java.util.Arrays.fill(rates, config.learningRate());
+        StepPlan plan = new StepPlan(spec, config.precision(), blas, SyncMode.LOCAL_STEPS,
+            config.optimizer(), config.weightDecay(), config.seed(), n, config.batchSize(), epoch,
+            0, rates);
+        List<Callable<Double>> tasks = new ArrayList<>();
+        for (List<ExampleBlock<?>> part : parts) {
+          tasks.add(() -> {
+            long start = System.nanoTime();
+            PartitionWorker.create(plan, part).run(params, state);
+            return Bench.seconds(start);
+          });
+        }
+        double slowest = 0;
+        for (Future<Double> f : pool.invokeAll(tasks)) {
+          slowest = Math.max(slowest, f.get());
+        }
+        if (epoch > 0) {
+          epochSeconds.add(slowest * stepsPerEpoch / steps);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    double seconds = Bench.median(epochSeconds);
+    Map<String, Object> row = Bench.map(
+        "hidden", hidden,
+        "blas", blas.label(),
+        "implementation", Blas.get(blas).implementationName(),
+        "partitions", 2,
+        "stepsTimed", steps,
+        "epochSeconds", seconds,
+        "epochSecondsBest", epochSeconds.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+        "epochSamples", epochSeconds);
+    System.out.println("harness: worker " + row);
+    return row;
+  }
+
+  /**
+   * One partition's steps of an epoch on one thread, each phase of PartitionWorker.localSteps
+   * timed apart: gather the partition's ~64 members of the global batch, weights float64 →
+   * float32, forward + backward, gradient float32 → float64, the optimizer step (Adam, float64).
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> stepBreakdown(LabeledImages images, int hidden, int steps) {
+    TrainingConfig config = config(hidden);
+    NetworkSpec spec = config.networkSpec(INPUTS, OUTPUTS);
+    ParameterLayout layout = spec.layout();
+    Kernels<float[]> k =
+        (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(BlasChoice.AUTO));
+    List<ExampleBlock<?>> part =
+        partitions(images, 2, config.blockRows(), config.seed()).get(0);
+    int n = images.count();
+    int d = images.features();
+    int batch = config.batchSize();
+    // Where each member of this partition sits: block b, row r.
+    int[] blockOf = new int[n];
+    int[] rowOf = new int[n];
+    java.util.Arrays.fill(blockOf, -1);
+    for (int b = 0; b < part.size(); b++) {
+      int[] indices = part.get(b).indices();
+      for (int r = 0; r < indices.length; r++) {
+        blockOf[indices[r]] = b;
+        rowOf[indices[r]] = r;
+      }
+    }
+    int[] order = Seeds.permutation(n, config.seed(), Seeds.Stream.EPOCH_ORDER, 0);
+    TwoLayerNetwork<float[]> network = new TwoLayerNetwork<>(spec, k, batch);
+    float[] x = new float[d * batch];
+    int[] labels = new int[batch];
+    float[] paramsA = new float[layout.size()];
+    float[] gradA = new float[layout.size()];
+    double[] params = config.init().initialize(spec, 1);
+    double[] grad = new double[layout.size()];
+    Optimizer optimizer = config.optimizer().create(layout, config.weightDecay());
+    long[] nanos = new long[5];
+    int rowsTotal = 0;
+    for (int pass = 0; pass < 2; pass++) { // the first pass warms up the JIT
+      java.util.Arrays.fill(nanos, 0);
+      rowsTotal = 0;
+      for (int s = 0; s < steps; s++) {
+        long t0 = System.nanoTime();
+        int rows = 0;
+        for (int j = s * batch; j < Math.min((s + 1) * batch, n); j++) {
+          int b = blockOf[order[j]];
+          if (b < 0) {
+            continue;
+          }
+          ExampleBlock<float[]> block = (ExampleBlock<float[]>) part.get(b);
+          int r = rowOf[order[j]];
+          k.copy(x, rows * d, block.features(), r * d, d);
+          labels[rows] = block.labels()[r];
+          rows++;
+        }
+        long t1 = System.nanoTime();
+        k.copyFromDouble(paramsA, params, layout.size());
+        long t2 = System.nanoTime();
+        network.computeGradient(paramsA, x, 0, labels, 0, rows, gradA, 1.0 / rows);
+        long t3 = System.nanoTime();
+        k.copyToDouble(grad, gradA, layout.size());
+        long t4 = System.nanoTime();
+        optimizer.step(params, grad, config.learningRate());
+        long t5 = System.nanoTime();
+        nanos[0] += t1 - t0;
+        nanos[1] += t2 - t1;
+        nanos[2] += t3 - t2;
+        nanos[3] += t4 - t3;
+        nanos[4] += t5 - t4;
+        rowsTotal += rows;
+      }
+    }
+    String[] names = {"gather", "weightsToFloat32", "forwardBackward", "gradientToFloat64",
+        "optimizerStep"};
+    long total = 0;
+    for (long v : nanos) {
+      total += v;
+    }
+    Map<String, Object> phases = new LinkedHashMap<>();
+    for (int i = 0; i < names.length; i++) {
+      phases.put(names[i], Bench.map(
+          "microsPerStep", nanos[i] / 1e3 / steps,
+          "share", (double) nanos[i] / total));
+    }
+    int stepsPerEpoch = StepPlan.stepsPerEpoch(n, batch);
+    Map<String, Object> row = Bench.map(
+        "hidden", hidden,
+        "parameters", layout.size(),
+        "stepsTimed", steps,
+        "meanRowsPerStep", (double) rowsTotal / steps,
+        "microsPerStep", total / 1e3 / steps,
+        "epochSecondsOneTask", total / 1e9 * stepsPerEpoch / steps,
+        "phases", phases);
+    System.out.println("harness: step breakdown " + row);
+    return row;
+  }
+}
