@@ -62,24 +62,13 @@ if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
 fi
 
 # No Spark install: run SparkSubmit itself on the Maven-resolved Spark jars, with the JVM module
-# options Spark's launcher would add (org.apache.spark.launcher.JavaModuleOptions; kept in step
-# with <spark.module.options> in pom.xml and scripts/sparkgrad).
+# options Spark's launcher would add (scripts/spark-module-options.sh).
 [[ -f "$classpath_file" ]] || die "no $classpath_file: run 'mvn -DskipTests package' first"
-module_options=(
-  -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-  -Dio.netty.tryReflectionSetAccessible=true
-)
+
+# shellcheck source=scripts/spark-module-options.sh
+source "$root/scripts/spark-module-options.sh"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-exec java "${module_options[@]}" -Xmx"${SPARKGRAD_DRIVER_MEMORY:-2g}" \
+exec java "${spark_module_options[@]}" -Xmx"${SPARKGRAD_DRIVER_MEMORY:-2g}" \
   -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
   -cp "$(cat "$classpath_file")" org.apache.spark.deploy.SparkSubmit "${submit[@]}"
