@@ -83,20 +83,8 @@ echo "bench: system BLAS $blas_library ($blas_package); OPENBLAS_NUM_THREADS=1 p
 echo "bench: load average $load_start"
 echo "bench: data $data; results to $out"
 
-# The module options Spark's launcher adds (as scripts/sparkgrad passes them).
-module_options=(
-  -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-  -Dio.netty.tryReflectionSetAccessible=true
-)
+# shellcheck source=scripts/spark-module-options.sh
+source "$root/scripts/spark-module-options.sh"
 export SPARK_LOCAL_IP=127.0.0.1
 export OPENBLAS_NUM_THREADS=1
 # local-cluster needs a SPARK_HOME with a jars/ folder (empty: executors get our classpath).
@@ -115,7 +103,7 @@ harness() {
   shift
   say "part '$part' $* ..."
   set +e
-  java "${module_options[@]}" -Xmx6g -XX:+UseParallelGC \
+  java "${spark_module_options[@]}" -Xmx6g -XX:+UseParallelGC \
     -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
     -cp "$root/target/test-classes:$root/target/classes:$(cat "$root/target/harness-classpath.txt")" \
     io.sparkgrad.bench.HarnessMain "$part" "$@" 2>&1 | tee "$log" | grep --line-buffered '^harness:'
