@@ -61,15 +61,7 @@ public final class TrainingState {
     return params.clone();
   }
 
-  public double[] optimizerState() {
-    return optimizerState.clone();
-  }
-
   public List<EpochMetrics> history() {
     return List.copyOf(history);
-  }
-
-  public double learningRateScale() {
-    return learningRateScale;
   }
 }
