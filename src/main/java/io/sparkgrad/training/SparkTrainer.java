@@ -63,10 +63,11 @@ public final class SparkTrainer {
         // The yardstick of the divergence guard: the test loss of the initial weights.
         state.initialLoss = evaluator.evaluate(test.rdd(), state.params).meanLoss();
       }
+      EvaluationSums lastTest = null;
       while (state.epochsDone < config.epochs() && !state.stoppedEarly) {
         TrainingState before = state.copy();
         try {
-          epochs.run(state);
+          lastTest = epochs.run(state);
         } catch (DivergenceException e) {
           if (config.onDivergence() != DivergencePolicy.BACKOFF
               || before.backoffs >= config.maxBackoffs()) {
@@ -85,7 +86,9 @@ public final class SparkTrainer {
           listener.checkpointWritten(state.epochsDone, checkpoints.folder().toString());
         }
       }
-      EvaluationSums keptTest = evaluator.evaluate(test.rdd(), state.kept);
+      // The kept weights are usually the last epoch's, already evaluated on the test set.
+      EvaluationSums keptTest = lastTest != null && state.keptEpoch == state.epochsDone
+          ? lastTest : evaluator.evaluate(test.rdd(), state.kept);
       return new TrainingResult(spec, state.kept.clone(), List.copyOf(state.history),
           state.keptEpoch, state.stoppedEarly, keptTest, partitions,
           Blas.get(config.blas()).implementationName(), state.trainingSeconds,
@@ -130,8 +133,11 @@ public final class SparkTrainer {
       this.evaluator = evaluator;
     }
 
-    /** One epoch: advances {@code state} by one epoch, or throws DivergenceException. */
-    void run(TrainingState state) {
+    /**
+     * One epoch: advances {@code state} by one epoch and returns the test evaluation of its
+     * weights, or throws DivergenceException.
+     */
+    EvaluationSums run(TrainingState state) {
       NetworkSpec spec = setup.spec();
       int epoch = state.epochsDone;
       int n = setup.trainMembers().length;
@@ -210,6 +216,7 @@ public final class SparkTrainer {
           && ++state.epochsWithoutImprovement >= config.patience()) {
         state.stoppedEarly = epoch + 1 < config.epochs();
       }
+      return testSums;
     }
   }
 
