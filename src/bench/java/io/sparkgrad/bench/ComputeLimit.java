@@ -321,8 +321,8 @@ final class ComputeLimit {
         double[] rates = new double[steps];
         java.util.Arrays.fill(rates, config.learningRate());
         StepPlan plan = new StepPlan(spec, config.precision(), blas, SyncMode.LOCAL_STEPS,
-            config.optimizer(), config.weightDecay(), config.seed(), n, config.batchSize(), epoch,
-            0, rates);
+            config.optimizer(), config.weightDecay(), config.noise(), config.seed(), n,
+            config.batchSize(), epoch, 0, rates);
         List<Callable<Double>> tasks = new ArrayList<>();
         for (List<ExampleBlock<?>> part : parts) {
           tasks.add(() -> {
@@ -358,8 +358,8 @@ final class ComputeLimit {
 
   /**
    * One partition's steps of an epoch on one thread, each phase of PartitionWorker.localSteps
-   * timed apart: gather the partition's ~64 members of the global batch, weights float64 →
-   * float32, forward + backward, gradient float32 → float64, the optimizer step (Adam, float64).
+   * timed apart: gather the partition's ~64 members of the global batch, forward + backward, the
+   * optimizer step (Adam, in float32 on the float32 parameters and gradient, as the worker does).
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> stepBreakdown(LabeledImages images, int hidden, int steps) {
@@ -390,10 +390,9 @@ final class ComputeLimit {
     int[] labels = new int[batch];
     float[] paramsA = new float[layout.size()];
     float[] gradA = new float[layout.size()];
-    double[] params = config.init().initialize(spec, 1);
-    double[] grad = new double[layout.size()];
+    k.copyFromDouble(paramsA, config.init().initialize(spec, 1), layout.size());
     Optimizer optimizer = config.optimizer().create(layout, config.weightDecay());
-    long[] nanos = new long[5];
+    long[] nanos = new long[3];
     int rowsTotal = 0;
     for (int pass = 0; pass < 2; pass++) { // the first pass warms up the JIT
       java.util.Arrays.fill(nanos, 0);
@@ -413,24 +412,17 @@ final class ComputeLimit {
           rows++;
         }
         long t1 = System.nanoTime();
-        k.copyFromDouble(paramsA, params, layout.size());
-        long t2 = System.nanoTime();
         network.computeGradient(paramsA, x, 0, labels, 0, rows, gradA, 1.0 / rows);
+        long t2 = System.nanoTime();
+        optimizer.step(paramsA, gradA, config.learningRate());
         long t3 = System.nanoTime();
-        k.copyToDouble(grad, gradA, layout.size());
-        long t4 = System.nanoTime();
-        optimizer.step(params, grad, config.learningRate());
-        long t5 = System.nanoTime();
         nanos[0] += t1 - t0;
         nanos[1] += t2 - t1;
         nanos[2] += t3 - t2;
-        nanos[3] += t4 - t3;
-        nanos[4] += t5 - t4;
         rowsTotal += rows;
       }
     }
-    String[] names = {"gather", "weightsToFloat32", "forwardBackward", "gradientToFloat64",
-        "optimizerStep"};
+    String[] names = {"gather", "forwardBackward", "optimizerStep"};
     long total = 0;
     for (long v : nanos) {
       total += v;

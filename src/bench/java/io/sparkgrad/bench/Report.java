@@ -609,14 +609,13 @@ final class Report {
         + "`PartitionWorker.localSteps`'s loop re-timed phase by phase (native BLAS, float32, "
         + "≈64 rows per step):");
     line("");
-    row("H", "parameters", "µs/step", "gather rows", "weights f64→f32", "forward+backward",
-        "gradient f32→f64", "Adam step (f64)", "one task's epoch");
-    row("---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
+    row("H", "parameters", "µs/step", "gather rows", "forward+backward", "Adam step (f32)",
+        "one task's epoch");
+    row("---:", "---:", "---:", "---:", "---:", "---:", "---:");
     for (JsonNode b : limit.path("stepBreakdown")) {
       JsonNode p = b.path("phases");
       row(b.path("hidden").asInt(), b.path("parameters").asInt(), f(b.path("microsPerStep"), "%.0f"),
-          share(p.path("gather")), share(p.path("weightsToFloat32")),
-          share(p.path("forwardBackward")), share(p.path("gradientToFloat64")),
+          share(p.path("gather")), share(p.path("forwardBackward")),
           share(p.path("optimizerStep")), f(b.path("epochSecondsOneTask"), "%.2f s"));
     }
     line("");

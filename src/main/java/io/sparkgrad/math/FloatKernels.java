@@ -44,12 +44,13 @@ public final class FloatKernels extends Kernels<float[]> {
 
   @Override
   public void addRowSums(float[] out, int outOff, float[] m, double scale, int rows, int cols) {
-    for (int r = 0; r < rows; r++) {
-      double sum = 0;
-      for (int c = 0; c < cols; c++) {
-        sum += m[c * rows + r];
+    // Column by column, in memory order: the inner loop vectorizes and the reads stream.
+    float s = (float) scale;
+    for (int c = 0; c < cols; c++) {
+      int base = c * rows;
+      for (int r = 0; r < rows; r++) {
+        out[outOff + r] += s * m[base + r];
       }
-      out[outOff + r] += (float) (scale * sum);
     }
   }
 
@@ -85,10 +86,11 @@ public final class FloatKernels extends Kernels<float[]> {
         grad[i] *= post[i] * (1.0f - post[i]);
       }
     } else {
+      // 1[post > 0] without a branch, so the loop vectorizes: post·MAX_VALUE ≥ 1 for every
+      // positive normal post (0 stays 0, and NaN stays NaN for the divergence guard). Only a
+      // subnormal activation would get a fractional factor.
       for (int i = 0; i < n; i++) {
-        if (post[i] <= 0) {
-          grad[i] = 0.0f;
-        }
+        grad[i] *= Math.min(post[i] * Float.MAX_VALUE, 1.0f);
       }
     }
   }
@@ -235,6 +237,41 @@ public final class FloatKernels extends Kernels<float[]> {
   @Override
   public void copy(float[] dst, int dstOff, float[] src, int srcOff, int n) {
     System.arraycopy(src, srcOff, dst, dstOff, n);
+  }
+
+  @Override
+  public void multiply(float[] out, float[] a, float[] b, int n) {
+    for (int i = 0; i < n; i++) {
+      out[i] = a[i] * b[i];
+    }
+  }
+
+  @Override
+  public void dropoutMask(
+      float[] mask, int off, int n, Dropout dropout, java.util.SplittableRandom random) {
+    float keep = (float) dropout.keepScale();
+    int threshold = dropout.threshold();
+    int i = 0;
+    while (i < n) {
+      long bits = random.nextLong();
+      for (int end = Math.min(i + 4, n); i < end; i++, bits >>>= 16) {
+        mask[off + i] = (int) (bits & 0xFFFF) >= threshold ? keep : 0.0f;
+      }
+    }
+  }
+
+  @Override
+  public void dropoutInPlace(
+      float[] x, int off, int n, Dropout dropout, java.util.SplittableRandom random) {
+    float keep = (float) dropout.keepScale();
+    int threshold = dropout.threshold();
+    int i = 0;
+    while (i < n) {
+      long bits = random.nextLong();
+      for (int end = Math.min(i + 4, n); i < end; i++, bits >>>= 16) {
+        x[off + i] *= (int) (bits & 0xFFFF) >= threshold ? keep : 0.0f;
+      }
+    }
   }
 
   @Override

@@ -94,6 +94,23 @@ public abstract class Kernels<A> {
   /** {@code dst[dstOff + i] := src[srcOff + i]} for i < n. */
   public abstract void copy(A dst, int dstOff, A src, int srcOff, int n);
 
+  /** {@code out[i] := a[i] * b[i]} for i < n; {@code out} may be {@code a} or {@code b}. */
+  public abstract void multiply(A out, A a, A b, int n);
+
+  /**
+   * {@code mask[off + i] :=} 1/(1 − p) for a kept unit, 0 for a dropped one, for i < n, from the
+   * next draws of {@code random} (see {@link Dropout}).
+   */
+  public abstract void dropoutMask(
+      A mask, int off, int n, Dropout dropout, java.util.SplittableRandom random);
+
+  /**
+   * {@code x[off + i] *=} 1/(1 − p) or 0, for i < n: the same draws as {@link #dropoutMask}
+   * applied in place.
+   */
+  public abstract void dropoutInPlace(
+      A x, int off, int n, Dropout dropout, java.util.SplittableRandom random);
+
   /** {@code a[i] := 0} for i < n. */
   public void zero(A a, int n) {
     zeroRange(a, 0, n);

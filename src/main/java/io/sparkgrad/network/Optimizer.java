@@ -17,6 +17,14 @@ public abstract class Optimizer {
   protected final double[][] vectors;
   /** Scalar state, e.g. Adam's step count. */
   protected final double[] scalars;
+  /**
+   * The state vectors in float32, used by {@link #step(float[], float[], double)}: a partition
+   * taking many local steps in float32 keeps its parameters, gradient and state in one precision
+   * instead of converting all of them at every step. Allocated on first use.
+   */
+  protected float[][] floatVectors;
+  /** Whether {@link #floatVectors} (rather than {@link #vectors}) holds the current state. */
+  private boolean stateInFloat;
 
   protected Optimizer(ParameterLayout layout, double weightDecay, int vectorCount, int scalarCount) {
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
@@ -38,11 +46,55 @@ public abstract class Optimizer {
   public final void step(double[] params, double[] grad, double lr) {
     layout.checkSize("parameters", params.length);
     layout.checkSize("gradient", grad.length);
+    useDoubleState();
+    layout.addWeightDecay(grad, params, weightDecay);
+    update(params, grad, lr);
+  }
+
+  /**
+   * The same update in float32 arithmetic (the scalars, such as Adam's step size, stay double).
+   * The state moves to float32 on the first such step and back on the next double step, {@link
+   * #state()} or {@link #setState}, so the two forms can be mixed but are best not alternated.
+   */
+  public final void step(float[] params, float[] grad, double lr) {
+    layout.checkSize("parameters", params.length);
+    layout.checkSize("gradient", grad.length);
+    useFloatState();
     layout.addWeightDecay(grad, params, weightDecay);
     update(params, grad, lr);
   }
 
   protected abstract void update(double[] params, double[] grad, double lr);
+
+  /** {@link #update(double[], double[], double)} over {@link #floatVectors}. */
+  protected abstract void update(float[] params, float[] grad, double lr);
+
+  private void useFloatState() {
+    if (stateInFloat) {
+      return;
+    }
+    if (floatVectors == null) {
+      floatVectors = new float[vectors.length][layout.size()];
+    }
+    for (int j = 0; j < vectors.length; j++) {
+      for (int i = 0; i < vectors[j].length; i++) {
+        floatVectors[j][i] = (float) vectors[j][i];
+      }
+    }
+    stateInFloat = true;
+  }
+
+  private void useDoubleState() {
+    if (!stateInFloat) {
+      return;
+    }
+    for (int j = 0; j < vectors.length; j++) {
+      for (int i = 0; i < vectors[j].length; i++) {
+        vectors[j][i] = floatVectors[j][i];
+      }
+    }
+    stateInFloat = false;
+  }
 
   /** Length of {@link #state()}. */
   public int stateSize() {
@@ -54,6 +106,7 @@ public abstract class Optimizer {
    * v), then the scalars (Adam's step count).
    */
   public double[] state() {
+    useDoubleState();
     double[] state = new double[stateSize()];
     int n = layout.size();
     for (int j = 0; j < vectors.length; j++) {
@@ -71,6 +124,7 @@ public abstract class Optimizer {
               + newState.length);
     }
     int n = layout.size();
+    stateInFloat = false;
     for (int j = 0; j < vectors.length; j++) {
       System.arraycopy(newState, j * n, vectors[j], 0, n);
     }
@@ -111,6 +165,14 @@ public abstract class Optimizer {
         params[i] -= lr * grad[i];
       }
     }
+
+    @Override
+    protected void update(float[] params, float[] grad, double lr) {
+      float rate = (float) lr;
+      for (int i = 0; i < params.length; i++) {
+        params[i] -= rate * grad[i];
+      }
+    }
   }
 
   /** v := μ·v − lr·g; w := w + v. State: v. */
@@ -135,6 +197,17 @@ public abstract class Optimizer {
         params[i] += v[i];
       }
     }
+
+    @Override
+    protected void update(float[] params, float[] grad, double lr) {
+      float[] v = floatVectors[0];
+      float mu = (float) momentum;
+      float rate = (float) lr;
+      for (int i = 0; i < params.length; i++) {
+        v[i] = mu * v[i] - rate * grad[i];
+        params[i] += v[i];
+      }
+    }
   }
 
   /** h := h + g²; w := w − lr·g / (√h + 1e−7). State: h. */
@@ -156,6 +229,17 @@ public abstract class Optimizer {
       for (int i = 0; i < params.length; i++) {
         h[i] += grad[i] * grad[i];
         params[i] -= lr * grad[i] / (Math.sqrt(h[i]) + EPSILON);
+      }
+    }
+
+    @Override
+    protected void update(float[] params, float[] grad, double lr) {
+      float[] h = floatVectors[0];
+      float rate = (float) lr;
+      float epsilon = (float) EPSILON;
+      for (int i = 0; i < params.length; i++) {
+        h[i] += grad[i] * grad[i];
+        params[i] -= rate * grad[i] / ((float) Math.sqrt(h[i]) + epsilon);
       }
     }
   }
@@ -183,14 +267,41 @@ public abstract class Optimizer {
       return OptimizerKind.ADAM;
     }
 
-    @Override
-    protected void update(double[] params, double[] grad, double lr) {
+    /** Advances the step count and returns {α_t, ε̂} for it. */
+    private double[] nextStep(double lr) {
       double t = scalars[0] + 1;
       scalars[0] = t;
       double correction1 = 1 - Math.pow(beta1, t);
       double root2 = Math.sqrt(1 - Math.pow(beta2, t));
-      double stepSize = lr * root2 / correction1;
-      double epsilonHat = epsilon * root2;
+      return new double[] {lr * root2 / correction1, epsilon * root2};
+    }
+
+    @Override
+    protected void update(float[] params, float[] grad, double lr) {
+      double[] step = nextStep(lr);
+      float stepSize = (float) step[0];
+      float epsilonHat = (float) step[1];
+      float b1 = (float) beta1;
+      float b2 = (float) beta2;
+      float oneMinusB1 = (float) (1 - beta1);
+      float oneMinusB2 = (float) (1 - beta2);
+      float[] m = floatVectors[0];
+      float[] v = floatVectors[1];
+      for (int i = 0; i < params.length; i++) {
+        float g = grad[i];
+        float mi = b1 * m[i] + oneMinusB1 * g;
+        float vi = b2 * v[i] + oneMinusB2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        params[i] -= stepSize * mi / ((float) Math.sqrt(vi) + epsilonHat);
+      }
+    }
+
+    @Override
+    protected void update(double[] params, double[] grad, double lr) {
+      double[] step = nextStep(lr);
+      double stepSize = step[0];
+      double epsilonHat = step[1];
       double[] m = vectors[0];
       double[] v = vectors[1];
       for (int i = 0; i < params.length; i++) {

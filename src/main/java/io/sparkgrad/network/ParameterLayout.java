@@ -79,6 +79,20 @@ public record ParameterLayout(int inputs, int hidden, int outputs) implements Se
     }
   }
 
+  /** {@link #addWeightDecay(double[], double[], double)} in float32. */
+  public void addWeightDecay(float[] grad, float[] params, double lambda) {
+    if (lambda == 0) {
+      return;
+    }
+    float decay = (float) lambda;
+    for (int i = w1Offset(); i < w1Offset() + w1Size(); i++) {
+      grad[i] += decay * params[i];
+    }
+    for (int i = w2Offset(); i < w2Offset() + w2Size(); i++) {
+      grad[i] += decay * params[i];
+    }
+  }
+
   /** ½·λ·(‖W1‖² + ‖W2‖²): the L2 penalty added to the reported loss when decay is on. */
   public double weightPenalty(double[] params, double lambda) {
     if (lambda == 0) {

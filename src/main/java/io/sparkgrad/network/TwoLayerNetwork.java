@@ -21,6 +21,10 @@ import io.sparkgrad.math.OutputFunction;
  *   dW1 += dA1·Xᵀ    db1 += rowsum(dA1)
  * </pre>
  *
+ * <p>With a dropout mask M (H×n, entries 0 or 1/(1 − p), see {@link
+ * io.sparkgrad.math.Dropout}), training uses D = Z1 ⊙ M in place of Z1 after the hidden layer:
+ * A2 = W2·D + b2, dW2 += dA2·Dᵀ, and dZ1 = (W2ᵀ·dA2) ⊙ M. Z1 itself is kept for h'.
+ *
  * <p>Holds work buffers for up to {@code maxRows} examples, so an instance belongs to one thread
  * (one Spark task); it allocates nothing per call.
  */
@@ -34,6 +38,8 @@ public final class TwoLayerNetwork<A> {
   private final A a2;
   private final A y;
   private final A dA2;
+  /** Z1 ⊙ M under dropout; allocated on the first masked call. */
+  private A dropped;
 
   public TwoLayerNetwork(NetworkSpec spec, Kernels<A> kernels, int maxRows) {
     if (maxRows <= 0) {
@@ -68,6 +74,11 @@ public final class TwoLayerNetwork<A> {
    */
   public A forward(A params, A x, int xOff, int rows) {
     checkInputs(params, x, xOff, rows);
+    return forward(params, x, xOff, rows, null);
+  }
+
+  /** The forward pass; with a mask, the output layer reads Z1 ⊙ mask (kept in {@link #dropped}). */
+  private A forward(A params, A x, int xOff, int rows, A hiddenMask) {
     int d = layout.inputs();
     int hidden = layout.hidden();
     int out = layout.outputs();
@@ -76,8 +87,13 @@ public final class TwoLayerNetwork<A> {
         0.0, a1, 0, hidden);
     k.addColumnBiasInPlace(a1, params, layout.b1Offset(), hidden, rows);
     k.activationForward(z1, a1, spec.activation(), hidden * rows);
+    A hiddenOut = z1;
+    if (hiddenMask != null) {
+      k.multiply(dropped, z1, hiddenMask, hidden * rows);
+      hiddenOut = dropped;
+    }
     // A2 := W2·Z1 + b2; Y := g(A2)
-    k.gemm("N", "N", out, rows, hidden, 1.0, params, layout.w2Offset(), out, z1, 0, hidden,
+    k.gemm("N", "N", out, rows, hidden, 1.0, params, layout.w2Offset(), out, hiddenOut, 0, hidden,
         0.0, a2, 0, out);
     k.addColumnBiasInPlace(a2, params, layout.b2Offset(), out, rows);
     if (spec.output() == OutputFunction.SOFTMAX) {
@@ -105,7 +121,17 @@ public final class TwoLayerNetwork<A> {
    */
   public BlockStats accumulateGradient(
       A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale) {
-    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, true);
+    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, true, null);
+  }
+
+  /**
+   * {@link #accumulateGradient} with dropout on the hidden layer: {@code hiddenMask} is H×rows
+   * (column r for example r), 0 or 1/(1 − p) per unit, or null for none.
+   */
+  public BlockStats accumulateGradient(
+      A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale,
+      A hiddenMask) {
+    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, true, hiddenMask);
   }
 
   /**
@@ -114,16 +140,35 @@ public final class TwoLayerNetwork<A> {
    */
   public BlockStats computeGradient(
       A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale) {
-    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, false);
+    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, false, null);
+  }
+
+  /** {@link #computeGradient} with a hidden dropout mask (see {@link #accumulateGradient}). */
+  public BlockStats computeGradient(
+      A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale,
+      A hiddenMask) {
+    return gradient(params, x, xOff, labels, labelOff, rows, grad, gradScale, false, hiddenMask);
   }
 
   private BlockStats gradient(
       A params, A x, int xOff, int[] labels, int labelOff, int rows, A grad, double gradScale,
-      boolean accumulate) {
+      boolean accumulate, A hiddenMask) {
     spec.activation().requireTrainable("activation");
+    checkInputs(params, x, xOff, rows);
     checkLabels(labels, labelOff, rows);
     layout.checkSize("gradient", k.length(grad));
-    forward(params, x, xOff, rows);
+    if (hiddenMask != null) {
+      long needed = (long) layout.hidden() * rows;
+      if (k.length(hiddenMask) < needed) {
+        throw new IllegalArgumentException("hidden dropout mask: expected " + layout.hidden()
+            + "×" + rows + " values; found an array of " + k.length(hiddenMask));
+      }
+      if (dropped == null) {
+        dropped = k.allocate(layout.hidden() * maxRows);
+      }
+    }
+    forward(params, x, xOff, rows, hiddenMask);
+    A hiddenOut = hiddenMask == null ? z1 : dropped;
     BlockStats stats = statsOfLastForward(labels, labelOff, rows);
 
     int d = layout.inputs();
@@ -136,15 +181,18 @@ public final class TwoLayerNetwork<A> {
     }
     // dA2 := scale · ∂L/∂A2
     k.outputGradient(dA2, y, labels, labelOff, spec.output(), spec.loss(), gradScale, out, rows);
-    // dW2 += dA2·Z1ᵀ; db2 += rowsum(dA2)
-    k.gemm("N", "T", out, hidden, rows, 1.0, dA2, 0, out, z1, 0, hidden,
+    // dW2 += dA2·Z1ᵀ (D under dropout); db2 += rowsum(dA2)
+    k.gemm("N", "T", out, hidden, rows, 1.0, dA2, 0, out, hiddenOut, 0, hidden,
         beta, grad, layout.w2Offset(), out);
     k.addRowSums(grad, layout.b2Offset(), dA2, 1.0, out, rows);
-    // dZ1 := W2ᵀ·dA2 into a1 (A1 is no longer needed: both derivatives are read off Z1);
-    // dA1 := dZ1 ⊙ h'(A1)
+    // dZ1 := W2ᵀ·dA2 (⊙ M) into a1 (A1 is no longer needed: both derivatives are read off
+    // Z1); dA1 := dZ1 ⊙ h'(A1)
     A dA1 = a1;
     k.gemm("T", "N", hidden, rows, out, 1.0, params, layout.w2Offset(), out, dA2, 0, out,
         0.0, dA1, 0, hidden);
+    if (hiddenMask != null) {
+      k.multiply(dA1, dA1, hiddenMask, hidden * rows);
+    }
     k.activationBackwardInPlace(dA1, z1, spec.activation(), hidden * rows);
     // dW1 += dA1·Xᵀ; db1 += rowsum(dA1)
     k.gemm("N", "T", hidden, d, rows, 1.0, dA1, 0, hidden, x, xOff, d,

@@ -2,6 +2,7 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.data.ExampleBlock;
 import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.Dropout;
 import io.sparkgrad.math.Kernels;
 import io.sparkgrad.network.BlockStats;
 import io.sparkgrad.network.Optimizer;
@@ -9,6 +10,7 @@ import io.sparkgrad.network.ParameterLayout;
 import io.sparkgrad.network.TwoLayerNetwork;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * One partition's share of a training job, in plain Java (no Spark), so it can be tested and
@@ -30,6 +32,12 @@ public final class PartitionWorker<A> {
   private final int inputs;
   private final A batchFeatures;
   private final int[] batchLabels;
+  /** Example index of each gathered row: the coordinate of its random streams. */
+  private final int[] batchIndices;
+  private final Dropout inputDropout;
+  private final Dropout hiddenDropout;
+  /** H×batchSize hidden dropout mask, or null without hidden dropout. */
+  private final A hiddenMask;
   private final A paramsA;
   private final A gradA;
 
@@ -65,6 +73,11 @@ public final class PartitionWorker<A> {
     this.network = new TwoLayerNetwork<>(plan.spec(), k, plan.batchSize());
     this.batchFeatures = k.allocate(inputs * plan.batchSize());
     this.batchLabels = new int[plan.batchSize()];
+    this.batchIndices = new int[plan.batchSize()];
+    this.inputDropout = plan.noise().input();
+    this.hiddenDropout = plan.noise().hidden();
+    this.hiddenMask =
+        hiddenDropout.active() ? k.allocate(layout.hidden() * plan.batchSize()) : null;
     this.paramsA = k.allocate(layout.size());
     this.gradA = k.allocate(layout.size());
   }
@@ -86,8 +99,8 @@ public final class PartitionWorker<A> {
       if (rows == 0) {
         continue;
       }
-      BlockStats stats =
-          network.accumulateGradient(paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0);
+      BlockStats stats = network.accumulateGradient(
+          paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0, hiddenMask);
       result.addExamples(rows, stats.lossSum(), stats.correct());
     }
     double[] grad = new double[layout.size()];
@@ -99,27 +112,26 @@ public final class PartitionWorker<A> {
   private JobResult localSteps(int[] order, double[] startParams, double[] startState) {
     Optimizer optimizer = plan.optimizer().create(layout, plan.weightDecay());
     optimizer.setState(startState);
-    double[] params = startParams.clone();
-    double[] grad = new double[layout.size()];
+    // Parameters, gradient and optimizer state stay in the plan's precision for all the steps:
+    // converting them at every step cost as much as a third of a step.
+    k.copyFromDouble(paramsA, startParams, layout.size());
     JobResult result = new JobResult(layout.size(), startState.length);
     for (int s = 0; s < plan.stepCount(); s++) {
       int rows = gather(order, plan.firstStep() + s);
       if (rows == 0) {
         continue;
       }
-      k.copyFromDouble(paramsA, params, layout.size());
-      BlockStats stats =
-          network.computeGradient(
-              paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0 / rows);
+      BlockStats stats = network.computeGradient(
+          paramsA, batchFeatures, 0, batchLabels, 0, rows, gradA, 1.0 / rows, hiddenMask);
       result.addExamples(rows, stats.lossSum(), stats.correct());
-      k.copyToDouble(grad, gradA, layout.size());
-      optimizer.step(params, grad, plan.learningRates()[s]);
+      step(optimizer, plan.learningRates()[s]);
     }
     double weight = result.examples();
     if (weight > 0) {
       double[] update = new double[layout.size()];
+      k.copyToDouble(update, paramsA, layout.size());
       for (int i = 0; i < update.length; i++) {
-        update[i] = weight * (params[i] - startParams[i]);
+        update[i] = weight * (update[i] - startParams[i]);
       }
       result.addVector(update);
       double[] state = optimizer.state();
@@ -129,6 +141,15 @@ public final class PartitionWorker<A> {
       result.addState(state);
     }
     return result;
+  }
+
+  /** One optimizer step on the working parameters from the working gradient. */
+  private void step(Optimizer optimizer, double learningRate) {
+    if (paramsA instanceof float[] params) {
+      optimizer.step(params, (float[]) gradA, learningRate);
+    } else {
+      optimizer.step((double[]) paramsA, (double[]) gradA, learningRate);
+    }
   }
 
   /**
@@ -148,8 +169,27 @@ public final class PartitionWorker<A> {
       int row = position % blockStride;
       k.copy(batchFeatures, rows * inputs, block.features(), row * inputs, inputs);
       batchLabels[rows] = block.labels()[row];
+      batchIndices[rows] = order[j];
       rows++;
     }
+    if (inputDropout.active() || hiddenDropout.active()) {
+      drawDropout(rows);
+    }
     return rows;
+  }
+
+  /** Each row's dropout from its own stream at (seed, epoch, example index): input, then hidden. */
+  private void drawDropout(int rows) {
+    int hidden = layout.hidden();
+    for (int r = 0; r < rows; r++) {
+      SplittableRandom random =
+          Seeds.random(plan.seed(), Seeds.Stream.DROPOUT, plan.epoch(), batchIndices[r]);
+      if (inputDropout.active()) {
+        k.dropoutInPlace(batchFeatures, r * inputs, inputs, inputDropout, random);
+      }
+      if (hiddenDropout.active()) {
+        k.dropoutMask(hiddenMask, r * hidden, hidden, hiddenDropout, random);
+      }
+    }
   }
 }

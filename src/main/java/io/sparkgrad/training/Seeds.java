@@ -26,6 +26,15 @@ public final class Seeds {
     return mix(z + 0xBF58476D1CE4E5B9L * (index + 1));
   }
 
+  /** A seed for {@code stream} at the pair (outer, inner), e.g. (epoch, example index). */
+  public static long derive(long seed, Stream stream, long outer, long inner) {
+    return mix(derive(seed, stream, outer) + 0x94D049BB133111EBL * (inner + 1));
+  }
+
+  public static SplittableRandom random(long seed, Stream stream, long outer, long inner) {
+    return new SplittableRandom(derive(seed, stream, outer, inner));
+  }
+
   public static SplittableRandom random(long seed, Stream stream, long index) {
     return new SplittableRandom(derive(seed, stream, index));
   }

@@ -165,7 +165,8 @@ public final class SparkTrainer {
         }
         lastRate = rates[steps - 1];
         StepPlan plan = new StepPlan(spec, config.precision(), config.blas(), config.syncMode(),
-            config.optimizer(), config.weightDecay(), config.seed(), n, config.batchSize(),
+            config.optimizer(), config.weightDecay(), config.noise(), config.seed(), n,
+            config.batchSize(),
             epoch, firstStep, rates);
         JobResult result = runJob(train, plan, params, optimizer);
         checkNotExploded(epoch, firstStep + steps, "the training loss",

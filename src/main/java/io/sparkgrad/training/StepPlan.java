@@ -19,6 +19,7 @@ public record StepPlan(
     SyncMode mode,
     OptimizerKind optimizer,
     double weightDecay,
+    ExampleNoise noise,
     long seed,
     int trainCount,
     int batchSize,

@@ -41,6 +41,8 @@ public record TrainingConfig(
     int decayEpochs,
     double warmupEpochs,
     double weightDecay,
+    double inputDropout,
+    double hiddenDropout,
     int batchSize,
     int syncPeriod,
     int partitions,
@@ -77,6 +79,8 @@ public record TrainingConfig(
     requireAtLeast("lr-decay-epochs", decayEpochs, 1);
     requireFiniteAtLeast("warmup-epochs", warmupEpochs, 0, true);
     requireFiniteAtLeast("weight-decay", weightDecay, 0, true);
+    requireProbability("input-dropout", inputDropout);
+    requireProbability("dropout", hiddenDropout);
     requireAtLeast("batch-size", batchSize, 1);
     requireAtLeast("sync-period", syncPeriod, 0);
     requireAtLeast("partitions", partitions, 0);
@@ -114,6 +118,12 @@ public record TrainingConfig(
     }
   }
 
+  private static void requireProbability(String key, double value) {
+    if (!(value >= 0 && value < 1)) {
+      throw new ConfigException(key + ": expected a drop probability in [0, 1); found " + value);
+    }
+  }
+
   private static void requireFiniteAtLeast(
       String key, double value, double minimum, boolean inclusive) {
     boolean ok = Double.isFinite(value) && (inclusive ? value >= minimum : value > minimum);
@@ -135,6 +145,11 @@ public record TrainingConfig(
     values.put("master", actualMaster);
     values.put("learning-rate", Double.toString(learningRate));
     return fromMap(values);
+  }
+
+  /** The per-example random perturbations of training (dropout). */
+  public ExampleNoise noise() {
+    return new ExampleNoise(inputDropout, hiddenDropout);
   }
 
   /** The synchronization mode implied by the period. */
@@ -164,6 +179,8 @@ public record TrainingConfig(
     values.put("lr-decay-epochs", Integer.toString(decayEpochs));
     values.put("warmup-epochs", Double.toString(warmupEpochs));
     values.put("weight-decay", Double.toString(weightDecay));
+    values.put("input-dropout", Double.toString(inputDropout));
+    values.put("dropout", Double.toString(hiddenDropout));
     values.put("batch-size", Integer.toString(batchSize));
     values.put("sync-period", syncPeriod == 0 ? "epoch" : Integer.toString(syncPeriod));
     values.put("partitions", partitions == 0 ? "auto" : Integer.toString(partitions));
@@ -217,6 +234,8 @@ public record TrainingConfig(
         v.integer("lr-decay-epochs"),
         v.number("warmup-epochs"),
         v.number("weight-decay"),
+        v.number("input-dropout"),
+        v.number("dropout"),
         v.integer("batch-size"),
         v.raw("sync-period").equalsIgnoreCase("epoch") ? 0 : v.positiveInteger("sync-period"),
         v.raw("partitions").equalsIgnoreCase("auto") ? 0 : v.positiveInteger("partitions"),

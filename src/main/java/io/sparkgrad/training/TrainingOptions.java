@@ -40,6 +40,8 @@ public final class TrainingOptions {
           new Option("lr-decay-epochs", "step schedule: ... every this many epochs", false),
           new Option("warmup-epochs", "linear warm-up of the rate over this many epochs (fractions allowed)", false),
           new Option("weight-decay", "L2 penalty λ on the weights (not the biases)", false),
+          new Option("input-dropout", "probability of dropping an input pixel in training (0 = off)", false),
+          new Option("dropout", "probability of dropping a hidden unit in training (inverted dropout; 0 = off)", false),
           new Option("batch-size", "examples per mini-batch step (across all partitions)", false),
           new Option("sync-period", "steps between aggregations: 1 (exact synchronous SGD), K, or epoch", false),
           new Option("partitions", "data partitions, or auto for Spark's default parallelism", false),

@@ -6,12 +6,14 @@ import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.math.DoubleKernels;
+import io.sparkgrad.math.Dropout;
 import io.sparkgrad.math.LossFunction;
 import io.sparkgrad.math.OutputFunction;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -42,6 +44,26 @@ class GradientCheckTest {
   @MethodSource("cases")
   void backpropMatchesCentralDifferences(
       Activation activation, OutputFunction output, LossFunction loss, BlasChoice blas) {
+    check(activation, output, loss, blas, null);
+  }
+
+  /**
+   * With a hidden dropout mask held fixed, the masked network is an ordinary differentiable
+   * function of the weights: its backprop must match central differences of its own loss.
+   */
+  @ParameterizedTest(name = "{0} with hidden dropout")
+  @EnumSource(value = Activation.class, names = {"SIGMOID", "RELU"})
+  void backpropWithHiddenDropoutMatchesCentralDifferences(Activation activation) {
+    double[] mask = new double[HIDDEN * ROWS];
+    new DoubleKernels(Blas.get(BlasChoice.AUTO))
+        .dropoutMask(mask, 0, mask.length, Dropout.of("dropout", 0.4), new SplittableRandom(3));
+    long dropped = java.util.Arrays.stream(mask).filter(m -> m == 0).count();
+    assertTrue(dropped > 0 && dropped < mask.length, "the mask drops some units, not all");
+    check(activation, OutputFunction.SOFTMAX, LossFunction.CROSS_ENTROPY, BlasChoice.AUTO, mask);
+  }
+
+  private static void check(Activation activation, OutputFunction output, LossFunction loss,
+      BlasChoice blas, double[] mask) {
     NetworkSpec spec =
         new NetworkSpec(new ParameterLayout(INPUTS, HIDDEN, OUTPUTS), activation, output, loss);
     TwoLayerNetwork<double[]> network =
@@ -64,31 +86,31 @@ class GradientCheckTest {
     }
 
     double[] analytic = new double[params.length];
-    network.accumulateGradient(params, x, 0, labels, 0, ROWS, analytic, 1.0 / ROWS);
+    network.accumulateGradient(params, x, 0, labels, 0, ROWS, analytic, 1.0 / ROWS, mask);
 
     // The overwriting form gives the same gradient whatever the buffer held before.
     double[] overwritten = new double[params.length];
     java.util.Arrays.fill(overwritten, 123.0);
-    network.computeGradient(params, x, 0, labels, 0, ROWS, overwritten, 1.0 / ROWS);
+    network.computeGradient(params, x, 0, labels, 0, ROWS, overwritten, 1.0 / ROWS, mask);
     org.junit.jupiter.api.Assertions.assertArrayEquals(analytic, overwritten, 0.0);
 
     ParameterLayout layout = spec.layout();
-    checkGroup("W1", network, params, x, labels, analytic, layout.w1Offset(), layout.w1Size());
-    checkGroup("b1", network, params, x, labels, analytic, layout.b1Offset(), layout.hidden());
-    checkGroup("W2", network, params, x, labels, analytic, layout.w2Offset(), layout.w2Size());
-    checkGroup("b2", network, params, x, labels, analytic, layout.b2Offset(), layout.outputs());
+    checkGroup("W1", network, params, x, labels, mask, analytic, layout.w1Offset(), layout.w1Size());
+    checkGroup("b1", network, params, x, labels, mask, analytic, layout.b1Offset(), layout.hidden());
+    checkGroup("W2", network, params, x, labels, mask, analytic, layout.w2Offset(), layout.w2Size());
+    checkGroup("b2", network, params, x, labels, mask, analytic, layout.b2Offset(), layout.outputs());
   }
 
   private static void checkGroup(
       String group, TwoLayerNetwork<double[]> network, double[] params, double[] x, int[] labels,
-      double[] analytic, int offset, int size) {
+      double[] mask, double[] analytic, int offset, int size) {
     double worst = 0;
     for (int i = offset; i < offset + size; i++) {
       double saved = params[i];
       params[i] = saved + STEP;
-      double plus = meanLoss(network, params, x, labels);
+      double plus = meanLoss(network, params, x, labels, mask);
       params[i] = saved - STEP;
-      double minus = meanLoss(network, params, x, labels);
+      double minus = meanLoss(network, params, x, labels, mask);
       params[i] = saved;
       double numeric = (plus - minus) / (2 * STEP);
       double denominator = Math.max(1e-8, Math.abs(numeric) + Math.abs(analytic[i]));
@@ -100,9 +122,15 @@ class GradientCheckTest {
         group + ": max relative error " + worst + " ≥ " + MAX_RELATIVE_ERROR);
   }
 
+  /** The mean loss of the block, under the dropout mask if there is one. */
   private static double meanLoss(
-      TwoLayerNetwork<double[]> network, double[] params, double[] x, int[] labels) {
-    return network.evaluate(params, x, 0, labels, 0, ROWS).meanLoss();
+      TwoLayerNetwork<double[]> network, double[] params, double[] x, int[] labels,
+      double[] mask) {
+    if (mask == null) {
+      return network.evaluate(params, x, 0, labels, 0, ROWS).meanLoss();
+    }
+    double[] unused = new double[params.length];
+    return network.computeGradient(params, x, 0, labels, 0, ROWS, unused, 1.0, mask).meanLoss();
   }
 
   /**

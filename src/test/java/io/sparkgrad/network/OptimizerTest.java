@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Each optimizer's update rule on hand-computed values, and state ownership. */
 class OptimizerTest {
@@ -81,5 +83,51 @@ class OptimizerTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> adam.setState(new double[3]));
     assertEquals("adam state: expected 9 values; found 3", e.getMessage());
+  }
+
+  /**
+   * The float32 form of each rule follows the float64 one over many steps (to float rounding),
+   * its state reads back through {@link Optimizer#state()}, and a double step after float steps
+   * continues from that state.
+   */
+  @ParameterizedTest
+  @EnumSource(OptimizerKind.class)
+  void float32StepsFollowTheFloat64Rule(OptimizerKind kind) {
+    ParameterLayout wide = new ParameterLayout(6, 5, 3);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    double[] start = random.doubles(wide.size(), -1, 1).toArray();
+    Optimizer inDouble = kind.create(wide, 1e-3);
+    Optimizer inFloat = kind.create(wide, 1e-3);
+    double[] w = start.clone();
+    float[] wf = new float[wide.size()];
+    for (int i = 0; i < wf.length; i++) {
+      wf[i] = (float) start[i];
+    }
+    for (int step = 0; step < 20; step++) {
+      double[] grad = random.doubles(wide.size(), -1, 1).toArray();
+      float[] gradF = new float[grad.length];
+      for (int i = 0; i < grad.length; i++) {
+        gradF[i] = (float) grad[i];
+      }
+      inDouble.step(w, grad, 0.01);
+      inFloat.step(wf, gradF, 0.01);
+    }
+    for (int i = 0; i < w.length; i++) {
+      assertEquals(w[i], wf[i], 2e-5, kind + " parameter " + i);
+      assertNotEquals(start[i], wf[i], kind + " parameter " + i + " moved");
+    }
+    double[] stateD = inDouble.state();
+    double[] stateF = inFloat.state();
+    for (int i = 0; i < stateD.length; i++) {
+      assertEquals(stateD[i], stateF[i], 1e-5 * Math.max(1, Math.abs(stateD[i])), "state " + i);
+    }
+    double[] grad = random.doubles(wide.size(), -1, 1).toArray();
+    double[] wAfter = new double[wf.length];
+    for (int i = 0; i < wf.length; i++) {
+      wAfter[i] = wf[i];
+    }
+    inDouble.step(w, grad.clone(), 0.01);
+    inFloat.step(wAfter, grad.clone(), 0.01);
+    assertArrayEquals(w, wAfter, 2e-5);
   }
 }

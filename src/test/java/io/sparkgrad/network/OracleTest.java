@@ -479,6 +479,23 @@ class OracleTest {
     }
 
     @Override
+    public void multiply(double[] out, double[] a, double[] b, int n) {
+      base.multiply(out, a, b, n);
+    }
+
+    @Override
+    public void dropoutMask(double[] mask, int off, int n, io.sparkgrad.math.Dropout dropout,
+        java.util.SplittableRandom random) {
+      base.dropoutMask(mask, off, n, dropout, random);
+    }
+
+    @Override
+    public void dropoutInPlace(double[] x, int off, int n, io.sparkgrad.math.Dropout dropout,
+        java.util.SplittableRandom random) {
+      base.dropoutInPlace(x, off, n, dropout, random);
+    }
+
+    @Override
     public void copyToDouble(double[] dst, double[] src, int n) {
       base.copyToDouble(dst, src, n);
     }

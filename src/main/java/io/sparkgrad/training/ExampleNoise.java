@@ -1,0 +1,31 @@
+package io.sparkgrad.training;
+
+import io.sparkgrad.math.Dropout;
+import java.io.Serializable;
+
+/**
+ * The random perturbations of training examples: dropout of input pixels and of hidden units.
+ * Each example's draws in an epoch come from its own stream, {@link Seeds#random(long,
+ * Seeds.Stream, long, long)} at (seed, epoch, example index), so they do not depend on how the
+ * data is partitioned, on the batch it lands in, or on the element type.
+ */
+public record ExampleNoise(double inputDropout, double hiddenDropout) implements Serializable {
+  public static final ExampleNoise NONE = new ExampleNoise(0, 0);
+
+  public ExampleNoise {
+    Dropout.of("input-dropout", inputDropout);
+    Dropout.of("dropout", hiddenDropout);
+  }
+
+  public Dropout input() {
+    return Dropout.of("input-dropout", inputDropout);
+  }
+
+  public Dropout hidden() {
+    return Dropout.of("dropout", hiddenDropout);
+  }
+
+  public boolean active() {
+    return input().active() || hidden().active();
+  }
+}

@@ -1,0 +1,97 @@
+package io.sparkgrad.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.math.Activation;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.LossFunction;
+import io.sparkgrad.math.OutputFunction;
+import io.sparkgrad.math.Precision;
+import io.sparkgrad.network.NetworkSpec;
+import io.sparkgrad.network.OptimizerKind;
+import io.sparkgrad.network.ParameterLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A partition's work without Spark: the per-example random perturbations of training do not
+ * depend on how the examples are partitioned.
+ */
+class PartitionWorkerTest {
+  private static final int INPUTS = 12;
+  private static final int COUNT = 40;
+  private static final NetworkSpec SPEC = new NetworkSpec(new ParameterLayout(INPUTS, 9, 3),
+      Activation.RELU, OutputFunction.SOFTMAX, LossFunction.CROSS_ENTROPY);
+
+  @Test
+  void dropoutGradientIsTheSameOnOneAndOnFourPartitions() {
+    ExampleNoise noise = new ExampleNoise(0.2, 0.5);
+    double[] params = new SplittableRandom(1).doubles(SPEC.layout().size(), -0.5, 0.5).toArray();
+    // Epoch 3, the step that holds positions 16..31 of the epoch's order.
+    double[] onOne = gradientSum(1, noise, params);
+    double[] onFour = gradientSum(4, noise, params);
+    double[] without = gradientSum(1, ExampleNoise.NONE, params);
+    double largestChange = 0;
+    for (int i = 0; i < onOne.length; i++) {
+      assertEquals(onOne[i], onFour[i], 1e-12, "gradient " + i);
+      largestChange = Math.max(largestChange, Math.abs(onOne[i] - without[i]));
+    }
+    assertTrue(largestChange > 1e-3, "dropout changes the gradient; largest change " + largestChange);
+  }
+
+  /** The summed gradient of step 1 of epoch 3 over all partitions, in float64. */
+  private static double[] gradientSum(int partitions, ExampleNoise noise, double[] params) {
+    StepPlan plan = new StepPlan(SPEC, Precision.FLOAT64, BlasChoice.JAVA, SyncMode.GRADIENT,
+        OptimizerKind.SGD, 0, noise, 77, COUNT, 16, 3, 1, new double[] {0.1});
+    double[] sum = new double[SPEC.layout().size()];
+    long examples = 0;
+    for (List<ExampleBlock<?>> partition : split(partitions)) {
+      JobResult result = PartitionWorker.create(plan, partition).run(params, new double[0]);
+      double[] vector = result.vector(1.0);
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += vector[i];
+      }
+      examples += result.examples();
+    }
+    assertEquals(16, examples, "the step's examples, wherever they live");
+    return sum;
+  }
+
+  /** COUNT synthetic examples dealt round-robin into partitions of blocks of at most 3 rows. */
+  private static List<List<ExampleBlock<?>>> split(int partitions) {
+    SplittableRandom random = new SplittableRandom(2);
+    double[][] features = new double[COUNT][];
+    int[] labels = new int[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+      features[i] = random.doubles(INPUTS, 0, 1).toArray();
+      labels[i] = random.nextInt(3);
+    }
+    List<List<ExampleBlock<?>>> result = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      List<Integer> members = new ArrayList<>();
+      for (int i = p; i < COUNT; i += partitions) {
+        members.add(i);
+      }
+      List<ExampleBlock<?>> blocks = new ArrayList<>();
+      for (int from = 0; from < members.size(); from += 3) {
+        int rows = Math.min(3, members.size() - from);
+        double[] x = new double[rows * INPUTS];
+        int[] y = new int[rows];
+        int[] indices = new int[rows];
+        for (int r = 0; r < rows; r++) {
+          int index = members.get(from + r);
+          System.arraycopy(features[index], 0, x, r * INPUTS, INPUTS);
+          y[r] = labels[index];
+          indices[r] = index;
+        }
+        blocks.add(new ExampleBlock<>(x, y, indices, rows, INPUTS));
+      }
+      result.add(blocks);
+    }
+    return result;
+  }
+}
