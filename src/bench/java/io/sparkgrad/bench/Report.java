@@ -204,6 +204,7 @@ final class Report {
     scalingSection();
     syncSection();
     blasSection();
+    noiseSection();
     methodSection();
   }
 
@@ -749,6 +750,44 @@ final class Report {
         + limit.path("blasJava").asText() + "`") + " (the Vector-API one when the JVM has "
         + "`--add-modules=jdk.incubator.vector`, as scripts/sparkgrad passes; plain `Java11BLAS` "
         + "without it).");
+    line("");
+  }
+
+  private void noiseSection() {
+    line("## 7. What regularization costs: dropout and data augmentation");
+    line("");
+    line("Epoch time with the per-example perturbations of issue 8 switched on one at a time: "
+        + "hidden and input dropout, and the executors' augmentation of every training image "
+        + "(random shift, rotation, scaling and elastic distortion, resampled once per image per "
+        + "epoch), with the settings of the ready configurations (`conf/best-plain.conf`, "
+        + "`conf/best-augmented.conf`); everything else default. Seconds per epoch: the training "
+        + "jobs, median of the epochs after the first.");
+    line("");
+    List<JsonNode> list = runs(local, "noise");
+    if (list.isEmpty()) {
+      line("Not measured.");
+      line("");
+      return;
+    }
+    row("run", "dropout (hidden; input)", "augmentation", "s/epoch", "ratio to the same H plain",
+        "CPU s/epoch", "examples/s", "load before");
+    row("---", "---", "---", "---:", "---:", "---:", "---:", "---");
+    for (JsonNode r : list) {
+      JsonNode plain = null;
+      for (JsonNode candidate : list) {
+        if (candidate.path("hidden").asInt() == r.path("hidden").asInt()
+            && candidate.path("name").asText().endsWith(" plain")) {
+          plain = candidate;
+        }
+      }
+      row(r.path("name").asText(),
+          r.path("dropout").asDouble() + "; " + r.path("inputDropout").asDouble(),
+          "`" + r.path("augment").asText() + "`", f(r.path("trainSecondsPerEpoch"), "%.2f"),
+          plain == null ? "–" : f(num(r.path("trainSecondsPerEpoch"))
+              / num(plain.path("trainSecondsPerEpoch")), "%.2f×"),
+          f(r.path("processCpuSecondsPerEpoch"), "%.2f"), f(r.path("examplesPerSecond"), "%,.0f"),
+          r.path("loadAverageBefore").asText());
+    }
     line("");
   }
 

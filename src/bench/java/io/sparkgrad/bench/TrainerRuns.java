@@ -147,7 +147,47 @@ final class TrainerRuns {
     }
     list.add(new Scenario("blas", "blas java", Map.of("blas", "java"), 1,
         quick ? Stop.epochs(2) : toTarget));
+    list.addAll(noiseScenarios(quick));
     return list;
+  }
+
+  /**
+   * What regularization costs per epoch: the default network and the ready configurations'
+   * wider one, each plain, with dropout and with the executors' data augmentation (the settings
+   * of conf/best-plain.conf and conf/best-augmented.conf, read from the packaged files).
+   */
+  static List<Scenario> noiseScenarios(boolean quick) {
+    Map<String, String> plain = TrainingOptions.readConfig("best-plain");
+    Map<String, String> augmented = TrainingOptions.readConfig("best-augmented");
+    String hidden = augmented.getOrDefault("hidden", plain.get("hidden"));
+    Map<String, String> dropout = new LinkedHashMap<>();
+    dropout.put("dropout", augmented.getOrDefault("dropout", plain.getOrDefault("dropout", "0")));
+    dropout.put("input-dropout",
+        augmented.getOrDefault("input-dropout", plain.getOrDefault("input-dropout", "0")));
+    Map<String, String> augment = Map.of("augment", augmented.getOrDefault("augment", "none"));
+    Stop stop = Stop.epochs(quick ? 2 : 3);
+    List<Scenario> list = new ArrayList<>();
+    list.add(new Scenario("noise", "H 256 plain", Map.of(), 1, stop));
+    list.add(new Scenario("noise", "H 256 + augmentation", augment, 1, stop));
+    if (quick) {
+      return list;
+    }
+    Map<String, String> wide = Map.of("hidden", hidden);
+    list.add(new Scenario("noise", "H " + hidden + " plain", wide, 1, stop));
+    list.add(new Scenario("noise", "H " + hidden + " + dropout", merged(wide, dropout), 1, stop));
+    list.add(new Scenario("noise", "H " + hidden + " + augmentation", merged(wide, augment), 1, stop));
+    list.add(new Scenario("noise", "H " + hidden + " + dropout + augmentation",
+        merged(wide, dropout, augment), 1, stop));
+    return list;
+  }
+
+  @SafeVarargs
+  private static Map<String, String> merged(Map<String, String>... maps) {
+    Map<String, String> all = new LinkedHashMap<>();
+    for (Map<String, String> map : maps) {
+      all.putAll(map);
+    }
+    return all;
   }
 
   /** local-cluster[2,1,1024]: 2 executor JVMs, 2 and 4 partitions. */
@@ -253,6 +293,9 @@ final class TrainerRuns {
     row.put("name", s.name());
     row.put("master", jsc.master());
     row.put("hidden", config.hidden());
+    row.put("dropout", config.hiddenDropout());
+    row.put("inputDropout", config.inputDropout());
+    row.put("augment", config.toMap().get("augment"));
     row.put("syncPeriod", config.syncPeriod() == 0 ? "epoch" : Integer.toString(config.syncPeriod()));
     row.put("partitions", config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism());
     row.put("blas", config.blas().label());

@@ -16,7 +16,6 @@ import io.sparkgrad.training.TrainingResult;
 import io.sparkgrad.training.TrainingSetup;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,9 +41,11 @@ final class TrainCommand {
   ExitCode run(List<String> args) throws IOException {
     if (args.contains("--help") || args.contains("-h")) {
       out.println("usage: sparkgrad train --data <IDX folder or Parquet> --model <folder>"
-          + " [--config FILE] [--key value ...]\n\noptions:");
+          + " [--config FILE|NAME] [--key value ...]\n\noptions:");
       out.print(TrainingOptions.help());
       out.println("  --config FILE            a file of 'key = value' lines overriding the defaults");
+      out.println("  --config NAME            a ready configuration instead: "
+          + String.join(", ", TrainingOptions.READY_CONFIGURATIONS) + " (README)");
       return ExitCode.OK;
     }
     long commandStart = System.nanoTime();
@@ -53,9 +54,10 @@ final class TrainCommand {
     int configAt = rest.indexOf("--config");
     if (configAt >= 0) {
       if (configAt + 1 >= rest.size()) {
-        throw new io.sparkgrad.training.ConfigException("--config: expected a file after the option");
+        throw new io.sparkgrad.training.ConfigException(
+            "--config: expected a file or a ready configuration's name after the option");
       }
-      fileValues = TrainingOptions.readConfigFile(Paths.get(rest.get(configAt + 1)));
+      fileValues = TrainingOptions.readConfig(rest.get(configAt + 1));
       rest.remove(configAt + 1);
       rest.remove(configAt);
     }

@@ -86,6 +86,39 @@ public final class TrainingOptions {
     }
   }
 
+  /**
+   * The ready configurations shipped in the jar (from {@code conf/NAME.conf}), which
+   * {@code --config NAME} selects: each overrides the defaults with the settings of a measured
+   * result (README: Ready configurations).
+   */
+  public static final List<String> READY_CONFIGURATIONS = List.of("best-plain", "best-augmented");
+
+  /**
+   * The values of {@code --config}: a file in the defaults' format, or, when no such file exists,
+   * the name of a ready configuration.
+   */
+  public static Map<String, String> readConfig(String fileOrName) {
+    Path file = Path.of(fileOrName);
+    if (!Files.exists(file) && READY_CONFIGURATIONS.contains(fileOrName)) {
+      String resource = "/" + fileOrName + ".conf";
+      try (InputStream in = TrainingOptions.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("the ready configuration " + resource
+              + " is missing from the classpath");
+        }
+        return parseConfigFile(
+            "(ready configuration " + fileOrName + ")", new InputStreamReader(in, StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read the ready configuration " + fileOrName, e);
+      }
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("config: no such file: " + file + " (nor a ready configuration: "
+          + String.join(", ", READY_CONFIGURATIONS) + ")");
+    }
+    return readConfigFile(file);
+  }
+
   /** A user's configuration file in the same {@code key = value} format as the defaults. */
   public static Map<String, String> readConfigFile(Path file) {
     if (!Files.isRegularFile(file)) {
