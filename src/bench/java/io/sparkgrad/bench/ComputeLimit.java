@@ -321,7 +321,7 @@ final class ComputeLimit {
         double[] rates = new double[steps];
         java.util.Arrays.fill(rates, config.learningRate());
         StepPlan plan = new StepPlan(spec, config.precision(), blas, SyncMode.LOCAL_STEPS,
-            config.optimizer(), config.weightDecay(), config.noise(), config.seed(), n,
+            config.optimizer(), config.weightDecay(), config.noise(), 28, 28, config.seed(), n,
             config.batchSize(), epoch, 0, rates);
         List<Callable<Double>> tasks = new ArrayList<>();
         for (List<ExampleBlock<?>> part : parts) {

@@ -164,7 +164,7 @@ final class TrainerRuns {
     dropout.put("dropout", augmented.getOrDefault("dropout", plain.getOrDefault("dropout", "0")));
     dropout.put("input-dropout",
         augmented.getOrDefault("input-dropout", plain.getOrDefault("input-dropout", "0")));
-    Map<String, String> augment = Map.of("augment", augmented.getOrDefault("augment", "none"));
+    Map<String, String> augment = Map.of("augment", augmented.get("augment"));
     Stop stop = Stop.epochs(quick ? 2 : 3);
     List<Scenario> list = new ArrayList<>();
     list.add(new Scenario("noise", "H 256 plain", Map.of(), 1, stop));
@@ -295,7 +295,7 @@ final class TrainerRuns {
     row.put("hidden", config.hidden());
     row.put("dropout", config.hiddenDropout());
     row.put("inputDropout", config.inputDropout());
-    row.put("augment", config.toMap().get("augment"));
+    row.put("augment", config.augment().label());
     row.put("syncPeriod", config.syncPeriod() == 0 ? "epoch" : Integer.toString(config.syncPeriod()));
     row.put("partitions", config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism());
     row.put("blas", config.blas().label());

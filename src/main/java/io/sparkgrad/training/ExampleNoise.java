@@ -1,18 +1,24 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Dropout;
 import java.io.Serializable;
+import java.util.Objects;
 
 /**
- * The random perturbations of training examples: dropout of input pixels and of hidden units.
+ * The random perturbations of training examples: augmentation of the image (shift, rotation,
+ * scaling, elastic distortion) and dropout of input pixels and of hidden units.
  * Each example's draws in an epoch come from its own stream, {@link Seeds#random(long,
  * Seeds.Stream, long, long)} at (seed, epoch, example index), so they do not depend on how the
  * data is partitioned, on the batch it lands in, or on the element type.
  */
-public record ExampleNoise(double inputDropout, double hiddenDropout) implements Serializable {
-  public static final ExampleNoise NONE = new ExampleNoise(0, 0);
+public record ExampleNoise(
+    AugmentationSpec augmentation, double inputDropout, double hiddenDropout)
+    implements Serializable {
+  public static final ExampleNoise NONE = new ExampleNoise(AugmentationSpec.NONE, 0, 0);
 
   public ExampleNoise {
+    Objects.requireNonNull(augmentation, "augmentation");
     Dropout.of("input-dropout", inputDropout);
     Dropout.of("dropout", hiddenDropout);
   }
@@ -26,6 +32,6 @@ public record ExampleNoise(double inputDropout, double hiddenDropout) implements
   }
 
   public boolean active() {
-    return input().active() || hidden().active();
+    return augmentation.enabled() || input().active() || hidden().active();
   }
 }

@@ -1,6 +1,8 @@
 package io.sparkgrad.training;
 
 import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.data.augment.AugmentationSpec;
+import io.sparkgrad.data.augment.ImageAugmenter;
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.Dropout;
 import io.sparkgrad.math.Kernels;
@@ -34,6 +36,8 @@ public final class PartitionWorker<A> {
   private final int[] batchLabels;
   /** Example index of each gathered row: the coordinate of its random streams. */
   private final int[] batchIndices;
+  /** Resamples each gathered image, or null without augmentation. */
+  private final ImageAugmenter augmenter;
   private final Dropout inputDropout;
   private final Dropout hiddenDropout;
   /** H×batchSize hidden dropout mask, or null without hidden dropout. */
@@ -74,6 +78,14 @@ public final class PartitionWorker<A> {
     this.batchFeatures = k.allocate(inputs * plan.batchSize());
     this.batchLabels = new int[plan.batchSize()];
     this.batchIndices = new int[plan.batchSize()];
+    AugmentationSpec augmentation = plan.noise().augmentation();
+    if (augmentation.enabled() && plan.imageRows() * plan.imageCols() != inputs) {
+      throw new IllegalArgumentException("augment: images of " + plan.imageRows() + "×"
+          + plan.imageCols() + " pixels expected; found " + inputs + " inputs per example");
+    }
+    this.augmenter = augmentation.enabled()
+        ? new ImageAugmenter(augmentation, plan.imageCols(), plan.imageRows())
+        : null;
     this.inputDropout = plan.noise().input();
     this.hiddenDropout = plan.noise().hidden();
     this.hiddenMask =
@@ -153,6 +165,23 @@ public final class PartitionWorker<A> {
   }
 
   /**
+   * Gathers (and augments) this partition's members of step {@code step} of the plan's epoch
+   * into the batch, as training does, and returns how many there are; {@link #batchFeatures()}
+   * and {@link #batchIndices()} then hold them. For tests of what training sees.
+   */
+  int gatherStep(int step) {
+    return gather(EpochOrders.get(plan.seed(), plan.epoch(), plan.trainCount()), step);
+  }
+
+  A batchFeatures() {
+    return batchFeatures;
+  }
+
+  int[] batchIndices() {
+    return batchIndices;
+  }
+
+  /**
    * Copies this partition's members of global step {@code step} into the batch buffers, in the
    * epoch's order, and returns how many there are.
    */
@@ -167,7 +196,11 @@ public final class PartitionWorker<A> {
       }
       ExampleBlock<A> block = blocks.get(position / blockStride);
       int row = position % blockStride;
-      k.copy(batchFeatures, rows * inputs, block.features(), row * inputs, inputs);
+      if (augmenter == null) {
+        k.copy(batchFeatures, rows * inputs, block.features(), row * inputs, inputs);
+      } else {
+        augment(block.features(), row * inputs, rows * inputs, order[j]);
+      }
       batchLabels[rows] = block.labels()[row];
       batchIndices[rows] = order[j];
       rows++;
@@ -176,6 +209,19 @@ public final class PartitionWorker<A> {
       drawDropout(rows);
     }
     return rows;
+  }
+
+  /**
+   * Resamples the image at {@code src[srcOff..]} into row {@code dstOff} of the batch, from the
+   * example's own stream at (seed, epoch, example index); the cached block stays untouched.
+   */
+  private void augment(A src, int srcOff, int dstOff, int example) {
+    long seed = Seeds.derive(plan.seed(), Seeds.Stream.AUGMENTATION, plan.epoch(), example);
+    if (src instanceof float[] pixels) {
+      augmenter.augment(pixels, srcOff, (float[]) batchFeatures, dstOff, seed);
+    } else {
+      augmenter.augment((double[]) src, srcOff, (double[]) batchFeatures, dstOff, seed);
+    }
   }
 
   /** Each row's dropout from its own stream at (seed, epoch, example index): input, then hidden. */

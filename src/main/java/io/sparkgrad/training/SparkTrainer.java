@@ -58,7 +58,8 @@ public final class SparkTrainer {
             : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
                 config.seed(), config.blockRows(), config.precision(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
-          validation == null ? null : validation.rdd(), evaluator);
+          validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
+          data.train().imageCols());
       if (Double.isNaN(state.initialLoss)) {
         // The yardstick of the divergence guard: the test loss of the initial weights.
         state.initialLoss = evaluator.evaluate(test.rdd(), state.params).meanLoss();
@@ -122,10 +123,15 @@ public final class SparkTrainer {
     private final JavaRDD<ExampleBlock<?>> test;
     private final JavaRDD<ExampleBlock<?>> validation;
     private final SparkEvaluator evaluator;
+    private final int imageRows;
+    private final int imageCols;
 
     Epochs(TrainingSetup setup, JavaRDD<ExampleBlock<?>> train, JavaRDD<ExampleBlock<?>> test,
-        JavaRDD<ExampleBlock<?>> validation, SparkEvaluator evaluator) {
+        JavaRDD<ExampleBlock<?>> validation, SparkEvaluator evaluator, int imageRows,
+        int imageCols) {
       this.setup = setup;
+      this.imageRows = imageRows;
+      this.imageCols = imageCols;
       this.config = setup.config();
       this.train = train;
       this.test = test;
@@ -165,8 +171,8 @@ public final class SparkTrainer {
         }
         lastRate = rates[steps - 1];
         StepPlan plan = new StepPlan(spec, config.precision(), config.blas(), config.syncMode(),
-            config.optimizer(), config.weightDecay(), config.noise(), config.seed(), n,
-            config.batchSize(),
+            config.optimizer(), config.weightDecay(), config.noise(), imageRows, imageCols,
+            config.seed(), n, config.batchSize(),
             epoch, firstStep, rates);
         JobResult result = runJob(train, plan, params, optimizer);
         checkNotExploded(epoch, firstStep + steps, "the training loss",

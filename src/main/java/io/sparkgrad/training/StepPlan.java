@@ -20,6 +20,8 @@ public record StepPlan(
     OptimizerKind optimizer,
     double weightDecay,
     ExampleNoise noise,
+    int imageRows,
+    int imageCols,
     long seed,
     int trainCount,
     int batchSize,

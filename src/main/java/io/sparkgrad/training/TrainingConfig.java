@@ -1,5 +1,6 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.math.LossFunction;
@@ -41,6 +42,7 @@ public record TrainingConfig(
     int decayEpochs,
     double warmupEpochs,
     double weightDecay,
+    AugmentationSpec augment,
     double inputDropout,
     double hiddenDropout,
     int batchSize,
@@ -147,9 +149,9 @@ public record TrainingConfig(
     return fromMap(values);
   }
 
-  /** The per-example random perturbations of training (dropout). */
+  /** The per-example random perturbations of training (augmentation, dropout). */
   public ExampleNoise noise() {
-    return new ExampleNoise(inputDropout, hiddenDropout);
+    return new ExampleNoise(augment, inputDropout, hiddenDropout);
   }
 
   /** The synchronization mode implied by the period. */
@@ -179,6 +181,7 @@ public record TrainingConfig(
     values.put("lr-decay-epochs", Integer.toString(decayEpochs));
     values.put("warmup-epochs", Double.toString(warmupEpochs));
     values.put("weight-decay", Double.toString(weightDecay));
+    values.put("augment", augment.label());
     values.put("input-dropout", Double.toString(inputDropout));
     values.put("dropout", Double.toString(hiddenDropout));
     values.put("batch-size", Integer.toString(batchSize));
@@ -234,6 +237,7 @@ public record TrainingConfig(
         v.integer("lr-decay-epochs"),
         v.number("warmup-epochs"),
         v.number("weight-decay"),
+        AugmentationSpec.parse(v.raw("augment")),
         v.number("input-dropout"),
         v.number("dropout"),
         v.integer("batch-size"),

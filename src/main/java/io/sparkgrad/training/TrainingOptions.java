@@ -40,6 +40,7 @@ public final class TrainingOptions {
           new Option("lr-decay-epochs", "step schedule: ... every this many epochs", false),
           new Option("warmup-epochs", "linear warm-up of the rate over this many epochs (fractions allowed)", false),
           new Option("weight-decay", "L2 penalty λ on the weights (not the biases)", false),
+          new Option("augment", "augment training images on the executors: none, or e.g. shift=2,rotate=10,scale=0.1,elastic-alpha=34,elastic-sigma=4", false),
           new Option("input-dropout", "probability of dropping an input pixel in training (0 = off)", false),
           new Option("dropout", "probability of dropping a hidden unit in training (inverted dropout; 0 = off)", false),
           new Option("batch-size", "examples per mini-batch step (across all partitions)", false),

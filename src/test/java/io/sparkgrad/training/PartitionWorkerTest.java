@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.math.LossFunction;
@@ -29,7 +30,7 @@ class PartitionWorkerTest {
 
   @Test
   void dropoutGradientIsTheSameOnOneAndOnFourPartitions() {
-    ExampleNoise noise = new ExampleNoise(0.2, 0.5);
+    ExampleNoise noise = new ExampleNoise(AugmentationSpec.NONE, 0.2, 0.5);
     double[] params = new SplittableRandom(1).doubles(SPEC.layout().size(), -0.5, 0.5).toArray();
     // Epoch 3, the step that holds positions 16..31 of the epoch's order.
     double[] onOne = gradientSum(1, noise, params);
@@ -46,7 +47,7 @@ class PartitionWorkerTest {
   /** The summed gradient of step 1 of epoch 3 over all partitions, in float64. */
   private static double[] gradientSum(int partitions, ExampleNoise noise, double[] params) {
     StepPlan plan = new StepPlan(SPEC, Precision.FLOAT64, BlasChoice.JAVA, SyncMode.GRADIENT,
-        OptimizerKind.SGD, 0, noise, 77, COUNT, 16, 3, 1, new double[] {0.1});
+        OptimizerKind.SGD, 0, noise, 3, 4, 77, COUNT, 16, 3, 1, new double[] {0.1});
     double[] sum = new double[SPEC.layout().size()];
     long examples = 0;
     for (List<ExampleBlock<?>> partition : split(partitions)) {
