@@ -87,6 +87,11 @@ echo "bench: data $data; results to $out"
 source "$root/scripts/spark-module-options.sh"
 export SPARK_LOCAL_IP=127.0.0.1
 export OPENBLAS_NUM_THREADS=1
+# The same JVM flags as scripts/sparkgrad: transparent huge pages where the kernel offers them.
+huge_pages=()
+if grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+  huge_pages=(-XX:+UseTransparentHugePages)
+fi
 # local-cluster needs a SPARK_HOME with a jars/ folder (empty: executors get our classpath).
 export SPARK_HOME="$work/spark-home"
 export SPARK_SCALA_VERSION=2.13
@@ -103,7 +108,7 @@ harness() {
   shift
   say "part '$part' $* ..."
   set +e
-  java "${spark_module_options[@]}" -Xmx6g -XX:+UseParallelGC \
+  java "${spark_module_options[@]}" -Xmx6g -XX:+UseParallelGC ${huge_pages[@]+"${huge_pages[@]}"} \
     -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
     -cp "$root/target/test-classes:$root/target/classes:$(cat "$root/target/harness-classpath.txt")" \
     io.sparkgrad.bench.HarnessMain "$part" "$@" 2>&1 | tee "$log" | grep --line-buffered '^harness:'

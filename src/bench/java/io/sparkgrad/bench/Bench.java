@@ -96,9 +96,7 @@ final class Bench {
   /** A SparkSession set up as sparkgrad's commands set theirs up (loopback, no UI, 1 BLAS thread). */
   static SparkSession spark(String appName, String master, Map<String, String> extra) {
     SparkConf conf = new SparkConf(true).setMaster(master).setAppName(appName);
-    conf.setIfMissing("spark.driver.host", "127.0.0.1");
-    conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
-    conf.setIfMissing("spark.ui.enabled", "false");
+    io.sparkgrad.cli.SparkSessions.setLocalDefaults(conf);
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
     extra.forEach(conf::set);
     return SparkSession.builder().config(conf).getOrCreate();

@@ -17,8 +17,9 @@ import java.util.Objects;
  * ±maxRotation; the scale s, uniform in 1 ± maxScale; then, when the elastic distortion is on,
  * two fields of uniform(−1, 1) noise with one value per pixel. The first four are drawn whatever
  * the spec, so turning a component on or off leaves the others' values unchanged. The caller
- * derives the seed from the run's seed, the epoch and the example (e.g.
- * {@code Seeds.derive(seed, Stream.AUGMENTATION, epoch·n + example)}).
+ * derives the seed from the run's seed, the epoch and the example's index in the training set
+ * (training uses {@code Seeds.derive(seed, Stream.AUGMENTATION, epoch, example)}), never from
+ * anything partition-local.
  *
  * <p>One sampling map, then one resampling. The forward transform moves a point p to
  * {@code s·R(θ)·(p − c) + c + t}, with R(θ) = [[cos θ, sin θ], [−sin θ, cos θ]] in (x, y): a
