@@ -69,6 +69,34 @@ public abstract class Optimizer {
   /** {@link #update(double[], double[], double)} over {@link #floatVectors}. */
   protected abstract void update(float[] params, float[] grad, double lr);
 
+  /**
+   * State below this magnitude is set to 0. A state value that decays geometrically (Adam's
+   * moments, momentum's velocity, when a weight's gradient stays 0, as it does for pixels that
+   * are always blank) would otherwise become subnormal, and x86 arithmetic on subnormal numbers
+   * is about 15 times slower (measured: an Adam step over 636k float parameters took 5.8 ms
+   * instead of 0.4 ms). Values this small cannot move a weight: Adam divides by √v + ε with
+   * ε = 1e−8, and a velocity of 1e−30 is far below a float weight's resolution.
+   */
+  static final double TINY = 1e-30;
+
+  /** Sets every |x| &lt; TINY of {@code values} to 0. */
+  static void flushTiny(double[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (Math.abs(values[i]) < TINY) {
+        values[i] = 0;
+      }
+    }
+  }
+
+  static void flushTiny(float[] values) {
+    float tiny = (float) TINY;
+    for (int i = 0; i < values.length; i++) {
+      if (Math.abs(values[i]) < tiny) {
+        values[i] = 0;
+      }
+    }
+  }
+
   private void useFloatState() {
     if (stateInFloat) {
       return;
@@ -193,7 +221,9 @@ public abstract class Optimizer {
     protected void update(double[] params, double[] grad, double lr) {
       double[] v = vectors[0];
       for (int i = 0; i < params.length; i++) {
-        v[i] = momentum * v[i] - lr * grad[i];
+        double velocity = momentum * v[i] - lr * grad[i];
+        // Flushed in the loop (no step counter to schedule a pass by): see TINY.
+        v[i] = Math.abs(velocity) < TINY ? 0 : velocity;
         params[i] += v[i];
       }
     }
@@ -203,8 +233,10 @@ public abstract class Optimizer {
       float[] v = floatVectors[0];
       float mu = (float) momentum;
       float rate = (float) lr;
+      float tiny = (float) TINY;
       for (int i = 0; i < params.length; i++) {
-        v[i] = mu * v[i] - rate * grad[i];
+        float velocity = mu * v[i] - rate * grad[i];
+        v[i] = Math.abs(velocity) < tiny ? 0 : velocity;
         params[i] += v[i];
       }
     }
@@ -267,6 +299,14 @@ public abstract class Optimizer {
       return OptimizerKind.ADAM;
     }
 
+    /**
+     * Steps between passes that flush tiny moments to 0 (see TINY). Between two passes a moment
+     * shrinks at most by β1^100 ≈ 3e−5 (β1 = 0.9), so from 1e−30 it stays far above float's
+     * smallest normal number, 1.2e−38. The schedule follows the step count t, which is part of
+     * the state, so a resumed run flushes at the same steps.
+     */
+    private static final int FLUSH_PERIOD = 100;
+
     /** Advances the step count and returns {α_t, ε̂} for it. */
     private double[] nextStep(double lr) {
       double t = scalars[0] + 1;
@@ -287,6 +327,10 @@ public abstract class Optimizer {
       float oneMinusB2 = (float) (1 - beta2);
       float[] m = floatVectors[0];
       float[] v = floatVectors[1];
+      if (scalars[0] % FLUSH_PERIOD == 0) {
+        flushTiny(m);
+        flushTiny(v);
+      }
       for (int i = 0; i < params.length; i++) {
         float g = grad[i];
         float mi = b1 * m[i] + oneMinusB1 * g;
@@ -304,6 +348,10 @@ public abstract class Optimizer {
       double epsilonHat = step[1];
       double[] m = vectors[0];
       double[] v = vectors[1];
+      if (scalars[0] % FLUSH_PERIOD == 0) {
+        flushTiny(m);
+        flushTiny(v);
+      }
       for (int i = 0; i < params.length; i++) {
         double g = grad[i];
         m[i] = beta1 * m[i] + (1 - beta1) * g;
