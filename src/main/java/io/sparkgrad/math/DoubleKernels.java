@@ -241,17 +241,8 @@ public final class DoubleKernels extends Kernels<double[]> {
   }
 
   @Override
-  public void dropoutMask(
-      double[] mask, int off, int n, Dropout dropout, java.util.SplittableRandom random) {
-    double keep = dropout.keepScale();
-    int threshold = dropout.threshold();
-    int i = 0;
-    while (i < n) {
-      long bits = random.nextLong();
-      for (int end = Math.min(i + 4, n); i < end; i++, bits >>>= 16) {
-        mask[off + i] = (int) (bits & 0xFFFF) >= threshold ? keep : 0.0;
-      }
-    }
+  public void fillRange(double[] a, int from, int n, double value) {
+    java.util.Arrays.fill(a, from, from + n, value);
   }
 
   @Override

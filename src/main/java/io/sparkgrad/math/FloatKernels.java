@@ -247,17 +247,8 @@ public final class FloatKernels extends Kernels<float[]> {
   }
 
   @Override
-  public void dropoutMask(
-      float[] mask, int off, int n, Dropout dropout, java.util.SplittableRandom random) {
-    float keep = (float) dropout.keepScale();
-    int threshold = dropout.threshold();
-    int i = 0;
-    while (i < n) {
-      long bits = random.nextLong();
-      for (int end = Math.min(i + 4, n); i < end; i++, bits >>>= 16) {
-        mask[off + i] = (int) (bits & 0xFFFF) >= threshold ? keep : 0.0f;
-      }
-    }
+  public void fillRange(float[] a, int from, int n, double value) {
+    java.util.Arrays.fill(a, from, from + n, (float) value);
   }
 
   @Override

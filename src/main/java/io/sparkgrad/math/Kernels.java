@@ -101,8 +101,11 @@ public abstract class Kernels<A> {
    * {@code mask[off + i] :=} 1/(1 − p) for a kept unit, 0 for a dropped one, for i < n, from the
    * next draws of {@code random} (see {@link Dropout}).
    */
-  public abstract void dropoutMask(
-      A mask, int off, int n, Dropout dropout, java.util.SplittableRandom random);
+  public final void dropoutMask(
+      A mask, int off, int n, Dropout dropout, java.util.SplittableRandom random) {
+    fillRange(mask, off, n, 1.0);
+    dropoutInPlace(mask, off, n, dropout, random);
+  }
 
   /**
    * {@code x[off + i] *=} 1/(1 − p) or 0, for i < n: the same draws as {@link #dropoutMask}
@@ -110,6 +113,9 @@ public abstract class Kernels<A> {
    */
   public abstract void dropoutInPlace(
       A x, int off, int n, Dropout dropout, java.util.SplittableRandom random);
+
+  /** {@code a[from + i] := value} for i < n. */
+  public abstract void fillRange(A a, int from, int n, double value);
 
   /** {@code a[i] := 0} for i < n. */
   public void zero(A a, int n) {

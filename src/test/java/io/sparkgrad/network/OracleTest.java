@@ -484,9 +484,8 @@ class OracleTest {
     }
 
     @Override
-    public void dropoutMask(double[] mask, int off, int n, io.sparkgrad.math.Dropout dropout,
-        java.util.SplittableRandom random) {
-      base.dropoutMask(mask, off, n, dropout, random);
+    public void fillRange(double[] a, int from, int n, double value) {
+      base.fillRange(a, from, n, value);
     }
 
     @Override

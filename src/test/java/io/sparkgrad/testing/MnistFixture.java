@@ -39,6 +39,18 @@ public final class MnistFixture {
     return folder;
   }
 
+  /** The real MNIST training split (60000 digits of 28×28, labels 0..9), read with IdxReader. */
+  public static io.sparkgrad.data.LabeledImages trainingSplit() throws IOException {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    io.sparkgrad.data.IdxReader.Images images = io.sparkgrad.data.IdxReader.readImages(
+        new org.apache.hadoop.fs.Path(folder().resolve("train-images-idx3-ubyte.gz").toUri()), conf);
+    io.sparkgrad.data.IdxReader.Labels labels = io.sparkgrad.data.IdxReader.readLabels(
+        new org.apache.hadoop.fs.Path(folder().resolve("train-labels-idx1-ubyte.gz").toUri()), conf,
+        10);
+    return new io.sparkgrad.data.LabeledImages(images.source(), images.rows(), images.cols(),
+        images.pixels(), labels.labels());
+  }
+
   private static final List<String> NAMES = List.of("train-images-idx3-ubyte",
       "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.ExampleBlock;
-import io.sparkgrad.data.IdxReader;
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Activation;
@@ -25,8 +24,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,15 +43,9 @@ class AugmentationPartitioningTest {
 
   @BeforeAll
   static void loadDigits() throws IOException {
-    java.nio.file.Path folder = MnistFixture.folder();
-    Configuration conf = new Configuration();
-    IdxReader.Images images = IdxReader.readImages(
-        new Path(folder.resolve("train-images-idx3-ubyte.gz").toUri()), conf);
-    IdxReader.Labels labels = IdxReader.readLabels(
-        new Path(folder.resolve("train-labels-idx1-ubyte.gz").toUri()), conf, 10);
+    LabeledImages all = MnistFixture.trainingSplit();
     digits = new LabeledImages("the first " + COUNT + " MNIST training digits", SIDE, SIDE,
-        Arrays.copyOf(images.pixels(), COUNT * SIDE * SIDE),
-        Arrays.copyOf(labels.labels(), COUNT));
+        Arrays.copyOf(all.pixels(), COUNT * SIDE * SIDE), Arrays.copyOf(all.labels(), COUNT));
   }
 
   @Test

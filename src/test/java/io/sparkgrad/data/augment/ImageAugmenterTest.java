@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgrad.data.IdxReader;
+import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.training.Seeds;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,19 +38,14 @@ class ImageAugmenterTest {
 
   @BeforeAll
   static void loadDigits() throws IOException {
-    java.nio.file.Path folder = MnistFixture.folder();
-    Configuration conf = new Configuration();
-    IdxReader.Images images = IdxReader.readImages(
-        new Path(folder.resolve("train-images-idx3-ubyte.gz").toUri()), conf);
-    IdxReader.Labels labels = IdxReader.readLabels(
-        new Path(folder.resolve("train-labels-idx1-ubyte.gz").toUri()), conf, 10);
-    assertEquals(SIDE, images.rows());
-    assertEquals(SIDE, images.cols());
+    LabeledImages images = MnistFixture.trainingSplit();
+    assertEquals(SIDE, images.imageRows());
+    assertEquals(SIDE, images.imageCols());
     digits = new float[10 * PER_CLASS][];
     int[] taken = new int[10];
     int n = 0;
-    for (int i = 0; i < labels.count() && n < digits.length; i++) {
-      int label = labels.labels()[i];
+    for (int i = 0; i < images.count() && n < digits.length; i++) {
+      int label = images.label(i);
       if (taken[label] < PER_CLASS) {
         float[] digit = new float[PIXELS];
         for (int p = 0; p < PIXELS; p++) {
