@@ -14,13 +14,20 @@ import java.io.Serializable;
  * before each example's step.
  *
  * <p>The sums are allocated on first use, so the zero value that Spark ships with every task of
- * a tree aggregation stays a few bytes.
+ * a tree aggregation stays a few bytes. A partition's own vector and state stay plain doubles
+ * ("pending") until two results meet: the task then sends 8 bytes per value instead of the exact
+ * sum's 16 and converts nothing, and the conversion, done where results merge (the driver, on a
+ * local master), gives the same bits as converting in the task, since exact sums do not depend
+ * on when or in which order values enter them.
  */
 public final class JobResult implements Serializable {
   private final int vectorSize;
   private final int stateSize;
   private ExactSum vector;
   private ExactSum state;
+  /** This partition's vector before it meets another result; then added to {@link #vector}. */
+  private double[] pendingVector;
+  private double[] pendingState;
   private final ExactSum trainLoss = new ExactSum(1);
   private long examples;
   private long trainCorrect;
@@ -33,36 +40,89 @@ public final class JobResult implements Serializable {
   }
 
   public JobResult merge(JobResult other) {
+    if (vector == null && pendingVector == null) {
+      // Nothing here yet (the zero value): adopt the other side as it is, pending or not.
+      vector = other.vector;
+      pendingVector = other.pendingVector;
+    } else if (other.vector != null || other.pendingVector != null) {
+      vector = exact(vector, pendingVector, vectorSize);
+      pendingVector = null;
+      addInto(vector, other.vector, other.pendingVector);
+    }
+    if (state == null && pendingState == null) {
+      state = other.state;
+      pendingState = other.pendingState;
+    } else if (other.state != null || other.pendingState != null) {
+      state = exact(state, pendingState, stateSize);
+      pendingState = null;
+      addInto(state, other.state, other.pendingState);
+    }
     if (nonFinite == null && other.nonFinite != null) {
       nonFinite = other.nonFinite;
     }
-    vector = mergeInto(vector, other.vector);
-    state = mergeInto(state, other.state);
     trainLoss.merge(other.trainLoss);
     examples += other.examples;
     trainCorrect += other.trainCorrect;
     return this;
   }
 
-  private static ExactSum mergeInto(ExactSum mine, ExactSum theirs) {
-    if (theirs == null) {
-      return mine;
-    }
-    return mine == null ? theirs : mine.merge(theirs);
+  /** The exact sum of {@code sum} (may be null) and {@code pending} (may be null). */
+  private ExactSum exact(ExactSum sum, double[] pending, int size) {
+    ExactSum result = sum != null ? sum : new ExactSum(size);
+    addInto(result, null, pending);
+    return result;
   }
 
+  private void addInto(ExactSum target, ExactSum sum, double[] pending) {
+    if (sum != null) {
+      target.merge(sum);
+    }
+    if (pending != null) {
+      guard(() -> target.addAll(pending));
+    }
+  }
+
+  /** Adds a partition's vector; the array is kept, not copied, until another result is merged. */
   void addVector(double[] values) {
-    if (vector == null) {
-      vector = new ExactSum(vectorSize);
+    checkLength("vector", values, vectorSize);
+    if (vector == null && pendingVector == null) {
+      pendingVector = values;
+    } else {
+      vector = exact(vector, pendingVector, vectorSize);
+      pendingVector = null;
+      addInto(vector, null, values);
     }
-    guard(() -> vector.addAll(values));
   }
 
+  /** Adds a partition's optimizer state; the array is kept, not copied, like the vector's. */
   void addState(double[] values) {
-    if (state == null) {
-      state = new ExactSum(stateSize);
+    checkLength("state", values, stateSize);
+    if (state == null && pendingState == null) {
+      pendingState = values;
+    } else {
+      state = exact(state, pendingState, stateSize);
+      pendingState = null;
+      addInto(state, null, values);
     }
-    guard(() -> state.addAll(values));
+  }
+
+  private static void checkLength(String what, double[] values, int size) {
+    if (values.length != size) {
+      throw new IllegalArgumentException(
+          what + ": expected " + size + " values; found " + values.length);
+    }
+  }
+
+  /** Converts what is still pending into the exact sums (recording a non-finite value). */
+  private void settle() {
+    if (pendingVector != null) {
+      vector = exact(vector, pendingVector, vectorSize);
+      pendingVector = null;
+    }
+    if (pendingState != null) {
+      state = exact(state, pendingState, stateSize);
+      pendingState = null;
+    }
   }
 
   /**
@@ -82,6 +142,7 @@ public final class JobResult implements Serializable {
 
   /** The first value that could not be summed, if training diverged in this job. */
   public java.util.OptionalDouble nonFiniteValue() {
+    settle();
     return nonFinite == null ? java.util.OptionalDouble.empty()
         : java.util.OptionalDouble.of(nonFinite);
   }
@@ -94,11 +155,13 @@ public final class JobResult implements Serializable {
 
   /** The summed vector times {@code scale}. */
   public double[] vector(double scale) {
+    settle();
     return vector == null ? new double[vectorSize] : vector.toArray(scale);
   }
 
   /** The summed optimizer state times {@code scale}. */
   public double[] state(double scale) {
+    settle();
     return state == null ? new double[stateSize] : state.toArray(scale);
   }
 
