@@ -21,13 +21,8 @@ import java.io.Serializable;
  * on when or in which order values enter them.
  */
 public final class JobResult implements Serializable {
-  private final int vectorSize;
-  private final int stateSize;
-  private ExactSum vector;
-  private ExactSum state;
-  /** This partition's vector before it meets another result; then added to {@link #vector}. */
-  private double[] pendingVector;
-  private double[] pendingState;
+  private final LazySum vector;
+  private final LazySum state;
   private final ExactSum trainLoss = new ExactSum(1);
   private long examples;
   private long trainCorrect;
@@ -35,28 +30,13 @@ public final class JobResult implements Serializable {
   private Double nonFinite;
 
   public JobResult(int vectorSize, int stateSize) {
-    this.vectorSize = vectorSize;
-    this.stateSize = stateSize;
+    this.vector = new LazySum("vector", vectorSize);
+    this.state = new LazySum("state", stateSize);
   }
 
   public JobResult merge(JobResult other) {
-    if (vector == null && pendingVector == null) {
-      // Nothing here yet (the zero value): adopt the other side as it is, pending or not.
-      vector = other.vector;
-      pendingVector = other.pendingVector;
-    } else if (other.vector != null || other.pendingVector != null) {
-      vector = exact(vector, pendingVector, vectorSize);
-      pendingVector = null;
-      addInto(vector, other.vector, other.pendingVector);
-    }
-    if (state == null && pendingState == null) {
-      state = other.state;
-      pendingState = other.pendingState;
-    } else if (other.state != null || other.pendingState != null) {
-      state = exact(state, pendingState, stateSize);
-      pendingState = null;
-      addInto(state, other.state, other.pendingState);
-    }
+    guard(() -> vector.merge(other.vector));
+    guard(() -> state.merge(other.state));
     if (nonFinite == null && other.nonFinite != null) {
       nonFinite = other.nonFinite;
     }
@@ -66,63 +46,14 @@ public final class JobResult implements Serializable {
     return this;
   }
 
-  /** The exact sum of {@code sum} (may be null) and {@code pending} (may be null). */
-  private ExactSum exact(ExactSum sum, double[] pending, int size) {
-    ExactSum result = sum != null ? sum : new ExactSum(size);
-    addInto(result, null, pending);
-    return result;
-  }
-
-  private void addInto(ExactSum target, ExactSum sum, double[] pending) {
-    if (sum != null) {
-      target.merge(sum);
-    }
-    if (pending != null) {
-      guard(() -> target.addAll(pending));
-    }
-  }
-
   /** Adds a partition's vector; the array is kept, not copied, until another result is merged. */
   void addVector(double[] values) {
-    checkLength("vector", values, vectorSize);
-    if (vector == null && pendingVector == null) {
-      pendingVector = values;
-    } else {
-      vector = exact(vector, pendingVector, vectorSize);
-      pendingVector = null;
-      addInto(vector, null, values);
-    }
+    guard(() -> vector.add(values));
   }
 
   /** Adds a partition's optimizer state; the array is kept, not copied, like the vector's. */
   void addState(double[] values) {
-    checkLength("state", values, stateSize);
-    if (state == null && pendingState == null) {
-      pendingState = values;
-    } else {
-      state = exact(state, pendingState, stateSize);
-      pendingState = null;
-      addInto(state, null, values);
-    }
-  }
-
-  private static void checkLength(String what, double[] values, int size) {
-    if (values.length != size) {
-      throw new IllegalArgumentException(
-          what + ": expected " + size + " values; found " + values.length);
-    }
-  }
-
-  /** Converts what is still pending into the exact sums (recording a non-finite value). */
-  private void settle() {
-    if (pendingVector != null) {
-      vector = exact(vector, pendingVector, vectorSize);
-      pendingVector = null;
-    }
-    if (pendingState != null) {
-      state = exact(state, pendingState, stateSize);
-      pendingState = null;
-    }
+    guard(() -> state.add(values));
   }
 
   /**
@@ -142,7 +73,8 @@ public final class JobResult implements Serializable {
 
   /** The first value that could not be summed, if training diverged in this job. */
   public java.util.OptionalDouble nonFiniteValue() {
-    settle();
+    guard(vector::settle);
+    guard(state::settle);
     return nonFinite == null ? java.util.OptionalDouble.empty()
         : java.util.OptionalDouble.of(nonFinite);
   }
@@ -155,14 +87,12 @@ public final class JobResult implements Serializable {
 
   /** The summed vector times {@code scale}. */
   public double[] vector(double scale) {
-    settle();
-    return vector == null ? new double[vectorSize] : vector.toArray(scale);
+    return vector.toArray(scale);
   }
 
   /** The summed optimizer state times {@code scale}. */
   public double[] state(double scale) {
-    settle();
-    return state == null ? new double[stateSize] : state.toArray(scale);
+    return state.toArray(scale);
   }
 
   public long examples() {
@@ -175,5 +105,76 @@ public final class JobResult implements Serializable {
 
   public long trainCorrect() {
     return trainCorrect;
+  }
+
+  /**
+   * An exact sum of vectors that keeps a single added vector as plain doubles ("pending") until
+   * a second one meets it. Its methods throw {@link ExactSum.NonFiniteValueException} for a
+   * value that cannot be summed; {@link JobResult} records it.
+   */
+  private static final class LazySum implements Serializable {
+    private final String name;
+    private final int size;
+    /** Allocated on first use, so an empty sum (Spark's zero value) is a few bytes. */
+    private ExactSum exact;
+    private double[] pending;
+
+    LazySum(String name, int size) {
+      this.name = name;
+      this.size = size;
+    }
+
+    private boolean isEmpty() {
+      return exact == null && pending == null;
+    }
+
+    void add(double[] values) {
+      if (values.length != size) {
+        throw new IllegalArgumentException(
+            name + ": expected " + size + " values; found " + values.length);
+      }
+      if (isEmpty()) {
+        pending = values;
+      } else {
+        settle();
+        exact.addAll(values);
+      }
+    }
+
+    void merge(LazySum other) {
+      if (isEmpty()) {
+        // Nothing here yet (the zero value): adopt the other side as it is, pending or not.
+        exact = other.exact;
+        pending = other.pending;
+      } else if (!other.isEmpty()) {
+        settle();
+        if (other.exact != null) {
+          exact.merge(other.exact);
+        }
+        if (other.pending != null) {
+          exact.addAll(other.pending);
+        }
+      }
+    }
+
+    /** Moves the pending vector, if any, into the exact sum. */
+    void settle() {
+      if (exact == null) {
+        exact = new ExactSum(size);
+      }
+      if (pending != null) {
+        double[] values = pending;
+        pending = null;
+        exact.addAll(values);
+      }
+    }
+
+    double[] toArray(double scale) {
+      if (isEmpty()) {
+        return new double[size];
+      }
+      settle();
+      return exact.toArray(scale);
+    }
   }
 }
