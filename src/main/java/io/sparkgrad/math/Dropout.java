@@ -33,10 +33,6 @@ public final class Dropout {
     return rate == 0 ? NONE : new Dropout(rate);
   }
 
-  public double rate() {
-    return rate;
-  }
-
   public boolean active() {
     return threshold > 0;
   }

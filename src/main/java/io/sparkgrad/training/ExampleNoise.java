@@ -30,8 +30,4 @@ public record ExampleNoise(
   public Dropout hidden() {
     return Dropout.of("dropout", hiddenDropout);
   }
-
-  public boolean active() {
-    return augmentation.enabled() || input().active() || hidden().active();
-  }
 }
