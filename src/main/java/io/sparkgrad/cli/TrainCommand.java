@@ -91,7 +91,7 @@ final class TrainCommand {
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.precision().label(),
-          io.sparkgrad.math.Blas.get(config.blas()).implementationName());
+          io.sparkgrad.math.Blas.get(config.blas()).describe());
       Checkpoints checkpoints =
           config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
@@ -171,6 +171,8 @@ final class TrainCommand {
     metadata.put("spark_master", jsc.master());
     metadata.put("java_version", System.getProperty("java.version"));
     metadata.put("blas_implementation", result.blasImplementation());
+    // The driver's library (in local mode also the executors'), with its version.
+    metadata.put("blas_library", io.sparkgrad.math.Blas.get(config.blas()).library());
     metadata.put("precision", config.precision().label());
     metadata.put("training_seconds", result.trainingSeconds());
     metadata.put("command_seconds_before_write", (System.nanoTime() - commandStart) / 1e9);

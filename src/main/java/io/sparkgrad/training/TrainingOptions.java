@@ -50,7 +50,7 @@ public final class TrainingOptions {
           new Option("validation-fraction", "part of the training set held out for validation (0 = none)", false),
           new Option("patience", "early stopping: epochs without validation improvement (0 = off)", false),
           new Option("precision", "float32 | float64 arithmetic on the executors", false),
-          new Option("blas", "auto | native | java", false),
+          new Option("blas", "auto | bundled | system | native | java", false),
           new Option("init", "auto | textbook | xavier | he", false),
           new Option("block-rows", "examples per cached block", false),
           new Option("classes", "output classes, or auto (largest training label + 1)", false),
