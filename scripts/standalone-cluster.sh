@@ -83,7 +83,7 @@ ensure_classpath() {
 }
 
 # make_spark_home HOME: HOME/jars/ gets a symlink to every jar of target/classpath.txt (Spark,
-# the Hadoop client, netlib BLAS, ...). Rebuilt, atomically, when the classpath has changed.
+# the Hadoop client, netlib BLAS, ...) but the native OpenBLAS one. Rebuilt, atomically, when the classpath has changed.
 # Concurrent callers (say, two submissions at once) take turns through a lock file, so that one
 # never removes the folder while another moves its copy into place.
 make_spark_home() {
@@ -108,6 +108,9 @@ build_spark_home() {
     jar="${jar%$'\n'}"
     [[ -n "$jar" ]] || continue
     [[ -f "$jar" ]] || die "$classpath_file names $jar, which does not exist (run mvn package)"
+    # Like a Spark install's jars/, no bundled native BLAS: the jobs send it with --jars, and the
+    # cluster tests check that executors get it that way.
+    [[ "$jar" != */org/bytedeco/* ]] || continue
     ln -s "$jar" "$staging/jars/"
   done < "$classpath_file"
   cp "$classpath_file" "$staging/classpath.txt"
