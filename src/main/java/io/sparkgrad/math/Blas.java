@@ -34,7 +34,7 @@ public final class Blas {
   /**
    * The instance for a choice, created and logged once per JVM.
    *
-   * @throws IllegalStateException when {@code bundled}, {@code system} or {@code native} was
+   * @throws BlasUnavailableException when {@code bundled}, {@code system} or {@code native} was
    *     chosen and that library cannot be loaded in this JVM; the message says why
    */
   public static synchronized Blas get(BlasChoice choice) {
@@ -84,7 +84,7 @@ public final class Blas {
   private static Blas nativeBlas(BlasChoice choice, NativeBinding.Library wanted) {
     NativeBinding.Bound bound = NativeBinding.bind(wanted);
     if (bound == null) {
-      throw new IllegalStateException("blas: '" + choice.label() + "' was requested but "
+      throw new BlasUnavailableException("blas: '" + choice.label() + "' was requested but "
           + (wanted == null ? "no native BLAS" : "the " + choice.label() + " BLAS")
           + " could be loaded: "
           + NativeBinding.problem(wanted == null ? NativeBinding.Library.BUNDLED : wanted)

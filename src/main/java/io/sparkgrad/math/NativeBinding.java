@@ -27,6 +27,12 @@ final class NativeBinding {
   /** A bound library: netlib's instance, which library, and how to name it in logs and metadata. */
   record Bound(NativeBLAS blas, Library library, String description) {}
 
+  /**
+   * netlib logs its own failure through java.util.logging; the facade's one warning already says
+   * it with the reason and the fix, so netlib's is kept quiet. A strong reference keeps the level.
+   */
+  private static final java.util.logging.Logger NETLIB_LOG = quietNetlibLog();
+
   private static boolean netlibTried;
   private static Bound bound;
   private static BundledBlasException bundledProblem;
@@ -71,6 +77,12 @@ final class NativeBinding {
       why.append(why.length() > 0 ? "; " : "").append(netlibProblem);
     }
     return why.toString();
+  }
+
+  private static java.util.logging.Logger quietNetlibLog() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+    log.setLevel(java.util.logging.Level.SEVERE);
+    return log;
   }
 
   private static boolean netlibPinnedByUser() {
