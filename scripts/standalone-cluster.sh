@@ -99,7 +99,10 @@ make_spark_home() {
 
 build_spark_home() {
   local home="$1" staging jar
-  if [[ -d "$home/jars" ]] && cmp -s "$classpath_file" "$home/classpath.txt"; then
+  # "layout" marks how jars/ was made (2: without the native OpenBLAS jar), so that a change of
+  # the rule rebuilds a folder made by an older script from the same classpath.
+  if [[ -d "$home/jars" ]] && cmp -s "$classpath_file" "$home/classpath.txt" \
+      && [[ "$(cat "$home/layout" 2>/dev/null)" == 2 ]]; then
     return 0
   fi
   staging="$(mktemp -d "$home.XXXXXX")"
@@ -114,6 +117,7 @@ build_spark_home() {
     ln -s "$jar" "$staging/jars/"
   done < "$classpath_file"
   cp "$classpath_file" "$staging/classpath.txt"
+  echo 2 > "$staging/layout"
   rm -rf "$home"
   mv "$staging" "$home"
 }

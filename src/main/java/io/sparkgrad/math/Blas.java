@@ -86,7 +86,7 @@ public final class Blas {
     if (bound == null) {
       throw new BlasUnavailableException("blas: '" + choice.label() + "' was requested but "
           + (wanted == null ? "no native BLAS" : "the " + choice.label() + " BLAS")
-          + " could be loaded: "
+          + " cannot be loaded: "
           + NativeBinding.problem(wanted == null ? NativeBinding.Library.BUNDLED : wanted)
           + ". Use blas=auto to fall back to Java (README: Native BLAS)");
     }

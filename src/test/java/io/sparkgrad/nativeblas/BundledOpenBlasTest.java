@@ -127,7 +127,7 @@ class BundledOpenBlasTest {
     Run system = probe(SystemBlas.hidden(), tmp, "system");
     assertEquals(3, system.exit, system.output);
     assertTrue(system.output.contains("refused=blas: 'system' was requested but the system BLAS"
-        + " could be loaded: system libblas.so.3: not loaded ("), system.output);
+        + " cannot be loaded: system libblas.so.3: not loaded ("), system.output);
     assertEquals(List.of(), leftovers(tmp), "copies left in " + tmp);
   }
 
