@@ -5,6 +5,8 @@ import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.ParquetData;
+import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.model.OutputExistsException;
 import io.sparkgrad.training.Checkpoints;
@@ -22,6 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -66,13 +70,31 @@ final class TrainCommand {
     Configuration hadoop = new Configuration();
     checkModelTarget(config, hadoop);
     DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
+    // Start-up work that needs nothing else runs side by side (docs/benchmarks/startup.md): the
+    // BLAS library is loaded (in local mode the driver's is also the executors'), and Spark
+    // starts while IDX data is read and checked, which still fails fast with the data's error.
+    BlasChoice blas = config.blas();
+    CompletableFuture.runAsync(() -> {
+      try {
+        Blas.get(blas);
+      } catch (RuntimeException refused) {
+        // Reported where the BLAS is first used on this thread, below.
+      }
+    }, TrainCommand::startThread);
+    String master = config.master();
+    CompletableFuture<SparkSessions> starting = CompletableFuture.supplyAsync(
+        () -> SparkSessions.start("sparkgrad-train", master), TrainCommand::startThread);
     DataSet data = null;
     if (format == DataSetFormat.IDX_FOLDER) {
-      // IDX data is read and checked against the settings before Spark starts, to fail fast.
-      data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
-      TrainingSetup.of(config, data);
+      try {
+        data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
+        TrainingSetup.of(config, data);
+      } catch (RuntimeException | Error e) {
+        starting.thenAccept(SparkSessions::close); // stopped once started; nothing waits for it
+        throw e;
+      }
     }
-    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
+    try (SparkSessions sessions = started(starting)) {
       SparkSession spark = sessions.session();
       if (data == null) {
         data = ParquetData.load(spark, config.data(), config.classes());
@@ -91,7 +113,7 @@ final class TrainCommand {
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.precision().label(),
-          io.sparkgrad.math.Blas.get(config.blas()).describe());
+          Blas.get(config.blas()).describe());
       Checkpoints checkpoints =
           config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
@@ -113,6 +135,31 @@ final class TrainCommand {
       }
       out.println("model: " + config.model());
       return ExitCode.OK;
+    }
+  }
+
+  /**
+   * A thread of its own for start-up work: unlike the common pool's, it inherits this thread's
+   * context class loader, which holds the application's classes under spark-submit.
+   */
+  private static void startThread(Runnable work) {
+    Thread thread = new Thread(work, "sparkgrad-start");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** The session started in the background, or the reason it could not start. */
+  private static SparkSessions started(CompletableFuture<SparkSessions> starting) {
+    try {
+      return starting.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      if (e.getCause() instanceof Error cause) {
+        throw cause;
+      }
+      throw e;
     }
   }
 
@@ -172,7 +219,7 @@ final class TrainCommand {
     metadata.put("java_version", System.getProperty("java.version"));
     metadata.put("blas_implementation", result.blasImplementation());
     // The driver's library (in local mode also the executors'), with its version.
-    metadata.put("blas_library", io.sparkgrad.math.Blas.get(config.blas()).library());
+    metadata.put("blas_library", Blas.get(config.blas()).library());
     metadata.put("precision", config.precision().label());
     metadata.put("training_seconds", result.trainingSeconds());
     metadata.put("command_seconds_before_write", (System.nanoTime() - commandStart) / 1e9);
