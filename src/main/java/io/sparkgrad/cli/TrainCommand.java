@@ -31,9 +31,14 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code sparkgrad train}: configuration → data → Spark training → model folder. */
 final class TrainCommand {
+  /** Start-up milestones at INFO, for the start-up profile (docs/benchmarks/startup.md). */
+  private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -89,12 +94,16 @@ final class TrainCommand {
       try {
         data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
         TrainingSetup.of(config, data);
+        LOG.info("start-up: IDX data read and checked after {} s",
+            String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
       } catch (RuntimeException | Error e) {
         starting.thenAccept(SparkSessions::close); // stopped once started; nothing waits for it
         throw e;
       }
     }
     try (SparkSessions sessions = started(starting)) {
+      LOG.info("start-up: Spark session ready after {} s",
+          String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
       SparkSession spark = sessions.session();
       if (data == null) {
         data = ParquetData.load(spark, config.data(), config.classes());
