@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * <p>All matrices are column-major, as BLAS expects. Each method is documented by its formula;
  * {@code op(X)} is {@code X} or {@code X^T} as {@code trans} says ("N" or "T").
  *
-* <p>netlib falls back silently from native to Java, so the facade logs once which
+ * <p>netlib falls back silently from native to Java, so the facade logs once which
  * implementation it got, and {@link #implementationName()} and {@link #library()} let callers
  * record it. The first native choice in a JVM also loads the bundled OpenBLAS
  * ({@link NativeBinding}), so on executors the first BLAS use in a task does it too.

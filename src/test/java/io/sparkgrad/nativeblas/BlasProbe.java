@@ -12,16 +12,20 @@ import java.util.Set;
  * Run in a JVM of its own by the tests: takes the BLAS of a choice as a fresh JVM would, does one
  * small sgemm, and prints what it got as key=value lines. Exit code 3 when the choice is refused.
  *
- * <p>Arguments: the choice (auto, bundled, system, native, java), then optionally the
+ * <p>Arguments: the choice (auto, bundled, system, native, java; or several, comma-separated,
+ * taken in order), then optionally the
  * milliseconds to stay alive afterwards (so that two JVMs overlap).
  */
 public final class BlasProbe {
   private BlasProbe() {}
 
   public static void main(String[] args) throws Exception {
-    Blas blas;
+    Blas blas = null;
     try {
-      blas = Blas.get(BlasChoice.parse(args[0]));
+      // A comma list is taken in order, as code in one JVM would; the last one is reported.
+      for (String choice : args[0].split(",")) {
+        blas = Blas.get(BlasChoice.parse(choice));
+      }
     } catch (io.sparkgrad.math.BlasUnavailableException e) {
       System.out.println("refused=" + e.getMessage());
       System.exit(3);

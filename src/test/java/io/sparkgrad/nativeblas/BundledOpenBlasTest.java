@@ -89,6 +89,22 @@ class BundledOpenBlasTest {
   }
 
   @Test
+  void theFirstNativeChoiceInAJvmDecidesAndJavaLeavesItOpen() throws Exception {
+    assumeTrue(SystemBlas.folder().isPresent(), "needs a system libblas.so.3 (CI installs one)");
+    Path tmp = Files.createDirectory(work.resolve("tmp"));
+    // What an executor does: blocks are built with the Java instance, then the run's choice.
+    Run javaThenSystem = probe(List.of(), tmp, "java,system");
+    assertEquals(0, javaThenSystem.exit, javaThenSystem.output);
+    assertTrue(javaThenSystem.has("describe=JNIBLAS, system libblas.so.3 ("), javaThenSystem.output);
+    // netlib binds once per JVM: after auto took the bundled library, system is refused.
+    Run autoThenSystem = probe(List.of(), tmp, "auto,system");
+    assertEquals(3, autoThenSystem.exit, autoThenSystem.output);
+    assertTrue(autoThenSystem.output.contains("refused=blas: 'system' was requested but the system"
+        + " BLAS cannot be loaded: this JVM already uses the bundled OpenBLAS 0.3.31"),
+        autoThenSystem.output);
+  }
+
+  @Test
   void aTemporaryFolderThatCannotHoldFilesFallsBackToJavaWithOneWarning() throws Exception {
     Path notAFolder = Files.writeString(work.resolve("a-file"), "not a folder");
     Run run = probe(List.of(), notAFolder, "auto");
