@@ -119,7 +119,12 @@ launch_submit() {
   local native launcher=() jars=()
   launch_environment
   native="$(launch_native_jar)"
-  [[ -z "$native" ]] || jars=(--jars "$native")
+  if [[ -n "$native" ]]; then
+    jars=(--jars "$native")
+  elif [[ -z "${SPARKGRAD_NATIVE_JAR+set}" ]]; then
+    echo "${launch_name:-sparkgrad}: no native OpenBLAS jar to send (none in $launch_classpath_file;" \
+      "set SPARKGRAD_NATIVE_JAR): executors use a system BLAS if they have one, else Java" >&2
+  fi
   if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
     launcher=("$SPARK_HOME/bin/spark-submit")
   else
