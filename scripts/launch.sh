@@ -55,16 +55,51 @@ launch_local() {
   if grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
     huge_pages=(-XX:+UseTransparentHugePages)
   fi
-  # Class data sharing for the JDK's own classes (on by default; stated because start-up counts:
-  # docs/benchmarks/startup.md), and tiered compilation as the JVM's default.
+  local cds=()
+  launch_class_sharing
   # shellcheck disable=SC2086
   exec java "${spark_module_options[@]}" \
     -Xmx"${SPARKGRAD_DRIVER_MEMORY:-6g}" \
     -XX:+UseParallelGC \
     ${huge_pages[@]+"${huge_pages[@]}"} \
+    ${cds[@]+"${cds[@]}"} \
     -Dlog4j2.configurationFile="$launch_root/conf/log4j2.properties" \
     ${SPARKGRAD_JAVA_OPTS:-} \
     -cp "$launch_jar:$(cat "$launch_classpath_file")" io.sparkgrad.cli.Main "$@"
+}
+
+# launch_class_sharing: sets cds to the JVM options of application class-data sharing, which
+# spares the JVM most of the work of loading Spark's classes (about 3 s of CPU of a run here:
+# docs/benchmarks/startup.md). The first run after a build writes an archive of the classes it
+# loaded when it exits, to a file named after its PID (the launcher execs java, so $$ is the
+# JVM's PID); a later run adopts a finished one (its JVM gone, and a check JVM maps it with
+# -Xshare:on: a run killed while writing leaves a file that is deleted instead) and uses it.
+# The archive is tied to the jar and the classpath: a newer build writes a new one.
+# SPARKGRAD_CDS=off: none of this.
+launch_class_sharing() {
+  [[ "${SPARKGRAD_CDS:-on}" != off ]] || return 0
+  local dir="$launch_root/target/cds" archive part pid classpath quiet=(-Xlog:cds=off -Xlog:cds+dynamic=off)
+  archive="$dir/sparkgrad.jsa"
+  classpath="$launch_jar:$(cat "$launch_classpath_file")"
+  mkdir -p "$dir" 2>/dev/null || return 0
+  for part in "$dir"/sparkgrad-*.jsa.part; do
+    [[ -f "$part" ]] || continue
+    pid="${part##*/sparkgrad-}"
+    pid="${pid%.jsa.part}"
+    ! kill -0 "$pid" 2>/dev/null || continue # still running (or writing)
+    if [[ "$part" -nt "$launch_jar" && "$part" -nt "$launch_classpath_file" ]] \
+        && java -Xshare:on -XX:SharedArchiveFile="$part" -XX:+VerifySharedSpaces "${quiet[@]}" \
+             -cp "$classpath" -version > /dev/null 2>&1; then
+      mv -f "$part" "$archive"
+    else
+      rm -f "$part"
+    fi
+  done
+  if [[ -f "$archive" && "$archive" -nt "$launch_jar" && "$archive" -nt "$launch_classpath_file" ]]; then
+    cds=(-XX:SharedArchiveFile="$archive" -XX:+VerifySharedSpaces "${quiet[@]}")
+  else
+    cds=(-XX:ArchiveClassesAtExit="$dir/sparkgrad-$$.jsa.part" -XX:+VerifySharedSpaces "${quiet[@]}")
+  fi
 }
 
 # launch_native_jar: prints the jar of the bundled OpenBLAS to ship with --jars, or nothing.
