@@ -48,6 +48,10 @@ public final class Blas {
       // the temporary folder is the cause, and the jar when it is missing.
       LOG.warn("native BLAS not loaded; using {} (pure Java, several times slower). {}",
           created.implementationName(), NativeBinding.problem(NativeBinding.Library.BUNDLED));
+    } else if (choice == BlasChoice.JAVA) {
+      // Also taken by code that calls no BLAS (block building): not worth an executor log line
+      // beside the native one the run uses.
+      LOG.debug("BLAS ({}): {}", choice.label(), created.describe());
     } else {
       LOG.info("BLAS ({}): {}", choice.label(), created.describe());
     }
