@@ -73,7 +73,8 @@ launch_local() {
 # docs/benchmarks/startup.md). The first run after a build writes an archive of the classes it
 # loaded when it exits, to a file named after its PID (the launcher execs java, so $$ is the
 # JVM's PID); a later run adopts a finished one (its JVM gone, and a check JVM maps it with
-# -Xshare:on: a run killed while writing leaves a file that is deleted instead) and uses it.
+# -Xshare:on: a run killed while writing leaves a file that is deleted instead, and so is the
+# small archive of a run that never started Spark) and uses it.
 # The archive is tied to the jar and the classpath: a newer build writes a new one.
 # SPARKGRAD_CDS=off: none of this.
 launch_class_sharing() {
@@ -87,12 +88,15 @@ launch_class_sharing() {
     pid="${part##*/sparkgrad-}"
     pid="${pid%.jsa.part}"
     ! kill -0 "$pid" 2>/dev/null || continue # still running (or writing)
+    # Under 40 MB the run did not start Spark (--help, refused input): too few classes to keep.
     if [[ "$part" -nt "$launch_jar" && "$part" -nt "$launch_classpath_file" ]] \
+        && (( $(stat -c %s "$part") >= 40000000 )) \
         && java -Xshare:on -XX:SharedArchiveFile="$part" -XX:+VerifySharedSpaces "${quiet[@]}" \
+             -XX:ErrorFile="$dir/check-crash.log" -XX:-CreateCoredumpOnCrash \
              -cp "$classpath" -version > /dev/null 2>&1; then
       mv -f "$part" "$archive"
     else
-      rm -f "$part"
+      rm -f "$part" "$dir/check-crash.log" # the check JVM's crash report, if it crashed
     fi
   done
   if [[ -f "$archive" && "$archive" -nt "$launch_jar" && "$archive" -nt "$launch_classpath_file" ]]; then
