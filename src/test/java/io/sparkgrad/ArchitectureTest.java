@@ -61,10 +61,10 @@ class ArchitectureTest {
   @Test
   void readmeDocumentsEveryTrainingOptionWithItsDefault() throws IOException {
     String readme = Files.readString(PROJECT.resolve("README.md"));
-    java.util.Map<String, String> defaults = io.sparkgrad.training.TrainingOptions.defaults();
+    java.util.Map<String, String> defaults = io.sparkgrad.config.TrainingOptions.defaults();
     List<String> missing = new ArrayList<>();
-    for (io.sparkgrad.training.TrainingOptions.Option option
-        : io.sparkgrad.training.TrainingOptions.ALL) {
+    for (io.sparkgrad.config.TrainingOptions.Option option
+        : io.sparkgrad.config.TrainingOptions.ALL) {
       String value = defaults.get(option.key());
       String shown = value == null || value.isEmpty() ? "(required)" : value;
       if (!readme.contains("| `" + option.key() + "` | " + shown + " |")) {

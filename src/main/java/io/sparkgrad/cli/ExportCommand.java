@@ -3,7 +3,7 @@ package io.sparkgrad.cli;
 import io.sparkgrad.export.ExportFormat;
 import io.sparkgrad.export.ModelExport;
 import io.sparkgrad.model.ModelStore;
-import io.sparkgrad.training.ConfigException;
+import io.sparkgrad.config.ConfigException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.training.ConfigException;
+import io.sparkgrad.config.ConfigException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

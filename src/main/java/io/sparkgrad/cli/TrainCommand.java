@@ -6,12 +6,12 @@ import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.model.ModelStore;
-import io.sparkgrad.model.OutputExistsException;
+import io.sparkgrad.io.OutputExistsException;
 import io.sparkgrad.training.Checkpoints;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
-import io.sparkgrad.training.TrainingConfig;
-import io.sparkgrad.training.TrainingOptions;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.training.TrainingResult;
 import io.sparkgrad.training.TrainingSetup;
 import java.io.IOException;
@@ -54,7 +54,7 @@ final class TrainCommand {
     int configAt = rest.indexOf("--config");
     if (configAt >= 0) {
       if (configAt + 1 >= rest.size()) {
-        throw new io.sparkgrad.training.ConfigException(
+        throw new io.sparkgrad.config.ConfigException(
             "--config: expected a file or a ready configuration's name after the option");
       }
       fileValues = TrainingOptions.readConfig(rest.get(configAt + 1));

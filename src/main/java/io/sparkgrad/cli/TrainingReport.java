@@ -5,7 +5,7 @@ import io.sparkgrad.data.DataSet;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.report.HtmlReport;
 import io.sparkgrad.report.ReportContent;
-import io.sparkgrad.training.TrainingConfig;
+import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.training.TrainingResult;
 import java.util.LinkedHashMap;
 import java.util.Map;

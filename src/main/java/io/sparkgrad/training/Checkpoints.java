@@ -1,9 +1,10 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.ConfigException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgrad.model.ArrayFile;
-import io.sparkgrad.model.AtomicOutput;
+import io.sparkgrad.io.ArrayFile;
+import io.sparkgrad.io.AtomicOutput;
 import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.model.ModelStore;
 import java.io.IOException;
@@ -116,7 +117,7 @@ public final class Checkpoints {
         }
       }
     } catch (IOException e) {
-      throw new io.sparkgrad.model.OutputExistsException(
+      throw new io.sparkgrad.io.OutputExistsException(
           folder + ": cannot remove an older checkpoint: " + e.getMessage(), e);
     }
   }
@@ -236,7 +237,7 @@ public final class Checkpoints {
         fs.delete(folder, true);
       }
     } catch (IOException e) {
-      throw new io.sparkgrad.model.OutputExistsException(
+      throw new io.sparkgrad.io.OutputExistsException(
           folder + ": cannot remove the checkpoints: " + e.getMessage(), e);
     }
   }

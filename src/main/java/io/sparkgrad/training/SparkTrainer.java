@@ -1,5 +1,12 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.DivergencePolicy;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.math.Seeds;
+import io.sparkgrad.worker.JobResult;
+import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.StepPlan;
+import io.sparkgrad.worker.SyncMode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.ExampleBlock;

@@ -1,5 +1,9 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.math.Seeds;
+import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.network.NetworkSpec;
 import java.util.Arrays;

@@ -158,7 +158,7 @@ class TrainCommandTest {
   void helpListsEveryOptionWithItsDefault() {
     Outcome help = run("train", "--help");
     assertEquals(0, help.code());
-    for (io.sparkgrad.training.TrainingOptions.Option option : io.sparkgrad.training.TrainingOptions.ALL) {
+    for (io.sparkgrad.config.TrainingOptions.Option option : io.sparkgrad.config.TrainingOptions.ALL) {
       assertTrue(help.out().contains("--" + option.key()), option.key());
     }
     assertTrue(help.out().contains("[default: 256]"), help.out());

@@ -1,5 +1,9 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingOptions;
+import io.sparkgrad.math.Seeds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

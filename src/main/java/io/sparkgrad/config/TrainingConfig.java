@@ -1,5 +1,8 @@
-package io.sparkgrad.training;
+package io.sparkgrad.config;
 
+import io.sparkgrad.network.LearningRateSchedule;
+import io.sparkgrad.worker.ExampleNoise;
+import io.sparkgrad.worker.SyncMode;
 import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.BlasChoice;
