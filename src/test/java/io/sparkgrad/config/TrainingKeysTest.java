@@ -1,0 +1,266 @@
+package io.sparkgrad.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgrad.data.augment.AugmentationSpec;
+import io.sparkgrad.math.Activation;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.LossFunction;
+import io.sparkgrad.math.OutputFunction;
+import io.sparkgrad.math.Precision;
+import io.sparkgrad.network.LearningRateSchedule;
+import io.sparkgrad.network.OptimizerKind;
+import io.sparkgrad.network.WeightInit;
+import io.sparkgrad.worker.SyncMode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training key table against everything derived from it or documenting it: the defaults
+ * file, the README, the stored form of old models, the typed groups and the resume rules.
+ */
+class TrainingKeysTest {
+  private static final Path PROJECT =
+      Paths.get(System.getProperty("sparkgrad.project.dir", ".")).toAbsolutePath();
+
+  /**
+   * The effective configuration of the default run as the code before the key table printed it
+   * and stored it in metadata.json (config) and in checkpoints: the table must keep this form.
+   */
+  private static final Map<String, String> STORED_FORM_OF_DEFAULTS = stored(
+      "data", "d", "model", "m", "epochs", "8", "hidden", "256", "activation", "relu",
+      "loss", "cross-entropy", "output", "softmax", "optimizer", "adam", "learning-rate", "0.003",
+      "lr-schedule", "cosine", "lr-decay-factor", "0.5", "lr-decay-epochs", "5",
+      "warmup-epochs", "0.0", "weight-decay", "0.0", "augment", "none", "input-dropout", "0.0",
+      "dropout", "0.0", "batch-size", "128", "sync-period", "epoch", "partitions", "auto",
+      "seed", "42", "validation-fraction", "0.0", "patience", "0", "precision", "float32",
+      "blas", "auto", "init", "auto", "block-rows", "4096", "classes", "auto",
+      "target-accuracy", "0.98", "master", "local[*]", "overwrite", "false",
+      "checkpoint-every", "1", "resume", "false", "on-divergence", "stop", "max-backoffs", "3");
+
+  private static Map<String, String> stored(String... pairs) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i], pairs[i + 1]);
+    }
+    return map;
+  }
+
+  private static TrainingConfig config(String... pairs) {
+    Map<String, String> texts = stored("data", "d", "model", "m");
+    texts.putAll(stored(pairs));
+    return TrainingOptions.resolve(Map.of(), texts);
+  }
+
+  @Test
+  void defaultsFileListsExactlyTheTableKeysWithTheTableDefaults() throws IOException {
+    Map<String, String> file = TrainingOptions.parseConfigFile("conf/sparkgrad-defaults.conf",
+        new StringReader(Files.readString(PROJECT.resolve("conf/sparkgrad-defaults.conf"))));
+    assertEquals(List.copyOf(TrainingKeys.TABLE.defaults().entrySet()),
+        List.copyOf(file.entrySet()), "conf/sparkgrad-defaults.conf, key by key in table order");
+    assertEquals(file, TrainingOptions.defaults(), "the packaged copy is the file in conf/");
+  }
+
+  @Test
+  void readmeTableListsExactlyTheTableKeysDefaultsAndResumeRule() throws IOException {
+    String readme = Files.readString(PROJECT.resolve("README.md"));
+    int start = readme.indexOf("### Configuration reference");
+    assertTrue(start >= 0, "README has a configuration reference");
+    String section = readme.substring(start, readme.indexOf("\n#", start + 1));
+    Matcher row = Pattern.compile("(?m)^\\| `([^`]+)` \\| ([^|]*) \\| (yes|no) \\|").matcher(section);
+    List<String> documented = new ArrayList<>();
+    while (row.find()) {
+      documented.add(row.group(1) + " | " + row.group(2).trim() + " | " + row.group(3));
+    }
+    List<String> expected = new ArrayList<>();
+    for (Key<?> key : TrainingKeys.TABLE.keys()) {
+      expected.add(key.name() + " | " + (key.required() ? "(required)" : key.defaultText())
+          + " | " + (key.resumable() ? "yes" : "no"));
+    }
+    assertEquals(expected, documented, "README rows: key | default | --resume may change");
+  }
+
+  @Test
+  void theDefaultRunKeepsTheStoredFormOfOldModels() {
+    TrainingConfig defaults = config();
+    assertEquals(List.copyOf(STORED_FORM_OF_DEFAULTS.entrySet()),
+        List.copyOf(defaults.toMap().entrySet()));
+    // An old model's stored configuration reads back to the same configuration.
+    assertEquals(defaults, TrainingConfig.fromMap(STORED_FORM_OF_DEFAULTS));
+  }
+
+  @Test
+  void everyKeyReadsBackThroughItsGroupAndRoundTripsThroughTheStoredForm() {
+    // A value for every key that differs from its default and from its neighbours', so that an
+    // accessor reading the wrong key (e.g. input and hidden dropout swapped) fails.
+    TrainingConfig c = config("epochs", "3", "hidden", "17", "activation", "sigmoid",
+        "loss", "sum-of-squares", "output", "softmax", "optimizer", "momentum",
+        "learning-rate", "0.07", "lr-schedule", "step", "lr-decay-factor", "0.25",
+        "lr-decay-epochs", "4", "warmup-epochs", "1.5", "weight-decay", "0.0001",
+        "augment", "shift=2", "input-dropout", "0.1", "dropout", "0.3", "batch-size", "64",
+        "sync-period", "7", "partitions", "5", "seed", "-9", "validation-fraction", "0.2",
+        "patience", "2", "precision", "float64", "blas", "java", "init", "xavier",
+        "block-rows", "100", "classes", "12", "target-accuracy", "0.9", "master", "local[2]",
+        "overwrite", "true", "checkpoint-every", "6", "resume", "true",
+        "on-divergence", "backoff", "max-backoffs", "8");
+    assertEquals("d", c.run().data());
+    assertEquals("m", c.run().model());
+    assertEquals(3, c.optimization().epochs());
+    assertEquals(17, c.network().hidden());
+    assertEquals(Activation.SIGMOID, c.network().activation());
+    assertEquals(LossFunction.SUM_OF_SQUARES, c.network().loss());
+    assertEquals(OutputFunction.SOFTMAX, c.network().output());
+    assertEquals(OptimizerKind.MOMENTUM, c.optimization().optimizer());
+    assertEquals(0.07, c.optimization().learningRate());
+    assertEquals(LearningRateSchedule.STEP, c.optimization().schedule());
+    assertEquals(0.25, c.optimization().decayFactor());
+    assertEquals(4, c.optimization().decayEpochs());
+    assertEquals(1.5, c.optimization().warmupEpochs());
+    assertEquals(0.0001, c.regularization().weightDecay());
+    assertEquals(AugmentationSpec.parse("shift=2"), c.regularization().augment());
+    assertEquals(0.1, c.regularization().inputDropout());
+    assertEquals(0.3, c.regularization().hiddenDropout());
+    assertEquals(64, c.optimization().batchSize());
+    assertEquals(7, c.distribution().syncPeriod());
+    assertEquals(SyncMode.LOCAL_STEPS, c.distribution().syncMode());
+    assertEquals(5, c.distribution().partitions());
+    assertEquals(-9L, c.run().seed());
+    assertEquals(0.2, c.regularization().validationFraction());
+    assertEquals(2, c.regularization().patience());
+    assertEquals(Precision.FLOAT64, c.distribution().precision());
+    assertEquals(BlasChoice.JAVA, c.distribution().blas());
+    assertEquals(WeightInit.XAVIER, c.network().init());
+    assertEquals(100, c.distribution().blockRows());
+    assertEquals(12, c.network().classes());
+    assertEquals(0.9, c.run().targetAccuracy());
+    assertEquals("local[2]", c.distribution().master());
+    assertTrue(c.run().overwrite());
+    assertEquals(6, c.run().checkpointEvery());
+    assertTrue(c.run().resume());
+    assertEquals(DivergencePolicy.BACKOFF, c.run().onDivergence());
+    assertEquals(8, c.run().maxBackoffs());
+    for (Key<?> key : TrainingKeys.TABLE.keys()) {
+      assertNotEquals(key.required() ? "" : defaultFormatted(key), c.toMap().get(key.name()),
+          key.name() + " was set to a value other than its default");
+    }
+    assertEquals(c, TrainingConfig.fromMap(c.toMap()), "the stored form reads back");
+  }
+
+  private static <T> String defaultFormatted(Key<T> key) {
+    return key.format(key.parse(key.defaultText()));
+  }
+
+  @Test
+  void autoValuesAreResolvedFromTheKeysTheyFollow() {
+    TrainingConfig sgd = config("optimizer", "sgd", "learning-rate", "auto",
+        "loss", "sum-of-squares");
+    assertEquals(OptimizerKind.SGD.defaultLearningRate(), sgd.optimization().learningRate());
+    assertEquals(OutputFunction.IDENTITY, sgd.network().output());
+    assertEquals("identity", sgd.toMap().get("output"));
+    assertEquals(0, config("partitions", "auto").distribution().partitions());
+    assertEquals(0, config("sync-period", "epoch").distribution().syncPeriod());
+    assertEquals(SyncMode.GRADIENT, config("sync-period", "1").distribution().syncMode());
+    assertEquals(12, config("sync-period", "epoch").distribution().stepsPerJob(12));
+  }
+
+  @Test
+  void badValuesNameTheKeyTheExpectedAndTheFoundValue() {
+    assertRefused("hidden: expected an integer ≥ 1; found 0", "hidden", "0");
+    assertRefused("hidden: expected an integer; found 'ten'", "hidden", "ten");
+    assertRefused("input-dropout: expected a drop probability in [0, 1); found 1.5",
+        "input-dropout", "1.5");
+    assertRefused("dropout: expected a drop probability in [0, 1); found -0.1", "dropout", "-0.1");
+    assertRefused("learning-rate: expected a finite number > 0; found -0.1",
+        "learning-rate", "-0.1");
+    assertRefused("lr-decay-factor: expected a value in (0, 1]; found 1.5", "lr-decay-factor", "1.5");
+    assertRefused("classes: expected auto or 2..255; found 300", "classes", "300");
+    assertRefused("partitions: expected an integer ≥ 1; found 0", "partitions", "0");
+    assertRefused("overwrite: expected true or false; found 'maybe'", "overwrite", "maybe");
+    assertRefused("activation: expected one of step, sigmoid, relu; found 'tanh'",
+        "activation", "tanh");
+    assertRefused("master: expected a Spark master URL; found  ", "master", " ");
+    ConfigException missing = assertThrows(ConfigException.class,
+        () -> TrainingOptions.resolve(Map.of(), Map.of("model", "m")));
+    assertEquals("data: required", missing.getMessage());
+  }
+
+  @Test
+  void checksAcrossKeysLiveInTheConfiguration() {
+    assertRefused("output: cross-entropy needs the softmax output; found 'identity'",
+        "output", "identity");
+    assertRefused("patience: early stopping needs a validation split; set validation-fraction"
+        + " above 0 (found patience 3 with validation-fraction 0)", "patience", "3");
+    assertRefused("resume: needs checkpoints; found checkpoint-every 0 (set it to 1 or more)",
+        "resume", "true", "checkpoint-every", "0");
+    TrainingConfig ok = config();
+    ConfigException changed = assertThrows(ConfigException.class,
+        () -> ok.with(TrainingKeys.CHECKPOINT_EVERY, 0).with(TrainingKeys.RESUME, true));
+    assertTrue(changed.getMessage().startsWith("resume: needs checkpoints"), changed.getMessage());
+    assertThrows(ConfigException.class, () -> ok.with(TrainingKeys.HIDDEN, 0),
+        "with() runs the key's own check too");
+  }
+
+  private static void assertRefused(String message, String... pairs) {
+    ConfigException e = assertThrows(ConfigException.class, () -> config(pairs));
+    assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void resumeRulesComeFromTheTable() {
+    assertEquals(Set.of("overwrite", "resume", "master", "on-divergence", "max-backoffs", "data",
+        "model", "checkpoint-every", "learning-rate"), TrainingKeys.TABLE.resumableNames());
+  }
+
+  @Test
+  void readyConfigurationsAreTheConfigurationFilesOfConfAndAllLoad() throws IOException {
+    Set<String> files = new TreeSet<>();
+    try (Stream<Path> conf = Files.list(PROJECT.resolve("conf"))) {
+      conf.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".conf"))
+          .forEach(n -> files.add(n.substring(0, n.length() - ".conf".length())));
+    }
+    // Not ready configurations: the defaults themselves, and Spark's properties of the job.
+    files.removeAll(Set.of("sparkgrad-defaults", "spark-defaults"));
+    assertEquals(files, new TreeSet<>(TrainingOptions.READY_CONFIGURATIONS));
+    for (String name : TrainingOptions.READY_CONFIGURATIONS) {
+      Map<String, String> ready = TrainingOptions.readConfig(name);
+      assertTrue(ready.containsKey("hidden"), name);
+      TrainingConfig config = config("config", name);
+      assertEquals(ready.get("hidden"), config.toMap().get("hidden"), name);
+    }
+    ConfigException unknown = assertThrows(ConfigException.class, () -> config("config", "best"));
+    assertTrue(unknown.getMessage().startsWith("config: no such file: best"), unknown.getMessage());
+  }
+
+  @Test
+  void configurationsSurviveJavaSerialization() throws Exception {
+    TrainingConfig c = config("hidden", "33", "augment", "rotate=5");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(c);
+    }
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      assertEquals(c, in.readObject());
+    }
+  }
+}
