@@ -109,8 +109,8 @@ public final class Key<T> {
     if (value != null) {
       for (Check<T> check : checks) {
         if (!check.ok().test(value)) {
-          throw new ConfigException(
-              label + ": expected " + check.expected() + "; found " + format(value));
+          String found = value instanceof String ? "'" + format(value) + "'" : format(value);
+          throw new ConfigException(label + ": expected " + check.expected() + "; found " + found);
         }
       }
     }
