@@ -46,7 +46,7 @@ final class ExportCommand {
   ExitCode run(List<String> args) {
     CommandLine line = CommandLine.parse(args, OPTIONS);
     if (line.help()) {
-      out.println(USAGE);
+      out.print(USAGE);
       return ExitCode.OK;
     }
     Values options = line.values(OPTIONS);

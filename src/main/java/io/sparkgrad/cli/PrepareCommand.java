@@ -31,7 +31,7 @@ final class PrepareCommand {
   ExitCode run(List<String> args) throws IOException {
     CommandLine line = CommandLine.parse(args, OPTIONS);
     if (line.help()) {
-      this.out.println("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
+      this.out.print("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
           + " [--master URL]\n\nWrites one row per example (split, index, label, rows, cols,"
           + " pixels), partitioned by split.\n\noptions:\n" + OPTIONS.help());
       return ExitCode.OK;
