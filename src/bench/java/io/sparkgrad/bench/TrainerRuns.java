@@ -295,7 +295,7 @@ final class TrainerRuns {
     row.put("name", s.name());
     row.put("master", jsc.master());
     row.put("hidden", config.network().hidden());
-    row.put("dropout", config.regularization().hiddenDropout());
+    row.put("dropout", config.regularization().dropout());
     row.put("inputDropout", config.regularization().inputDropout());
     row.put("augment", config.regularization().augment().label());
     row.put("syncPeriod", config.distribution().syncPeriod() == 0 ? "epoch" : Integer.toString(config.distribution().syncPeriod()));

@@ -28,7 +28,7 @@ final class TrainingReport {
     facts.put("model id", metadata.path("model_id").asText());
     facts.put("network", result.spec().describe());
     facts.put("optimizer", config.optimization().optimizer().label() + ", learning rate " + config.optimization().learningRate()
-        + " (" + config.optimization().schedule().label() + "), batch " + config.optimization().batchSize());
+        + " (" + config.optimization().lrSchedule().label() + "), batch " + config.optimization().batchSize());
     facts.put("epochs", result.epochs().size() + " run, weights of epoch " + result.keptEpoch()
         + " kept" + (result.stoppedEarly() ? " (stopped early)" : ""));
     facts.put("data", data.source());

@@ -16,78 +16,41 @@ import java.util.function.Predicate;
  * <p>A value may be {@code null}: an optional key that was not given, or {@code auto} where the
  * value follows from other keys (see {@link Builder#orAuto()}).
  *
+ * <p>Keys are made by {@link KeyTable.Builder#key}, which registers them in their table.
+ *
+ * @param label how messages name the key: the bare name, or {@code --name} for command options
+ * @param hint the placeholder of the value in help ({@code --max-pixels N})
+ * @param flag the key takes no value on the command line ({@code --overwrite} means true)
+ * @param resumable a run continued with {@code --resume} may give this key another value
+ * @param required the key has no default and must be given
+ * @param defaultText the default as a defaults file writes it; null when there is none
+ * @param defaultShown what help shows as the default
+ * @param nullText the text of a null value ("auto", or "" for an optional key not given)
  * @param <T> the type of the value
  */
-public final class Key<T> {
+public record Key<T>(
+    String name, String label, String help, String hint, boolean flag, boolean resumable,
+    boolean required, String defaultText, String defaultShown, Key.Parser<T> parser,
+    Function<? super T, String> formatter, String nullText, List<Key.Check<T>> checks) {
   /** Reads a key's text; {@code label} names the key in messages ("hidden" or "--split"). */
   @FunctionalInterface
   public interface Parser<T> {
     T parse(String label, String text);
   }
 
-  private record Check<T>(Predicate<? super T> ok, String expected) {}
+  /** A condition on the value, and what the message says is expected when it fails. */
+  public record Check<T>(Predicate<? super T> ok, String expected) {}
 
-  private final String name;
-  private final String label;
-  private final String help;
-  private final String hint;
-  private final boolean flag;
-  private final boolean resumable;
-  private final boolean required;
-  private final String defaultText;
-  private final String defaultShown;
-  private final Parser<T> parser;
-  private final Function<? super T, String> formatter;
-  private final String nullText;
-  private final List<Check<T>> checks;
-
-  private Key(Typed<T> b, boolean required, String defaultText, String defaultShown) {
-    this.name = b.untyped.name;
-    this.label = b.untyped.labelPrefix + b.untyped.name;
-    this.help = b.untyped.help;
-    this.hint = b.untyped.hint;
-    this.flag = b.untyped.flag;
-    this.resumable = b.untyped.resumable;
-    this.required = required;
-    this.defaultText = defaultText;
-    this.defaultShown = defaultShown;
-    this.parser = b.parser;
-    this.formatter = b.formatter;
-    this.nullText = b.nullText;
-    this.checks = List.copyOf(b.checks);
+  public Key {
+    Objects.requireNonNull(name, "name");
+    checks = List.copyOf(checks);
   }
 
-  public String name() {
-    return name;
-  }
-
-  /** How messages name the key: the bare name, or {@code --name} for command options. */
-  public String label() {
-    return label;
-  }
-
-  public String help() {
-    return help;
-  }
-
-  /** True for a key that takes no value on the command line ({@code --overwrite}). */
-  public boolean flag() {
-    return flag;
-  }
-
-  /** True when a {@code --resume} run may give another value than the checkpointed run. */
-  public boolean resumable() {
-    return resumable;
-  }
-
-  /** True when the key has no default and must be given. */
-  public boolean required() {
-    return required;
-  }
-
-  /** The default as text, as in the defaults file; {@code null} when there is none. */
-  public String defaultText() {
-    return defaultText;
+  private static <T> Key<T> of(Typed<T> b, boolean required, String defaultText,
+      String defaultShown) {
+    Builder u = b.untyped;
+    return new Key<>(u.name, u.labelPrefix + u.name, u.help, u.hint, u.flag, u.resumable,
+        required, defaultText, defaultShown, b.parser, b.formatter, b.nullText, b.checks);
   }
 
   /** The value of {@code text} (trimmed), checked; errors name the key, expected and found. */
@@ -139,6 +102,17 @@ public final class Key<T> {
   @Override
   public String toString() {
     return name;
+  }
+
+  // A key is itself: two tables never share one, and lambdas have no useful equality.
+  @Override
+  public boolean equals(Object other) {
+    return this == other;
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(this);
   }
 
   /** A key being declared, before its type is known. */
@@ -249,22 +223,22 @@ public final class Key<T> {
 
     /** Declares the key with this default (as it appears in a defaults file). */
     public Key<T> defaultValue(String text) {
-      return register(new Key<>(this, false, Objects.requireNonNull(text), text));
+      return register(of(this, false, Objects.requireNonNull(text), text));
     }
 
     /** Declares the key with this default, shown in help as {@code shown} (what it means). */
     public Key<T> defaultValue(String text, String shown) {
-      return register(new Key<>(this, false, Objects.requireNonNull(text), shown));
+      return register(of(this, false, Objects.requireNonNull(text), shown));
     }
 
     /** Declares a key without a default that must be given. */
     public Key<T> required() {
-      return register(new Key<>(this, true, null, null));
+      return register(of(this, true, null, null));
     }
 
     /** Declares a key without a default whose absence means null; help shows {@code shown}. */
     public Key<T> optional(String shown) {
-      return register(new Key<>(this, false, null, shown));
+      return register(of(this, false, null, shown));
     }
 
     private Key<T> register(Key<T> key) {

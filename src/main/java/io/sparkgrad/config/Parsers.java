@@ -2,32 +2,30 @@ package io.sparkgrad.config;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /** The readers of the basic value types; every error names the key and the text it refused. */
 final class Parsers {
   private Parsers() {}
 
   static int integer(String label, String text) {
-    try {
-      return Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(label + ": expected an integer; found '" + text + "'");
-    }
+    return read(label, text, Integer::parseInt, "an integer");
   }
 
   static long longInteger(String label, String text) {
-    try {
-      return Long.parseLong(text);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(label + ": expected an integer; found '" + text + "'");
-    }
+    return read(label, text, Long::parseLong, "an integer");
   }
 
   static double number(String label, String text) {
+    return read(label, text, Double::parseDouble, "a number");
+  }
+
+  private static <T> T read(
+      String label, String text, Function<String, T> parser, String expected) {
     try {
-      return Double.parseDouble(text);
+      return parser.apply(text);
     } catch (NumberFormatException e) {
-      throw new ConfigException(label + ": expected a number; found '" + text + "'");
+      throw new ConfigException(label + ": expected " + expected + "; found '" + text + "'");
     }
   }
 

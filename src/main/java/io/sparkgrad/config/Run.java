@@ -1,48 +1,15 @@
 package io.sparkgrad.config;
 
-import java.util.Objects;
+import java.io.Serializable;
 
-/** The run itself: where its data and model are, its seed, reporting and failure handling. */
-public record Run(Values values) {
-  public Run {
-    Objects.requireNonNull(values, "values");
-  }
-
-  public String data() {
-    return values.get(TrainingKeys.DATA);
-  }
-
-  public String model() {
-    return values.get(TrainingKeys.MODEL);
-  }
-
-  /** The seed of every random stream. */
-  public long seed() {
-    return values.get(TrainingKeys.SEED);
-  }
-
-  public double targetAccuracy() {
-    return values.get(TrainingKeys.TARGET_ACCURACY);
-  }
-
-  public boolean overwrite() {
-    return values.get(TrainingKeys.OVERWRITE);
-  }
-
-  /** 0 = no checkpoints. */
-  public int checkpointEvery() {
-    return values.get(TrainingKeys.CHECKPOINT_EVERY);
-  }
-
-  public boolean resume() {
-    return values.get(TrainingKeys.RESUME);
-  }
-
-  public DivergencePolicy onDivergence() {
-    return values.get(TrainingKeys.ON_DIVERGENCE);
-  }
-
-  public int maxBackoffs() {
-    return values.get(TrainingKeys.MAX_BACKOFFS);
-  }
-}
+/**
+ * The run itself: where its data and model are, its seed, what it reports and how it handles
+ * failures. Each component is the value of the training key of its name ({@link Groups}).
+ *
+ * @param seed the seed of every random stream
+ * @param checkpointEvery 0 = no checkpoints
+ */
+public record Run(
+    String data, String model, long seed, double targetAccuracy, boolean overwrite,
+    int checkpointEvery, boolean resume, DivergencePolicy onDivergence, int maxBackoffs)
+    implements Serializable {}

@@ -1,108 +1,97 @@
 package io.sparkgrad.config;
 
-import static io.sparkgrad.config.TrainingKeys.CHECKPOINT_EVERY;
 import static io.sparkgrad.config.TrainingKeys.LEARNING_RATE;
 import static io.sparkgrad.config.TrainingKeys.LOSS;
 import static io.sparkgrad.config.TrainingKeys.OPTIMIZER;
 import static io.sparkgrad.config.TrainingKeys.OUTPUT;
-import static io.sparkgrad.config.TrainingKeys.PATIENCE;
-import static io.sparkgrad.config.TrainingKeys.RESUME;
-import static io.sparkgrad.config.TrainingKeys.VALIDATION_FRACTION;
 
 import io.sparkgrad.math.LossFunction;
 import io.sparkgrad.math.OutputFunction;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * The one immutable, validated configuration of a training run: the values of the keys of
- * {@link TrainingKeys}, read through typed groups ({@link #network}, {@link #optimization},
- * {@link #regularization}, {@link #distribution}, {@link #run}). It is built from the defaults,
- * a configuration file and the command line ({@link TrainingOptions}); it is printed at start
- * and stored with the model ({@link #toMap}). Each key's own check runs when it is read; the
- * checks that involve several keys are here, in one place. {@code auto} values that follow
- * from other keys (the output function, the learning rate) are resolved here, so the stored
- * form shows what was used.
+ * The one immutable, validated configuration of a training run, in typed groups. It is built
+ * from the keys of {@link TrainingKeys} (defaults, a configuration file and the command line:
+ * {@link TrainingOptions}); each group's components are bound to the keys of their names
+ * ({@link Groups}), so there is no positional list of 35 values to get wrong. It is printed at
+ * start and stored with the model ({@link #toMap}). Every value passes its key's check here,
+ * however the groups were made, and the checks that involve several keys are here, in one place.
  */
-public record TrainingConfig(Values values) implements Serializable {
-  private static final long serialVersionUID = 1L;
+public record TrainingConfig(
+    Network network, Optimization optimization, Regularization regularization,
+    Distribution distribution, Run run) implements Serializable {
 
   public TrainingConfig {
-    Objects.requireNonNull(values, "values");
-    for (Key<?> key : TrainingKeys.TABLE.keys()) {
-      values.get(key); // every training key has a value (or an explicit auto)
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(optimization, "optimization");
+    Objects.requireNonNull(regularization, "regularization");
+    Objects.requireNonNull(distribution, "distribution");
+    Objects.requireNonNull(run, "run");
+    Map<String, Object> values =
+        Groups.values(network, optimization, regularization, distribution, run);
+    if (!values.keySet().equals(Set.copyOf(TrainingKeys.TABLE.names()))) {
+      throw new IllegalStateException("the groups hold " + values.keySet()
+          + "; expected every training key once: " + TrainingKeys.TABLE.names());
     }
-    values = resolveAuto(values);
-    checkCombinations(values);
+    checkCombinations(network, regularization, run);
   }
 
-  private static Values resolveAuto(Values values) {
+  /** The checks that involve more than one key. */
+  private static void checkCombinations(Network network, Regularization regularization, Run run) {
+    if (network.loss() == LossFunction.CROSS_ENTROPY && network.output() != OutputFunction.SOFTMAX) {
+      throw new ConfigException("output: cross-entropy needs the softmax output; found '"
+          + network.output().label() + "'");
+    }
+    if (regularization.patience() > 0 && regularization.validationFraction() == 0) {
+      throw new ConfigException(
+          "patience: early stopping needs a validation split; set validation-fraction above 0"
+              + " (found patience " + regularization.patience() + " with validation-fraction 0)");
+    }
+    if (run.resume() && run.checkpointEvery() == 0) {
+      throw new ConfigException(
+          "resume: needs checkpoints; found checkpoint-every 0 (set it to 1 or more)");
+    }
+  }
+
+  /** The configuration of {@code values}, with the autos that follow from other keys resolved. */
+  public static TrainingConfig of(Values values) {
     if (values.get(OUTPUT) == null) {
       values = values.with(OUTPUT, values.get(LOSS).defaultOutput());
     }
     if (values.get(LEARNING_RATE) == null) {
       values = values.with(LEARNING_RATE, values.get(OPTIMIZER).defaultLearningRate());
     }
-    return values;
-  }
-
-  /** The checks that involve more than one key. */
-  private static void checkCombinations(Values values) {
-    OutputFunction output = values.get(OUTPUT);
-    if (values.get(LOSS) == LossFunction.CROSS_ENTROPY && output != OutputFunction.SOFTMAX) {
-      throw new ConfigException(
-          "output: cross-entropy needs the softmax output; found '" + output.label() + "'");
-    }
-    int patience = values.get(PATIENCE);
-    if (patience > 0 && values.get(VALIDATION_FRACTION) == 0) {
-      throw new ConfigException(
-          "patience: early stopping needs a validation split; set validation-fraction above 0"
-              + " (found patience " + patience + " with validation-fraction 0)");
-    }
-    if (values.get(RESUME) && values.get(CHECKPOINT_EVERY) == 0) {
-      throw new ConfigException(
-          "resume: needs checkpoints; found checkpoint-every 0 (set it to 1 or more)");
-    }
-  }
-
-  /** The value of one key (the groups below name them; this serves code that has the key). */
-  public <T> T get(Key<T> key) {
-    return values.get(key);
-  }
-
-  public Network network() {
-    return new Network(values);
-  }
-
-  public Optimization optimization() {
-    return new Optimization(values);
-  }
-
-  public Regularization regularization() {
-    return new Regularization(values);
-  }
-
-  public Distribution distribution() {
-    return new Distribution(values);
-  }
-
-  public Run run() {
-    return new Run(values);
-  }
-
-  /** This configuration with one key changed (e.g. the master Spark actually runs on). */
-  public <T> TrainingConfig with(Key<T> key, T value) {
-    return new TrainingConfig(values.with(key, value));
-  }
-
-  /** Every key with its effective value, in table order: printed at start, stored as metadata. */
-  public Map<String, String> toMap() {
-    return TrainingKeys.TABLE.toMap(values);
+    return new TrainingConfig(Groups.bind(Network.class, values),
+        Groups.bind(Optimization.class, values), Groups.bind(Regularization.class, values),
+        Groups.bind(Distribution.class, values), Groups.bind(Run.class, values));
   }
 
   /** Builds a configuration from texts (key name to text); a key missing takes its default. */
   public static TrainingConfig fromMap(Map<String, String> texts) {
-    return new TrainingConfig(TrainingKeys.TABLE.resolve(texts));
+    return of(TrainingKeys.TABLE.resolve(texts));
+  }
+
+  /** Every key's value, as the groups hold them. */
+  public Values values() {
+    return new Values(
+        Groups.values(network, optimization, regularization, distribution, run), Set.of());
+  }
+
+  /** The value of one key. */
+  public <T> T get(Key<T> key) {
+    return values().get(key);
+  }
+
+  /** This configuration with one key changed (e.g. the master Spark actually runs on). */
+  public <T> TrainingConfig with(Key<T> key, T value) {
+    return of(values().with(key, value));
+  }
+
+  /** Every key with its effective value, in table order: printed at start, stored as metadata. */
+  public Map<String, String> toMap() {
+    return TrainingKeys.TABLE.toMap(values());
   }
 }

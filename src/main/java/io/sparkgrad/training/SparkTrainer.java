@@ -172,9 +172,9 @@ public final class SparkTrainer {
         double[] rates = new double[steps];
         for (int s = 0; s < steps; s++) {
           long globalStep = (long) epoch * stepsPerEpoch + firstStep + s;
-          rates[s] = state.learningRateScale * config.optimization().schedule().rate(config.optimization().learningRate(),
-              epoch, globalStep, totalSteps, warmupSteps, config.optimization().decayFactor(),
-              config.optimization().decayEpochs());
+          rates[s] = state.learningRateScale * config.optimization().lrSchedule().rate(config.optimization().learningRate(),
+              epoch, globalStep, totalSteps, warmupSteps, config.optimization().lrDecayFactor(),
+              config.optimization().lrDecayEpochs());
         }
         lastRate = rates[steps - 1];
         StepPlan plan = new StepPlan(spec, config.distribution().precision(), config.distribution().blas(), config.distribution().syncMode(),

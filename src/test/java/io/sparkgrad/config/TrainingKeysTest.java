@@ -18,9 +18,12 @@ import io.sparkgrad.worker.SyncMode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -43,20 +46,11 @@ class TrainingKeysTest {
   private static final Path PROJECT =
       Paths.get(System.getProperty("sparkgrad.project.dir", ".")).toAbsolutePath();
 
-  /**
-   * The effective configuration of the default run as the code before the key table printed it
-   * and stored it in metadata.json (config) and in checkpoints: the table must keep this form.
-   */
-  private static final Map<String, String> STORED_FORM_OF_DEFAULTS = stored(
-      "data", "d", "model", "m", "epochs", "8", "hidden", "256", "activation", "relu",
-      "loss", "cross-entropy", "output", "softmax", "optimizer", "adam", "learning-rate", "0.003",
-      "lr-schedule", "cosine", "lr-decay-factor", "0.5", "lr-decay-epochs", "5",
-      "warmup-epochs", "0.0", "weight-decay", "0.0", "augment", "none", "input-dropout", "0.0",
-      "dropout", "0.0", "batch-size", "128", "sync-period", "epoch", "partitions", "auto",
-      "seed", "42", "validation-fraction", "0.0", "patience", "0", "precision", "float32",
-      "blas", "auto", "init", "auto", "block-rows", "4096", "classes", "auto",
-      "target-accuracy", "0.98", "master", "local[*]", "overwrite", "false",
-      "checkpoint-every", "1", "resume", "false", "on-divergence", "stop", "max-backoffs", "3");
+  private static Map<String, String> resource(String name) throws IOException {
+    try (InputStream in = TrainingKeysTest.class.getResourceAsStream(name)) {
+      return TrainingOptions.parseConfigFile(name, new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+  }
 
   private static Map<String, String> stored(String... pairs) {
     Map<String, String> map = new LinkedHashMap<>();
@@ -101,28 +95,21 @@ class TrainingKeysTest {
   }
 
   @Test
-  void theDefaultRunKeepsTheStoredFormOfOldModels() {
+  void theDefaultRunKeepsTheStoredFormOfOldModels() throws IOException {
+    Map<String, String> stored = resource("stored-form-of-defaults.conf");
     TrainingConfig defaults = config();
-    assertEquals(List.copyOf(STORED_FORM_OF_DEFAULTS.entrySet()),
-        List.copyOf(defaults.toMap().entrySet()));
+    assertEquals(List.copyOf(stored.entrySet()), List.copyOf(defaults.toMap().entrySet()));
     // An old model's stored configuration reads back to the same configuration.
-    assertEquals(defaults, TrainingConfig.fromMap(STORED_FORM_OF_DEFAULTS));
+    assertEquals(defaults, TrainingConfig.fromMap(stored));
   }
 
   @Test
-  void everyKeyReadsBackThroughItsGroupAndRoundTripsThroughTheStoredForm() {
+  void everyKeyReadsBackThroughItsGroupAndRoundTripsThroughTheStoredForm() throws IOException {
     // A value for every key that differs from its default and from its neighbours', so that an
     // accessor reading the wrong key (e.g. input and hidden dropout swapped) fails.
-    TrainingConfig c = config("epochs", "3", "hidden", "17", "activation", "sigmoid",
-        "loss", "sum-of-squares", "output", "softmax", "optimizer", "momentum",
-        "learning-rate", "0.07", "lr-schedule", "step", "lr-decay-factor", "0.25",
-        "lr-decay-epochs", "4", "warmup-epochs", "1.5", "weight-decay", "0.0001",
-        "augment", "shift=2", "input-dropout", "0.1", "dropout", "0.3", "batch-size", "64",
-        "sync-period", "7", "partitions", "5", "seed", "-9", "validation-fraction", "0.2",
-        "patience", "2", "precision", "float64", "blas", "java", "init", "xavier",
-        "block-rows", "100", "classes", "12", "target-accuracy", "0.9", "master", "local[2]",
-        "overwrite", "true", "checkpoint-every", "6", "resume", "true",
-        "on-divergence", "backoff", "max-backoffs", "8");
+    Map<String, String> changed = resource("every-key-changed.conf");
+    assertEquals(TrainingKeys.TABLE.names(), List.copyOf(changed.keySet()), "every key, once");
+    TrainingConfig c = TrainingConfig.fromMap(changed);
     assertEquals("d", c.run().data());
     assertEquals("m", c.run().model());
     assertEquals(3, c.optimization().epochs());
@@ -132,14 +119,14 @@ class TrainingKeysTest {
     assertEquals(OutputFunction.SOFTMAX, c.network().output());
     assertEquals(OptimizerKind.MOMENTUM, c.optimization().optimizer());
     assertEquals(0.07, c.optimization().learningRate());
-    assertEquals(LearningRateSchedule.STEP, c.optimization().schedule());
-    assertEquals(0.25, c.optimization().decayFactor());
-    assertEquals(4, c.optimization().decayEpochs());
+    assertEquals(LearningRateSchedule.STEP, c.optimization().lrSchedule());
+    assertEquals(0.25, c.optimization().lrDecayFactor());
+    assertEquals(4, c.optimization().lrDecayEpochs());
     assertEquals(1.5, c.optimization().warmupEpochs());
     assertEquals(0.0001, c.regularization().weightDecay());
     assertEquals(AugmentationSpec.parse("shift=2"), c.regularization().augment());
     assertEquals(0.1, c.regularization().inputDropout());
-    assertEquals(0.3, c.regularization().hiddenDropout());
+    assertEquals(0.3, c.regularization().dropout());
     assertEquals(64, c.optimization().batchSize());
     assertEquals(7, c.distribution().syncPeriod());
     assertEquals(SyncMode.LOCAL_STEPS, c.distribution().syncMode());
@@ -163,6 +150,7 @@ class TrainingKeysTest {
       assertNotEquals(key.required() ? "" : defaultFormatted(key), c.toMap().get(key.name()),
           key.name() + " was set to a value other than its default");
     }
+    assertEquals(changed, c.toMap(), "the stored form is the text it was read from");
     assertEquals(c, TrainingConfig.fromMap(c.toMap()), "the stored form reads back");
   }
 

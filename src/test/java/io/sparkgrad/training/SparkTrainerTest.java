@@ -122,8 +122,8 @@ class SparkTrainerTest {
         }
         double[] grad = new double[params.length];
         network.accumulateGradient(params, x, 0, labels, 0, rows, grad, 1.0 / rows);
-        double rate = config.optimization().schedule().rate(config.optimization().learningRate(), epoch,
-            (long) epoch * steps + t, total, 0, config.optimization().decayFactor(), config.optimization().decayEpochs());
+        double rate = config.optimization().lrSchedule().rate(config.optimization().learningRate(), epoch,
+            (long) epoch * steps + t, total, 0, config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
         optimizer.step(params, grad, rate);
       }
     }
