@@ -158,6 +158,22 @@ public record Key<T>(
       return parsedBy(Parsers::integer, i -> Integer.toString(i));
     }
 
+    /** An integer refused below {@code minimum}: "expected an integer ≥ minimum". */
+    public Typed<Integer> integerAtLeast(int minimum) {
+      return integer().check(n -> n >= minimum, "an integer ≥ " + minimum);
+    }
+
+    /** A finite double refused below {@code minimum}: "expected a finite number ≥ minimum". */
+    public Typed<Double> finiteAtLeast(int minimum) {
+      return number().check(x -> x >= minimum && Double.isFinite(x),
+          "a finite number ≥ " + minimum);
+    }
+
+    /** The probability of dropping a unit: in [0, 1), 1 would drop everything. */
+    public Typed<Double> dropProbability() {
+      return number().check(p -> p >= 0 && p < 1, "a drop probability in [0, 1)");
+    }
+
     public Typed<Long> longInteger() {
       return parsedBy(Parsers::longInteger, l -> Long.toString(l));
     }

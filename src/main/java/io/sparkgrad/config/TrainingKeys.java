@@ -32,9 +32,9 @@ public final class TrainingKeys {
 
   // Network, optimization and regularization, in the historical order of the stored form
   public static final Key<Integer> EPOCHS = T.key("epochs", "passes over the training data")
-      .integer().check(n -> n >= 1, "an integer ≥ 1").defaultValue("8");
+      .integerAtLeast(1).defaultValue("8");
   public static final Key<Integer> HIDDEN = T.key("hidden", "hidden units")
-      .integer().check(n -> n >= 1, "an integer ≥ 1").defaultValue("256");
+      .integerAtLeast(1).defaultValue("256");
   public static final Key<Activation> ACTIVATION = T.key("activation",
       "hidden activation: relu | sigmoid (step cannot be trained)")
       .parsedBy(TrainingKeys::trainableActivation, Activation::label).defaultValue("relu");
@@ -61,15 +61,13 @@ public final class TrainingKeys {
       .number().check(f -> f > 0 && f <= 1, "a value in (0, 1]").defaultValue("0.5");
   public static final Key<Integer> LR_DECAY_EPOCHS = T.key("lr-decay-epochs",
       "step schedule: ... every this many epochs")
-      .integer().check(n -> n >= 1, "an integer ≥ 1").defaultValue("5");
+      .integerAtLeast(1).defaultValue("5");
   public static final Key<Double> WARMUP_EPOCHS = T.key("warmup-epochs",
       "linear warm-up of the rate over this many epochs (fractions allowed)")
-      .number().check(w -> w >= 0 && Double.isFinite(w), "a finite number ≥ 0")
-      .defaultValue("0");
+      .finiteAtLeast(0).defaultValue("0");
   public static final Key<Double> WEIGHT_DECAY = T.key("weight-decay",
       "L2 penalty λ on the weights (not the biases)")
-      .number().check(w -> w >= 0 && Double.isFinite(w), "a finite number ≥ 0")
-      .defaultValue("0");
+      .finiteAtLeast(0).defaultValue("0");
   public static final Key<AugmentationSpec> AUGMENT = T.key("augment",
       "augment training images on the executors: none, or e.g."
           + " shift=2,rotate=10,scale=0.1,elastic-alpha=34,elastic-sigma=4")
@@ -77,13 +75,13 @@ public final class TrainingKeys {
       .defaultValue("none");
   public static final Key<Double> INPUT_DROPOUT = T.key("input-dropout",
       "probability of dropping an input pixel in training (0 = off)")
-      .number().check(p -> p >= 0 && p < 1, "a drop probability in [0, 1)").defaultValue("0");
+      .dropProbability().defaultValue("0");
   public static final Key<Double> DROPOUT = T.key("dropout",
       "probability of dropping a hidden unit in training (inverted dropout; 0 = off)")
-      .number().check(p -> p >= 0 && p < 1, "a drop probability in [0, 1)").defaultValue("0");
+      .dropProbability().defaultValue("0");
   public static final Key<Integer> BATCH_SIZE = T.key("batch-size",
       "examples per mini-batch step (across all partitions)")
-      .integer().check(n -> n >= 1, "an integer ≥ 1").defaultValue("128");
+      .integerAtLeast(1).defaultValue("128");
   /** 0 = one aggregation per epoch ("epoch"). */
   public static final Key<Integer> SYNC_PERIOD = T.key("sync-period",
       "steps between aggregations: 1 (exact synchronous SGD), K, or epoch")
@@ -100,7 +98,7 @@ public final class TrainingKeys {
       .number().check(f -> f >= 0 && f < 1, "a value in [0, 1)").defaultValue("0");
   public static final Key<Integer> PATIENCE = T.key("patience",
       "early stopping: epochs without validation improvement (0 = off)")
-      .integer().check(n -> n >= 0, "an integer ≥ 0").defaultValue("0");
+      .integerAtLeast(0).defaultValue("0");
 
   // Distribution and arithmetic
   public static final Key<Precision> PRECISION = T.key("precision",
@@ -111,7 +109,7 @@ public final class TrainingKeys {
   public static final Key<WeightInit> INIT = T.key("init", "auto | textbook | xavier | he")
       .parsedBy(WeightInit::parse, WeightInit::label).defaultValue("auto");
   public static final Key<Integer> BLOCK_ROWS = T.key("block-rows", "examples per cached block")
-      .integer().check(n -> n >= 1, "an integer ≥ 1").defaultValue("4096");
+      .integerAtLeast(1).defaultValue("4096");
   /** 0 = one more than the largest label of either split ("auto"). */
   public static final Key<Integer> CLASSES = T.key("classes",
       "output classes, or auto (largest training label + 1)")
@@ -130,7 +128,7 @@ public final class TrainingKeys {
       .resumable().flag().defaultValue("false");
   public static final Key<Integer> CHECKPOINT_EVERY = T.key("checkpoint-every",
       "write a checkpoint every this many epochs (0 = none) to <model>.checkpoints")
-      .resumable().integer().check(n -> n >= 0, "an integer ≥ 0").defaultValue("1");
+      .resumable().integerAtLeast(0).defaultValue("1");
   public static final Key<Boolean> RESUME = T.key("resume",
       "continue from the last complete checkpoint in <model>.checkpoints")
       .resumable().flag().defaultValue("false");
@@ -140,7 +138,7 @@ public final class TrainingKeys {
       .defaultValue("stop");
   public static final Key<Integer> MAX_BACKOFFS = T.key("max-backoffs",
       "backoff: how many times at most")
-      .resumable().integer().check(n -> n >= 0, "an integer ≥ 0").defaultValue("3");
+      .resumable().integerAtLeast(0).defaultValue("3");
 
   /** Every training key, in declaration order. */
   public static final KeyTable TABLE = T.build();

@@ -49,16 +49,6 @@ public final class Values implements Serializable {
   }
 
   @Override
-  public boolean equals(Object other) {
-    return other instanceof Values that && values.equals(that.values);
-  }
-
-  @Override
-  public int hashCode() {
-    return values.hashCode();
-  }
-
-  @Override
   public String toString() {
     return values.toString();
   }
