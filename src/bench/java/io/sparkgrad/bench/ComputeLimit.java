@@ -306,12 +306,14 @@ final class ComputeLimit {
       LabeledImages images, int hidden, BlasChoice blas, boolean quick) throws Exception {
     TrainingConfig config = config(hidden);
     NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
-    List<List<ExampleBlock<?>>> parts = partitions(images, 2, config.distribution().blockRows(), config.run().seed());
+    List<List<ExampleBlock<?>>> parts = partitions(images, 2, config.distribution().blockRows(),
+        config.run().seed());
     int n = images.count();
     int stepsPerEpoch = StepPlan.stepsPerEpoch(n, config.optimization().batchSize());
     int steps = quick ? 100 : stepsPerEpoch;
     double[] params = config.network().init().initialize(spec, 1);
-    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(), config.regularization().weightDecay());
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
     double[] state = optimizer.state();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     List<Double> epochSeconds = new ArrayList<>();
@@ -320,9 +322,10 @@ final class ComputeLimit {
       for (int epoch = 0; epoch < epochs; epoch++) {
         double[] rates = new double[steps];
         java.util.Arrays.fill(rates, config.optimization().learningRate());
-        StepPlan plan = new StepPlan(spec, config.distribution().precision(), blas, SyncMode.LOCAL_STEPS,
-            config.optimization().optimizer(), config.regularization().weightDecay(), config.regularization().noise(), 28, 28, config.run().seed(), n,
-            config.optimization().batchSize(), epoch, 0, rates);
+        StepPlan plan = new StepPlan(spec, config.distribution().precision(), blas,
+            SyncMode.LOCAL_STEPS, config.optimization().optimizer(),
+            config.regularization().weightDecay(), config.regularization().noise(), 28, 28,
+            config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates);
         List<Callable<Double>> tasks = new ArrayList<>();
         for (List<ExampleBlock<?>> part : parts) {
           tasks.add(() -> {
@@ -391,7 +394,8 @@ final class ComputeLimit {
     float[] paramsA = new float[layout.size()];
     float[] gradA = new float[layout.size()];
     k.copyFromDouble(paramsA, config.network().init().initialize(spec, 1), layout.size());
-    Optimizer optimizer = config.optimization().optimizer().create(layout, config.regularization().weightDecay());
+    Optimizer optimizer = config.optimization().optimizer().create(layout,
+        config.regularization().weightDecay());
     long[] nanos = new long[3];
     int rowsTotal = 0;
     for (int pass = 0; pass < 2; pass++) { // the first pass warms up the JIT

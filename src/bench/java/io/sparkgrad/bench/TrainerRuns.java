@@ -298,8 +298,10 @@ final class TrainerRuns {
     row.put("dropout", config.regularization().dropout());
     row.put("inputDropout", config.regularization().inputDropout());
     row.put("augment", config.regularization().augment().label());
-    row.put("syncPeriod", config.distribution().syncPeriod() == 0 ? "epoch" : Integer.toString(config.distribution().syncPeriod()));
-    row.put("partitions", config.distribution().partitions() > 0 ? config.distribution().partitions() : jsc.defaultParallelism());
+    row.put("syncPeriod", config.distribution().syncPeriod() == 0 ? "epoch"
+        : Integer.toString(config.distribution().syncPeriod()));
+    row.put("partitions", config.distribution().partitions() > 0
+        ? config.distribution().partitions() : jsc.defaultParallelism());
     row.put("blas", config.distribution().blas().label());
     row.put("blasImplementation", Blas.get(config.distribution().blas()).implementationName());
     row.put("copies", s.copies());

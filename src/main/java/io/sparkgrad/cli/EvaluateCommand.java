@@ -57,7 +57,8 @@ final class EvaluateCommand {
       DateTimeFormatter.ofPattern("uuuu-MM-dd", Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
 
   private static final KeyTable.Builder O = KeyTable.builder("--");
-  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text().required();
+  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text()
+      .required();
   static final Key<String> DATA = O.key("data", "an IDX folder or a Parquet table from 'prepare'")
       .hint("PATH").text().required();
   static final Key<Which> SPLIT = O.key("split", "which examples").hint("test|train|all")

@@ -18,7 +18,8 @@ import org.apache.hadoop.conf.Configuration;
  */
 final class ExportCommand {
   private static final KeyTable.Builder O = KeyTable.builder("--");
-  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text().required();
+  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text()
+      .required();
   static final Key<ExportFormat> FORMAT = O.key("format", "npz or onnx (see above)")
       .hint("npz|onnx").parsedBy((label, text) -> ExportFormat.parse("format", text),
           ExportFormat::label)

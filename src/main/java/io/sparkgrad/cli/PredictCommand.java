@@ -30,7 +30,8 @@ import org.apache.spark.sql.functions;
  */
 final class PredictCommand {
   private static final KeyTable.Builder O = KeyTable.builder("--");
-  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text().required();
+  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text()
+      .required();
   static final Key<String> INPUT = O.key("input", "the images to classify (see above)")
       .hint("PATH").text().required();
   static final Key<String> OUT = O.key("out", "where the predictions go").hint("PATH").text()

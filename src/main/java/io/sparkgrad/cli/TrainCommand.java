@@ -59,7 +59,8 @@ final class TrainCommand {
       data = DataSetFolder.at(config.run().data(), hadoop).load(config.network().classes());
       TrainingSetup.of(config, data);
     }
-    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.distribution().master())) {
+    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train",
+        config.distribution().master())) {
       SparkSession spark = sessions.session();
       if (data == null) {
         data = ParquetData.load(spark, config.run().data(), config.network().classes());
@@ -94,7 +95,8 @@ final class TrainCommand {
           result.stoppedEarly() ? ", stopped early" : "", result.trainingSeconds(), total);
       if (result.epochReachingTarget() > 0) {
         out.printf(Locale.ROOT, "target %.2f%% first reached in epoch %d, after %.1f s of training%n",
-            100 * config.run().targetAccuracy(), result.epochReachingTarget(), result.secondsToTarget());
+            100 * config.run().targetAccuracy(), result.epochReachingTarget(),
+            result.secondsToTarget());
       } else {
         out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.run().targetAccuracy());
       }

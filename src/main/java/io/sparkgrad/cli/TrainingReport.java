@@ -27,14 +27,17 @@ final class TrainingReport {
     facts.put("model", config.run().model());
     facts.put("model id", metadata.path("model_id").asText());
     facts.put("network", result.spec().describe());
-    facts.put("optimizer", config.optimization().optimizer().label() + ", learning rate " + config.optimization().learningRate()
-        + " (" + config.optimization().lrSchedule().label() + "), batch " + config.optimization().batchSize());
+    facts.put("optimizer", config.optimization().optimizer().label() + ", learning rate "
+        + config.optimization().learningRate() + " ("
+        + config.optimization().lrSchedule().label() + "), batch "
+        + config.optimization().batchSize());
     facts.put("epochs", result.epochs().size() + " run, weights of epoch " + result.keptEpoch()
         + " kept" + (result.stoppedEarly() ? " (stopped early)" : ""));
     facts.put("data", data.source());
     facts.put("data SHA-256", MetricsTable.combinedSha256(data.sha256()));
     facts.put("seed", Long.toString(config.run().seed()));
-    facts.put("precision, BLAS", config.distribution().precision().label() + ", " + result.blasImplementation());
+    facts.put("precision, BLAS", config.distribution().precision().label() + ", "
+        + result.blasImplementation());
     facts.put("Spark", metadata.path("spark_version").asText() + " on "
         + metadata.path("spark_master").asText() + ", " + result.partitions() + " partitions");
     facts.put("training time", String.format(java.util.Locale.ROOT, "%.1f s",

@@ -232,7 +232,8 @@ public record Key<T>(
     /** {@code auto} reads as null: the value follows from other keys (resolved by the user). */
     public Typed<T> orAuto() {
       Parser<T> explicit = parser;
-      this.parser = (label, text) -> text.equalsIgnoreCase("auto") ? null : explicit.parse(label, text);
+      this.parser = (label, text) ->
+          text.equalsIgnoreCase("auto") ? null : explicit.parse(label, text);
       this.nullText = "auto";
       return this;
     }

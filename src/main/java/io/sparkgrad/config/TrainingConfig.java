@@ -41,7 +41,8 @@ public record TrainingConfig(
 
   /** The checks that involve more than one key. */
   private static void checkCombinations(Network network, Regularization regularization, Run run) {
-    if (network.loss() == LossFunction.CROSS_ENTROPY && network.output() != OutputFunction.SOFTMAX) {
+    if (network.loss() == LossFunction.CROSS_ENTROPY
+        && network.output() != OutputFunction.SOFTMAX) {
       throw new ConfigException("output: cross-entropy needs the softmax output; found '"
           + network.output().label() + "'");
     }

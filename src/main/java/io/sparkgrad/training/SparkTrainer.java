@@ -52,18 +52,23 @@ public final class SparkTrainer {
   public TrainingResult train(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    int partitions = config.distribution().partitions() > 0 ? config.distribution().partitions() : jsc.defaultParallelism();
+    int partitions = config.distribution().partitions() > 0 ? config.distribution().partitions()
+        : jsc.defaultParallelism();
     SparkEvaluator evaluator =
-        new SparkEvaluator(jsc, spec, config.distribution().precision(), config.distribution().blas());
+        new SparkEvaluator(jsc, spec, config.distribution().precision(),
+            config.distribution().blas());
     TrainingState state = initialState(setup, data, checkpoints);
     try (BlockedData train = BlockedData.build(jsc, data.train(), setup.trainMembers(),
-            partitions, config.run().seed(), config.distribution().blockRows(), config.distribution().precision(), "sparkgrad-train");
+            partitions, config.run().seed(), config.distribution().blockRows(),
+            config.distribution().precision(), "sparkgrad-train");
         BlockedData test = BlockedData.build(jsc, data.test(), BlockedData.all(data.test()),
-            partitions, config.run().seed(), config.distribution().blockRows(), config.distribution().precision(), "sparkgrad-test");
+            partitions, config.run().seed(), config.distribution().blockRows(),
+            config.distribution().precision(), "sparkgrad-test");
         BlockedData validation = setup.validationMembers().length == 0
             ? null
             : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
-                config.run().seed(), config.distribution().blockRows(), config.distribution().precision(), "sparkgrad-validation")) {
+                config.run().seed(), config.distribution().blockRows(),
+                config.distribution().precision(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
           validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
           data.train().imageCols());
@@ -84,7 +89,8 @@ public final class SparkTrainer {
           state = before;
           state.backoffs++;
           state.learningRateScale *= 0.5;
-          listener.backingOff(e, state.learningRateScale, state.backoffs, config.run().maxBackoffs());
+          listener.backingOff(e, state.learningRateScale, state.backoffs,
+              config.run().maxBackoffs());
           continue;
         }
         if (checkpoints != null && config.run().checkpointEvery() > 0
@@ -107,7 +113,8 @@ public final class SparkTrainer {
   private TrainingState initialState(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(), config.regularization().weightDecay());
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
     if (config.run().resume() && checkpoints != null) {
       Optional<TrainingState> resumed = checkpoints.latest(config.toMap(), data.sha256(),
           spec.layout().size(), optimizer.stateSize());
@@ -158,7 +165,8 @@ public final class SparkTrainer {
       int stepsPerJob = config.distribution().stepsPerJob(stepsPerEpoch);
       long totalSteps = (long) stepsPerEpoch * config.optimization().epochs();
       long warmupSteps = Math.round(config.optimization().warmupEpochs() * stepsPerEpoch);
-      Optimizer optimizer = config.optimization().optimizer().create(spec.layout(), config.regularization().weightDecay());
+      Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+          config.regularization().weightDecay());
       optimizer.setState(state.optimizerState);
       double[] params = state.params;
 
@@ -172,13 +180,15 @@ public final class SparkTrainer {
         double[] rates = new double[steps];
         for (int s = 0; s < steps; s++) {
           long globalStep = (long) epoch * stepsPerEpoch + firstStep + s;
-          rates[s] = state.learningRateScale * config.optimization().lrSchedule().rate(config.optimization().learningRate(),
-              epoch, globalStep, totalSteps, warmupSteps, config.optimization().lrDecayFactor(),
-              config.optimization().lrDecayEpochs());
+          rates[s] = state.learningRateScale * config.optimization().lrSchedule().rate(
+              config.optimization().learningRate(), epoch, globalStep, totalSteps, warmupSteps,
+              config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
         }
         lastRate = rates[steps - 1];
-        StepPlan plan = new StepPlan(spec, config.distribution().precision(), config.distribution().blas(), config.distribution().syncMode(),
-            config.optimization().optimizer(), config.regularization().weightDecay(), config.regularization().noise(), imageRows, imageCols,
+        StepPlan plan = new StepPlan(spec, config.distribution().precision(),
+            config.distribution().blas(), config.distribution().syncMode(),
+            config.optimization().optimizer(), config.regularization().weightDecay(),
+            config.regularization().noise(), imageRows, imageCols,
             config.run().seed(), n, config.optimization().batchSize(),
             epoch, firstStep, rates);
         JobResult result = runJob(train, plan, params, optimizer);

@@ -48,7 +48,8 @@ class TrainingKeysTest {
 
   private static Map<String, String> resource(String name) throws IOException {
     try (InputStream in = TrainingKeysTest.class.getResourceAsStream(name)) {
-      return TrainingOptions.parseConfigFile(name, new InputStreamReader(in, StandardCharsets.UTF_8));
+      return TrainingOptions.parseConfigFile(name, new InputStreamReader(in,
+          StandardCharsets.UTF_8));
     }
   }
 
@@ -81,7 +82,8 @@ class TrainingKeysTest {
     int start = readme.indexOf("### Configuration reference");
     assertTrue(start >= 0, "README has a configuration reference");
     String section = readme.substring(start, readme.indexOf("\n#", start + 1));
-    Matcher row = Pattern.compile("(?m)^\\| `([^`]+)` \\| ([^|]*) \\| (yes|no) \\|").matcher(section);
+    Matcher row =
+        Pattern.compile("(?m)^\\| `([^`]+)` \\| ([^|]*) \\| (yes|no) \\|").matcher(section);
     List<String> documented = new ArrayList<>();
     while (row.find()) {
       documented.add(row.group(1) + " | " + row.group(2).trim() + " | " + row.group(3));
@@ -180,7 +182,8 @@ class TrainingKeysTest {
     assertRefused("dropout: expected a drop probability in [0, 1); found -0.1", "dropout", "-0.1");
     assertRefused("learning-rate: expected a finite number > 0; found -0.1",
         "learning-rate", "-0.1");
-    assertRefused("lr-decay-factor: expected a value in (0, 1]; found 1.5", "lr-decay-factor", "1.5");
+    assertRefused("lr-decay-factor: expected a value in (0, 1]; found 1.5", "lr-decay-factor",
+        "1.5");
     assertRefused("classes: expected auto or 2..255; found 300", "classes", "300");
     assertRefused("partitions: expected an integer ≥ 1; found 0", "partitions", "0");
     assertRefused("overwrite: expected true or false; found 'maybe'", "overwrite", "maybe");

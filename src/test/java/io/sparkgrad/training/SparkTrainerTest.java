@@ -104,7 +104,8 @@ class SparkTrainerTest {
         new TwoLayerNetwork<>(spec, new DoubleKernels(Blas.best()), batch);
     double[] params = config.network().init().initialize(
         spec, Seeds.derive(config.run().seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
-    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(), config.regularization().weightDecay());
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
     int steps = setup.stepsPerEpoch();
     long total = (long) steps * config.optimization().epochs();
     double[] x = new double[inputs * batch];
@@ -122,8 +123,9 @@ class SparkTrainerTest {
         }
         double[] grad = new double[params.length];
         network.accumulateGradient(params, x, 0, labels, 0, rows, grad, 1.0 / rows);
-        double rate = config.optimization().lrSchedule().rate(config.optimization().learningRate(), epoch,
-            (long) epoch * steps + t, total, 0, config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
+        double rate = config.optimization().lrSchedule().rate(
+            config.optimization().learningRate(), epoch, (long) epoch * steps + t, total, 0,
+            config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
         optimizer.step(params, grad, rate);
       }
     }
