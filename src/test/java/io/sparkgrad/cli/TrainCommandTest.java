@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.config.Key;
+import io.sparkgrad.config.KeyTable;
 import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.IdxFolders;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -181,19 +183,35 @@ class TrainCommandTest {
   void helpListsEveryOptionWithItsDefault() {
     Outcome help = run("train", "--help");
     assertEquals(0, help.code());
-    List<String> lines = help.out().lines().toList();
-    for (Key<?> key : TrainingOptions.COMMAND_LINE.keys()) {
-      String expected = key.required() ? "(required)"
-          : key.defaultText() == null ? "" : "[default: " + key.defaultText() + "]";
-      List<String> found = lines.stream()
-          .filter(l -> l.startsWith("  --" + key.name() + " ")).toList();
-      assertEquals(1, found.size(), key.name() + " has one line in\n" + help.out());
-      assertTrue(found.get(0).endsWith(key.help() + (expected.isEmpty() ? "" : " " + expected)),
-          key.name() + ": " + found.get(0));
-    }
+    assertListsEveryKey(help.out(), TrainingOptions.COMMAND_LINE);
     assertTrue(help.out().contains("best-plain, best-augmented"), "ready configurations");
     Outcome unknown = run("fly");
     assertEquals(ExitCode.USAGE.code(), unknown.code());
+  }
+
+  @Test
+  void everyCommandsHelpComesFromItsOptionTable() {
+    Map<String, KeyTable> commands = Map.of("evaluate", EvaluateCommand.OPTIONS,
+        "predict", PredictCommand.OPTIONS, "export", ExportCommand.OPTIONS,
+        "prepare", PrepareCommand.OPTIONS);
+    commands.forEach((command, options) -> {
+      Outcome help = run(command, "--help");
+      assertEquals(0, help.code(), command);
+      assertListsEveryKey(help.out(), options);
+    });
+  }
+
+  /** One line per key: its name, its help text and its default (or that it is required). */
+  private static void assertListsEveryKey(String help, KeyTable options) {
+    List<String> lines = help.lines().toList();
+    for (Key<?> key : options.keys()) {
+      String shown = key.required() ? " (required)"
+          : key.defaultShown() == null ? "" : " [default: " + key.defaultShown() + "]";
+      String option = String.format("  --%-22s ", key.name() + (key.flag() ? "" : " " + key.hint()));
+      List<String> found = lines.stream().filter(l -> l.startsWith(option)).toList();
+      assertEquals(1, found.size(), key.name() + " has one line in\n" + help);
+      assertTrue(found.get(0).endsWith(key.help() + shown), key.name() + ": " + found.get(0));
+    }
   }
 
   private static void assertRefused(ExitCode code, String message, String... args) {
