@@ -207,7 +207,8 @@ class TrainCommandTest {
     for (Key<?> key : options.keys()) {
       String shown = key.required() ? " (required)"
           : key.defaultShown() == null ? "" : " [default: " + key.defaultShown() + "]";
-      String option = String.format("  --%-22s ", key.name() + (key.flag() ? "" : " " + key.hint()));
+      String option =
+          String.format("  --%-22s ", key.name() + (key.flag() ? "" : " " + key.hint()));
       List<String> found = lines.stream().filter(l -> l.startsWith(option)).toList();
       assertEquals(1, found.size(), key.name() + " has one line in\n" + help);
       assertTrue(found.get(0).endsWith(key.help() + shown), key.name() + ": " + found.get(0));
