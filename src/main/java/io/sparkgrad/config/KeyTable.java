@@ -69,10 +69,6 @@ public final class KeyTable {
     return byName.get(name);
   }
 
-  public boolean contains(Key<?> key) {
-    return byName.get(key.name()) == key;
-  }
-
   /** Every key's default as text ("" for a required key), as a defaults file lists them. */
   public Map<String, String> defaults() {
     Map<String, String> defaults = new LinkedHashMap<>();

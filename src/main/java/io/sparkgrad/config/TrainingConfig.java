@@ -81,11 +81,6 @@ public record TrainingConfig(
         Groups.values(network, optimization, regularization, distribution, run), Set.of());
   }
 
-  /** The value of one key. */
-  public <T> T get(Key<T> key) {
-    return values().get(key);
-  }
-
   /** This configuration with one key changed (e.g. the master Spark actually runs on). */
   public <T> TrainingConfig with(Key<T> key, T value) {
     return of(values().with(key, value));
