@@ -2,7 +2,7 @@ package io.sparkgrad.bench;
 
 import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.data.augment.ImageAugmenter;
-import io.sparkgrad.training.Seeds;
+import io.sparkgrad.math.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.sparkgrad.cli;
 
 import io.sparkgrad.data.DataFormatException;
 import io.sparkgrad.model.ModelFormatException;
-import io.sparkgrad.model.OutputExistsException;
-import io.sparkgrad.training.ConfigException;
+import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.training.DivergenceException;
 import java.io.PrintStream;
 import java.util.Arrays;

@@ -8,18 +8,19 @@ import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.model.ModelStore;
-import io.sparkgrad.model.OutputExistsException;
+import io.sparkgrad.io.OutputExistsException;
 import io.sparkgrad.training.Checkpoints;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
-import io.sparkgrad.training.TrainingConfig;
-import io.sparkgrad.training.TrainingOptions;
+import io.sparkgrad.config.CommandLine;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingKeys;
+import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.training.TrainingResult;
 import io.sparkgrad.training.TrainingSetup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,37 +49,23 @@ final class TrainCommand {
   }
 
   ExitCode run(List<String> args) throws IOException {
-    if (args.contains("--help") || args.contains("-h")) {
+    CommandLine line = CommandLine.parse(args, TrainingOptions.COMMAND_LINE);
+    if (line.help()) {
       out.println("usage: sparkgrad train --data <IDX folder or Parquet> --model <folder>"
           + " [--config FILE|NAME] [--key value ...]\n\noptions:");
       out.print(TrainingOptions.help());
-      out.println("  --config FILE            a file of 'key = value' lines overriding the defaults");
-      out.println("  --config NAME            a ready configuration instead: "
-          + String.join(", ", TrainingOptions.READY_CONFIGURATIONS) + " (README)");
       return ExitCode.OK;
     }
     long commandStart = System.nanoTime();
-    List<String> rest = new ArrayList<>(args);
-    Map<String, String> fileValues = Map.of();
-    int configAt = rest.indexOf("--config");
-    if (configAt >= 0) {
-      if (configAt + 1 >= rest.size()) {
-        throw new io.sparkgrad.training.ConfigException(
-            "--config: expected a file or a ready configuration's name after the option");
-      }
-      fileValues = TrainingOptions.readConfig(rest.get(configAt + 1));
-      rest.remove(configAt + 1);
-      rest.remove(configAt);
-    }
-    TrainingConfig config = TrainingOptions.resolve(fileValues, TrainingOptions.parseArguments(rest));
+    TrainingConfig config = TrainingOptions.resolve(Map.of(), line.given());
 
     Configuration hadoop = new Configuration();
     checkModelTarget(config, hadoop);
-    DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
+    DataSetFormat format = DataSetFormat.detect(new Path(config.run().data()), hadoop);
     // Start-up work that needs nothing else runs side by side (docs/benchmarks/startup.md): the
     // BLAS library is loaded (in local mode the driver's is also the executors'), and Spark
     // starts while IDX data is read and checked, which still fails fast with the data's error.
-    BlasChoice blas = config.blas();
+    BlasChoice blas = config.distribution().blas();
     CompletableFuture.runAsync(() -> {
       try {
         Blas.get(blas);
@@ -86,13 +73,13 @@ final class TrainCommand {
         // Reported where the BLAS is first used on this thread, below.
       }
     }, TrainCommand::startThread);
-    String master = config.master();
+    String master = config.distribution().master();
     CompletableFuture<SparkSessions> starting = CompletableFuture.supplyAsync(
         () -> SparkSessions.start("sparkgrad-train", master), TrainCommand::startThread);
     DataSet data = null;
     if (format == DataSetFormat.IDX_FOLDER) {
       try {
-        data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
+        data = DataSetFolder.at(config.run().data(), hadoop).load(config.network().classes());
         TrainingSetup.of(config, data);
         LOG.info("start-up: IDX data read and checked after {} s",
             String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
@@ -106,11 +93,11 @@ final class TrainCommand {
           String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
       SparkSession spark = sessions.session();
       if (data == null) {
-        data = ParquetData.load(spark, config.data(), config.classes());
+        data = ParquetData.load(spark, config.run().data(), config.network().classes());
       }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       // spark-submit's --master wins over the configured one: record what is really used.
-      config = config.withMaster(jsc.master());
+      config = config.with(TrainingKeys.MASTER, jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
       out.println("sparkgrad train: effective configuration");
       config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
@@ -121,10 +108,10 @@ final class TrainCommand {
           data.train().imageRows(), data.train().imageCols(), setup.classes(), data.source(),
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
-          setup.spec().describe(), jsc.master(), config.precision().label(),
-          Blas.get(config.blas()).describe());
+          setup.spec().describe(), jsc.master(), config.distribution().precision().label(),
+          Blas.get(config.distribution().blas()).describe());
       Checkpoints checkpoints =
-          config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
+          config.run().checkpointEvery() > 0 ? new Checkpoints(config.run().model(), hadoop) : null;
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
       writeModel(config, data, setup, result, jsc, hadoop, commandStart);
@@ -138,11 +125,12 @@ final class TrainCommand {
           result.stoppedEarly() ? ", stopped early" : "", result.trainingSeconds(), total);
       if (result.epochReachingTarget() > 0) {
         out.printf(Locale.ROOT, "target %.2f%% first reached in epoch %d, after %.1f s of training%n",
-            100 * config.targetAccuracy(), result.epochReachingTarget(), result.secondsToTarget());
+            100 * config.run().targetAccuracy(), result.epochReachingTarget(),
+            result.secondsToTarget());
       } else {
-        out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.targetAccuracy());
+        out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.run().targetAccuracy());
       }
-      out.println("model: " + config.model());
+      out.println("model: " + config.run().model());
       return ExitCode.OK;
     }
   }
@@ -175,11 +163,11 @@ final class TrainCommand {
   /** Refuses an existing model folder (without --overwrite) or an unwritable parent up front. */
   private static void checkModelTarget(TrainingConfig config, Configuration hadoop)
       throws IOException {
-    Path target = new Path(config.model());
+    Path target = new Path(config.run().model());
     FileSystem fs = target.getFileSystem(hadoop);
-    if (fs.exists(target) && !config.overwrite()) {
+    if (fs.exists(target) && !config.run().overwrite()) {
       throw new OutputExistsException(
-          config.model() + ": already exists; choose another --model or pass --overwrite");
+          config.run().model() + ": already exists; choose another --model or pass --overwrite");
     }
     Path parent = target.getParent();
     Path probe = new Path(parent, "." + target.getName() + ".probe-" + UUID.randomUUID());
@@ -189,7 +177,7 @@ final class TrainCommand {
       }
     } catch (IOException e) {
       throw new OutputExistsException(
-          config.model() + ": cannot write in " + parent + ": " + e.getMessage(), e);
+          config.run().model() + ": cannot write in " + parent + ": " + e.getMessage(), e);
     } finally {
       fs.delete(probe, true);
     }
@@ -215,7 +203,7 @@ final class TrainCommand {
     preprocessing.put("layout", "row-major image rows, flattened to image_rows*image_cols inputs");
     ObjectNode configNode = metadata.putObject("config");
     config.toMap().forEach(configNode::put);
-    metadata.put("seed", config.seed());
+    metadata.put("seed", config.run().seed());
     metadata.put("data", data.source());
     ObjectNode inputs = metadata.putObject("input_sha256");
     data.sha256().forEach(inputs::put);
@@ -228,8 +216,8 @@ final class TrainCommand {
     metadata.put("java_version", System.getProperty("java.version"));
     metadata.put("blas_implementation", result.blasImplementation());
     // The driver's library (in local mode also the executors'), with its version.
-    metadata.put("blas_library", Blas.get(config.blas()).library());
-    metadata.put("precision", config.precision().label());
+    metadata.put("blas_library", Blas.get(config.distribution().blas()).library());
+    metadata.put("precision", config.distribution().precision().label());
     metadata.put("training_seconds", result.trainingSeconds());
     metadata.put("command_seconds_before_write", (System.nanoTime() - commandStart) / 1e9);
     metadata.put("finished", Instant.now().toString());
@@ -241,10 +229,10 @@ final class TrainCommand {
     putNumber(metrics, "test_loss", result.test().meanLoss());
     putNumber(metrics, "test_accuracy", result.test().accuracy());
     metrics.put("training_seconds", result.trainingSeconds());
-    metrics.put("target_accuracy", config.targetAccuracy());
+    metrics.put("target_accuracy", config.run().targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
     putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(config.model(), config.overwrite(), hadoop, metadata, setup.spec(),
+    ModelStore.write(config.run().model(), config.run().overwrite(), hadoop, metadata, setup.spec(),
         result.params(), metrics,
         Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
   }

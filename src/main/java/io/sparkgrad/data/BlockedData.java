@@ -4,7 +4,7 @@ import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.math.Kernels;
 import io.sparkgrad.math.Precision;
-import io.sparkgrad.training.Seeds;
+import io.sparkgrad.math.Seeds;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.sparkgrad.data;
 
-import io.sparkgrad.model.OutputExistsException;
+import io.sparkgrad.io.OutputExistsException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ public final class ParquetData {
    * {@link FileSystem} once complete, so a reader never sees a partial table (on object stores
    * such as S3 a rename is a copy, not atomic). The sibling is deleted if anything fails.
    *
-   * <p>This is {@link io.sparkgrad.model.AtomicOutput}'s scheme, kept separate because that
+   * <p>This is {@link io.sparkgrad.io.AtomicOutput}'s scheme, kept separate because that
    * class replaces a path that appears while the output is being written; here that path is
    * left alone and the write is refused.
    *

@@ -1,6 +1,6 @@
 package io.sparkgrad.evaluation;
 
-import io.sparkgrad.model.OutputExistsException;
+import io.sparkgrad.io.OutputExistsException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,8 +1,8 @@
 package io.sparkgrad.export;
 
-import io.sparkgrad.model.AtomicOutput;
+import io.sparkgrad.io.AtomicOutput;
 import io.sparkgrad.model.ModelStore;
-import io.sparkgrad.predict.ImageSize;
+import io.sparkgrad.data.ImageSize;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;

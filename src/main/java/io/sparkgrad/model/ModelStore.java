@@ -1,5 +1,6 @@
 package io.sparkgrad.model;
 
+import io.sparkgrad.io.AtomicOutput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,5 +1,6 @@
 package io.sparkgrad.model;
 
+import io.sparkgrad.io.ArrayFile;
 import io.sparkgrad.network.ParameterLayout;
 import java.io.IOException;
 import java.io.InputStream;

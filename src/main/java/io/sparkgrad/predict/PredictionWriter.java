@@ -1,6 +1,6 @@
 package io.sparkgrad.predict;
 
-import io.sparkgrad.model.AtomicOutput;
+import io.sparkgrad.io.AtomicOutput;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;

@@ -1,5 +1,6 @@
 package io.sparkgrad.predict;
 
+import io.sparkgrad.data.ImageSize;
 import io.sparkgrad.data.DataFormatException;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.IdxReader;

@@ -1,9 +1,11 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.TrainingKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgrad.model.ArrayFile;
-import io.sparkgrad.model.AtomicOutput;
+import io.sparkgrad.io.ArrayFile;
+import io.sparkgrad.io.AtomicOutput;
 import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.model.ModelStore;
 import java.io.IOException;
@@ -33,13 +35,10 @@ public final class Checkpoints {
   public static final int FORMAT_VERSION = 1;
   private static final Pattern NAME = Pattern.compile("epoch-(\\d{6})");
   /**
-   * Keys that may differ between the run that wrote a checkpoint and the one resuming it: where
-   * things are and how failures are handled, and the learning rate (a common deliberate change
-   * on resume, after which the run no longer equals an uninterrupted one).
+   * Keys that may differ between the run that wrote a checkpoint and the one resuming it: those
+   * the key table marks resumable (where things are, how failures are handled, the learning rate).
    */
-  private static final Set<String> RESUMABLE_DIFFERENCES =
-      Set.of("overwrite", "resume", "master", "on-divergence", "max-backoffs", "data", "model",
-          "checkpoint-every", "learning-rate");
+  private static final Set<String> RESUMABLE_DIFFERENCES = TrainingKeys.TABLE.resumableNames();
 
   private static final ArrayFile.Kind STATE_ARRAY = new ArrayFile.Kind() {
     @Override
@@ -116,7 +115,7 @@ public final class Checkpoints {
         }
       }
     } catch (IOException e) {
-      throw new io.sparkgrad.model.OutputExistsException(
+      throw new io.sparkgrad.io.OutputExistsException(
           folder + ": cannot remove an older checkpoint: " + e.getMessage(), e);
     }
   }
@@ -236,7 +235,7 @@ public final class Checkpoints {
         fs.delete(folder, true);
       }
     } catch (IOException e) {
-      throw new io.sparkgrad.model.OutputExistsException(
+      throw new io.sparkgrad.io.OutputExistsException(
           folder + ": cannot remove the checkpoints: " + e.getMessage(), e);
     }
   }

@@ -1,5 +1,12 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.DivergencePolicy;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.math.Seeds;
+import io.sparkgrad.worker.JobResult;
+import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.StepPlan;
+import io.sparkgrad.worker.SyncMode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.ExampleBlock;
@@ -45,18 +52,23 @@ public final class SparkTrainer {
   public TrainingResult train(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
+    int partitions = config.distribution().partitions() > 0 ? config.distribution().partitions()
+        : jsc.defaultParallelism();
     SparkEvaluator evaluator =
-        new SparkEvaluator(jsc, spec, config.precision(), config.blas());
+        new SparkEvaluator(jsc, spec, config.distribution().precision(),
+            config.distribution().blas());
     TrainingState state = initialState(setup, data, checkpoints);
     try (BlockedData train = BlockedData.build(jsc, data.train(), setup.trainMembers(),
-            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-train");
+            partitions, config.run().seed(), config.distribution().blockRows(),
+            config.distribution().precision(), "sparkgrad-train");
         BlockedData test = BlockedData.build(jsc, data.test(), BlockedData.all(data.test()),
-            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-test");
+            partitions, config.run().seed(), config.distribution().blockRows(),
+            config.distribution().precision(), "sparkgrad-test");
         BlockedData validation = setup.validationMembers().length == 0
             ? null
             : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
-                config.seed(), config.blockRows(), config.precision(), "sparkgrad-validation")) {
+                config.run().seed(), config.distribution().blockRows(),
+                config.distribution().precision(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
           validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
           data.train().imageCols());
@@ -65,24 +77,25 @@ public final class SparkTrainer {
         state.initialLoss = evaluator.evaluate(test.rdd(), state.params).meanLoss();
       }
       EvaluationSums lastTest = null;
-      while (state.epochsDone < config.epochs() && !state.stoppedEarly) {
+      while (state.epochsDone < config.optimization().epochs() && !state.stoppedEarly) {
         TrainingState before = state.copy();
         try {
           lastTest = epochs.run(state);
         } catch (DivergenceException e) {
-          if (config.onDivergence() != DivergencePolicy.BACKOFF
-              || before.backoffs >= config.maxBackoffs()) {
+          if (config.run().onDivergence() != DivergencePolicy.BACKOFF
+              || before.backoffs >= config.run().maxBackoffs()) {
             throw e;
           }
           state = before;
           state.backoffs++;
           state.learningRateScale *= 0.5;
-          listener.backingOff(e, state.learningRateScale, state.backoffs, config.maxBackoffs());
+          listener.backingOff(e, state.learningRateScale, state.backoffs,
+              config.run().maxBackoffs());
           continue;
         }
-        if (checkpoints != null && config.checkpointEvery() > 0
-            && (state.epochsDone % config.checkpointEvery() == 0
-                || state.epochsDone == config.epochs() || state.stoppedEarly)) {
+        if (checkpoints != null && config.run().checkpointEvery() > 0
+            && (state.epochsDone % config.run().checkpointEvery() == 0
+                || state.epochsDone == config.optimization().epochs() || state.stoppedEarly)) {
           checkpoints.write(state, config.toMap(), data.sha256());
           listener.checkpointWritten(state.epochsDone, checkpoints.folder().toString());
         }
@@ -92,7 +105,7 @@ public final class SparkTrainer {
           ? lastTest : evaluator.evaluate(test.rdd(), state.kept);
       return new TrainingResult(spec, state.kept.clone(), List.copyOf(state.history),
           state.keptEpoch, state.stoppedEarly, keptTest, partitions,
-          Blas.get(config.blas()).implementationName(), state.trainingSeconds,
+          Blas.get(config.distribution().blas()).implementationName(), state.trainingSeconds,
           state.epochReachingTarget, state.secondsToTarget);
     }
   }
@@ -100,8 +113,9 @@ public final class SparkTrainer {
   private TrainingState initialState(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
-    if (config.resume() && checkpoints != null) {
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
+    if (config.run().resume() && checkpoints != null) {
       Optional<TrainingState> resumed = checkpoints.latest(config.toMap(), data.sha256(),
           spec.layout().size(), optimizer.stateSize());
       if (resumed.isPresent()) {
@@ -110,8 +124,8 @@ public final class SparkTrainer {
       }
       listener.resumed(0, checkpoints.folder().toString());
     }
-    double[] params = config.init().initialize(
-        spec, Seeds.derive(config.seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
+    double[] params = config.network().init().initialize(
+        spec, Seeds.derive(config.run().seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
     return new TrainingState(params, optimizer.state());
   }
 
@@ -148,10 +162,11 @@ public final class SparkTrainer {
       int epoch = state.epochsDone;
       int n = setup.trainMembers().length;
       int stepsPerEpoch = setup.stepsPerEpoch();
-      int stepsPerJob = config.stepsPerJob(stepsPerEpoch);
-      long totalSteps = (long) stepsPerEpoch * config.epochs();
-      long warmupSteps = Math.round(config.warmupEpochs() * stepsPerEpoch);
-      Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
+      int stepsPerJob = config.distribution().stepsPerJob(stepsPerEpoch);
+      long totalSteps = (long) stepsPerEpoch * config.optimization().epochs();
+      long warmupSteps = Math.round(config.optimization().warmupEpochs() * stepsPerEpoch);
+      Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+          config.regularization().weightDecay());
       optimizer.setState(state.optimizerState);
       double[] params = state.params;
 
@@ -165,14 +180,16 @@ public final class SparkTrainer {
         double[] rates = new double[steps];
         for (int s = 0; s < steps; s++) {
           long globalStep = (long) epoch * stepsPerEpoch + firstStep + s;
-          rates[s] = state.learningRateScale * config.schedule().rate(config.learningRate(),
-              epoch, globalStep, totalSteps, warmupSteps, config.decayFactor(),
-              config.decayEpochs());
+          rates[s] = state.learningRateScale * config.optimization().lrSchedule().rate(
+              config.optimization().learningRate(), epoch, globalStep, totalSteps, warmupSteps,
+              config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
         }
         lastRate = rates[steps - 1];
-        StepPlan plan = new StepPlan(spec, config.precision(), config.blas(), config.syncMode(),
-            config.optimizer(), config.weightDecay(), config.noise(), imageRows, imageCols,
-            config.seed(), n, config.batchSize(),
+        StepPlan plan = new StepPlan(spec, config.distribution().precision(),
+            config.distribution().blas(), config.distribution().syncMode(),
+            config.optimization().optimizer(), config.regularization().weightDecay(),
+            config.regularization().noise(), imageRows, imageCols,
+            config.run().seed(), n, config.optimization().batchSize(),
             epoch, firstStep, rates);
         JobResult result = runJob(train, plan, params, optimizer);
         checkNotExploded(epoch, firstStep + steps, "the training loss",
@@ -206,8 +223,8 @@ public final class SparkTrainer {
           testSums.meanLoss(), testSums.accuracy(), epochSeconds, seen / trainSeconds, lastRate,
           state.trainingSeconds);
       state.history.add(metrics);
-      listener.epochFinished(metrics, config.epochs());
-      if (state.epochReachingTarget == 0 && testSums.accuracy() >= config.targetAccuracy()) {
+      listener.epochFinished(metrics, config.optimization().epochs());
+      if (state.epochReachingTarget == 0 && testSums.accuracy() >= config.run().targetAccuracy()) {
         state.epochReachingTarget = epoch + 1;
         state.secondsToTarget = state.trainingSeconds;
       }
@@ -219,9 +236,9 @@ public final class SparkTrainer {
         state.kept = params.clone();
         state.keptEpoch = epoch + 1;
         state.epochsWithoutImprovement = 0;
-      } else if (config.patience() > 0
-          && ++state.epochsWithoutImprovement >= config.patience()) {
-        state.stoppedEarly = epoch + 1 < config.epochs();
+      } else if (config.regularization().patience() > 0
+          && ++state.epochsWithoutImprovement >= config.regularization().patience()) {
+        state.stoppedEarly = epoch + 1 < config.optimization().epochs();
       }
       return testSums;
     }

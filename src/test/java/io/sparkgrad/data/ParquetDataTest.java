@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgrad.model.OutputExistsException;
+import io.sparkgrad.io.OutputExistsException;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.testing.SparkTestSession;
 import java.io.IOException;

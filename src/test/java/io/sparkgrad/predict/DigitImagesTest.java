@@ -1,5 +1,6 @@
 package io.sparkgrad.predict;
 
+import io.sparkgrad.data.ImageSize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

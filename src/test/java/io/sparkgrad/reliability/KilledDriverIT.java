@@ -11,8 +11,8 @@ import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.training.Checkpoints;
-import io.sparkgrad.training.TrainingConfig;
-import io.sparkgrad.training.TrainingOptions;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.training.TrainingSetup;
 import io.sparkgrad.training.TrainingState;
 import java.io.IOException;
@@ -192,7 +192,8 @@ class KilledDriverIT {
         TrainingOptions.parseArguments(original.subList(1, original.size())));
     DataSet loaded = DataSetFolder.at(data.toString(), new Configuration()).load();
     TrainingSetup setup = TrainingSetup.of(config, loaded);
-    int optimizerState = config.optimizer().create(setup.spec().layout(), config.weightDecay())
+    int optimizerState = config.optimization().optimizer().create(setup.spec().layout(),
+        config.regularization().weightDecay())
         .stateSize();
     Optional<TrainingState> latest = new Checkpoints(model.toString(), new Configuration())
         .latest(config.toMap(), loaded.sha256(), setup.spec().layout().size(), optimizerState);

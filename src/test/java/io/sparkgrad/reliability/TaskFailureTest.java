@@ -9,9 +9,9 @@ import io.sparkgrad.data.DataSet;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.training.FaultInjection;
 import io.sparkgrad.training.SparkTrainer;
-import io.sparkgrad.training.TrainingConfig;
+import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.training.TrainingListener;
-import io.sparkgrad.training.TrainingOptions;
+import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.training.TrainingResult;
 import io.sparkgrad.training.TrainingSetup;
 import java.util.LinkedHashMap;
@@ -177,7 +177,7 @@ class TaskFailureTest {
   /** The training tasks the rule fails: one per (epoch, job, partition) it chooses. */
   private static int expectedFailures(TrainingSetup setup) {
     int stepsPerEpoch = setup.stepsPerEpoch();
-    int stepsPerJob = setup.config().stepsPerJob(stepsPerEpoch);
+    int stepsPerJob = setup.config().distribution().stepsPerJob(stepsPerEpoch);
     int count = 0;
     for (int epoch = 0; epoch < EPOCHS; epoch++) {
       for (int firstStep = 0; firstStep < stepsPerEpoch; firstStep += stepsPerJob) {

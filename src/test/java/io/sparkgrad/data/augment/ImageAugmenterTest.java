@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.testing.MnistFixture;
-import io.sparkgrad.training.Seeds;
+import io.sparkgrad.math.Seeds;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;

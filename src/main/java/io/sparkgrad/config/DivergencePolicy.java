@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.config;
 
 import io.sparkgrad.math.Enums;
 

@@ -1,4 +1,4 @@
-package io.sparkgrad.model;
+package io.sparkgrad.io;
 
 /** An output that exists already (and may not be replaced), or cannot be written. */
 public class OutputExistsException extends RuntimeException {

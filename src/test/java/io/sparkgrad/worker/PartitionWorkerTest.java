@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

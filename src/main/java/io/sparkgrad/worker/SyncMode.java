@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.worker;
 
 /** How the partitions of a job combine their work. */
 public enum SyncMode {

@@ -1,4 +1,4 @@
-package io.sparkgrad.predict;
+package io.sparkgrad.data;
 
 import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.model.ModelStore;

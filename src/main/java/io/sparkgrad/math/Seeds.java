@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.math;
 
 import java.util.SplittableRandom;
 

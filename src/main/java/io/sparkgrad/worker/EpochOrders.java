@@ -1,4 +1,6 @@
-package io.sparkgrad.training;
+package io.sparkgrad.worker;
+
+import io.sparkgrad.math.Seeds;
 
 /**
  * The order of the training examples in each epoch: a permutation of 0..n−1 drawn from (seed,

@@ -1,4 +1,4 @@
-package io.sparkgrad.model;
+package io.sparkgrad.io;
 
 import java.io.IOException;
 import java.util.UUID;

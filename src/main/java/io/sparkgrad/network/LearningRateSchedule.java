@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.network;
 
 import io.sparkgrad.math.Enums;
 

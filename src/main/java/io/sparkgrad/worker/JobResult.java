@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.worker;
 
 import io.sparkgrad.math.ExactSum;
 import java.io.Serializable;

@@ -1,5 +1,6 @@
-package io.sparkgrad.model;
+package io.sparkgrad.io;
 
+import io.sparkgrad.model.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

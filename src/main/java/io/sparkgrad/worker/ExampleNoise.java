@@ -1,5 +1,6 @@
-package io.sparkgrad.training;
+package io.sparkgrad.worker;
 
+import io.sparkgrad.math.Seeds;
 import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Dropout;
 import java.io.Serializable;

@@ -1,4 +1,4 @@
-package io.sparkgrad.training;
+package io.sparkgrad.config;
 
 /** A configuration value that is missing, malformed or out of range; names the key. */
 public class ConfigException extends IllegalArgumentException {
