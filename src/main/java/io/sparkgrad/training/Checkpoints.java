@@ -83,30 +83,26 @@ public final class Checkpoints {
   public void write(TrainingState state, Map<String, String> config, Map<String, String> inputs) {
     ObjectNode json = ModelStore.json().createObjectNode();
     json.put("format_version", FORMAT_VERSION);
-    json.put("epochs_done", state.epochsDone);
     ObjectNode configNode = json.putObject("config");
     config.forEach(configNode::put);
     ObjectNode inputsNode = json.putObject("input_sha256");
     inputs.forEach(inputsNode::put);
-    json.put("kept_epoch", state.keptEpoch);
-    MetricsJson.putNumber(json, "best_validation_loss", state.bestValidationLoss);
-    json.put("epochs_without_improvement", state.epochsWithoutImprovement);
-    json.put("stopped_early", state.stoppedEarly);
-    json.put("learning_rate_scale", state.learningRateScale);
-    json.put("backoffs", state.backoffs);
-    json.put("training_seconds", state.trainingSeconds);
-    json.put("epoch_reaching_target", state.epochReachingTarget);
-    MetricsJson.putNumber(json, "seconds_to_target", state.secondsToTarget);
-    MetricsJson.putNumber(json, "initial_loss", state.initialLoss);
-    MetricsJson.putEpochs(json.putArray("epochs"), state.history);
+    for (TrainingState.Field field : TrainingState.FIELDS) {
+      if (field instanceof TrainingState.Scalar<?> scalar) {
+        json.set(scalar.name(), scalar.toJson(state));
+      }
+    }
     Path target = new Path(folder, String.format("epoch-%06d", state.epochsDone));
     AtomicOutput.write(target.toString(), true, conf, (fs, temporary) -> {
       if (!fs.mkdirs(temporary)) {
         throw new IOException("cannot create " + temporary);
       }
-      ModelStore.writeBytes(fs, new Path(temporary, "params.bin"), encode(state.params));
-      ModelStore.writeBytes(fs, new Path(temporary, "kept.bin"), encode(state.kept));
-      ModelStore.writeBytes(fs, new Path(temporary, "optimizer.bin"), encode(state.optimizerState));
+      for (TrainingState.Field field : TrainingState.FIELDS) {
+        if (field instanceof TrainingState.Array array) {
+          ModelStore.writeBytes(fs, new Path(temporary, array.name()),
+              encode(array.get().apply(state)));
+        }
+      }
       ModelStore.writeBytes(fs, new Path(temporary, "state.json"), ModelStore.toBytes(json));
     });
     try {
@@ -191,28 +187,16 @@ public final class Checkpoints {
       throw new ConfigException("resume: the checkpoint " + dir + " belongs to another run: "
           + String.join("; ", differences));
     }
-    TrainingState state = new TrainingState(
-        readArray(fs, new Path(dir, "params.bin"), parameterCount),
-        readArray(fs, new Path(dir, "optimizer.bin"), optimizerStateSize));
-    state.kept = readArray(fs, new Path(dir, "kept.bin"), parameterCount);
-    state.epochsDone = json.path("epochs_done").asInt();
-    state.keptEpoch = json.path("kept_epoch").asInt();
-    JsonNode best = json.path("best_validation_loss");
-    state.bestValidationLoss = best.isNull() || best.isMissingNode()
-        ? Double.POSITIVE_INFINITY : best.asDouble();
-    state.epochsWithoutImprovement = json.path("epochs_without_improvement").asInt();
-    state.stoppedEarly = json.path("stopped_early").asBoolean();
-    state.learningRateScale = json.path("learning_rate_scale").asDouble();
-    state.backoffs = json.path("backoffs").asInt();
-    state.trainingSeconds = json.path("training_seconds").asDouble();
-    state.epochReachingTarget = json.path("epoch_reaching_target").asInt();
-    JsonNode toTarget = json.path("seconds_to_target");
-    state.secondsToTarget = toTarget.isNull() || toTarget.isMissingNode()
-        ? Double.NaN : toTarget.asDouble();
-    JsonNode initialLoss = json.path("initial_loss");
-    state.initialLoss = initialLoss.isNull() || initialLoss.isMissingNode()
-        ? Double.NaN : initialLoss.asDouble();
-    state.history.addAll(MetricsJson.readEpochs(json.path("epochs")));
+    TrainingState state = new TrainingState(new double[0], new double[0]);
+    for (TrainingState.Field field : TrainingState.FIELDS) {
+      if (field instanceof TrainingState.Scalar<?> scalar) {
+        scalar.fromJson(state, json.path(scalar.name()));
+      } else if (field instanceof TrainingState.Array array) {
+        int expected = array.size() == TrainingState.ArraySize.PARAMETERS
+            ? parameterCount : optimizerStateSize;
+        array.set().accept(state, readArray(fs, new Path(dir, array.name()), expected));
+      }
+    }
     return state;
   }
 

@@ -2,6 +2,7 @@ package io.sparkgrad.training;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,13 @@ public final class MetricsJson {
   private static double number(JsonNode node, String field) {
     JsonNode value = node.get(field);
     return value == null || value.isNull() ? Double.NaN : value.asDouble();
+  }
+
+  /** The epochs as a JSON array (see {@link #putEpochs}). */
+  public static ArrayNode epochsNode(List<EpochMetrics> epochs) {
+    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+    putEpochs(array, epochs);
+    return array;
   }
 
   public static void putEpochs(ArrayNode array, List<EpochMetrics> epochs) {
