@@ -124,7 +124,7 @@ final class EvaluateCommand {
     Configuration hadoop = new Configuration();
     ModelStore.LoadedModel model = ModelStore.read(modelPath, hadoop);
     JsonNode config = model.metadata().path("config");
-    Precision precision = Precision.parse("precision", config.path("precision").asText("float32"));
+    Precision precision = model.precision();
     int blockRows = config.path("block-rows").asInt(4096);
     long seed = config.path("seed").asLong(42);
     String reportPath = options.containsKey("report")

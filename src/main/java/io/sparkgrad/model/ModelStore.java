@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.LossFunction;
 import io.sparkgrad.math.OutputFunction;
+import io.sparkgrad.math.Precision;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
 import java.io.FileNotFoundException;
@@ -59,6 +60,11 @@ public final class ModelStore {
 
     public String modelId() {
       return metadata.path("model_id").asText();
+    }
+
+    /** The precision the model was trained in, and so is scored in (float32 when unrecorded). */
+    public Precision precision() {
+      return Precision.parse("precision", metadata.path("config").path("precision").asText("float32"));
     }
   }
 

@@ -19,7 +19,9 @@ import io.sparkgrad.math.OutputFunction;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
-import io.sparkgrad.predict.PredictionScorer;
+import io.sparkgrad.evaluation.Scorer;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.Precision;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.MnistFixture;
 import java.io.IOException;
@@ -187,11 +189,15 @@ class ExportCommandTest {
     assertEquals("identity", meta.path("output").asText());
     assertEquals(12, meta.path("image_rows").asInt());
     assertEquals(9, meta.path("image_cols").asInt());
-    PredictionScorer scorer = new PredictionScorer(handMade.spec(), handMade.params());
+    // float64, whatever the model's precision: the reference for the exported values.
+    Scorer<?> scorer = Scorer.create(handMade.spec(), Precision.FLOAT64, BlasChoice.AUTO, handMade.params());
     double[] expected = new double[4];
     double worst = 0;
     for (int n = 0; n < 50; n++) {
-      scorer.score(pixels, n * 108, 1, expected);
+      scorer.scorePixels(pixels, n * 108, 1);
+      for (int k = 0; k < 4; k++) {
+        expected[k] = scorer.output(0, k);
+      }
       double[] z = new double[7];
       for (int h = 0; h < 7; h++) {
         double a = b1[h];
@@ -277,7 +283,8 @@ class ExportCommandTest {
         input[n][i] = (float) ((pixels[n * inputs + i] & 0xFF) / 255.0);
       }
     }
-    PredictionScorer scorer = new PredictionScorer(model.spec(), model.params());
+    // float64, whatever the model's precision: the reference for the exported values.
+    Scorer<?> scorer = Scorer.create(model.spec(), Precision.FLOAT64, BlasChoice.AUTO, model.params());
     double[] expected = new double[classes];
     double worst = 0;
     try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions())) {
@@ -290,7 +297,10 @@ class ExportCommandTest {
         float[][] outputs = (float[][]) result.get(0).getValue();
         assertEquals(count, outputs.length);
         for (int n = 0; n < count; n++) {
-          scorer.score(pixels, n * inputs, 1, expected);
+          scorer.scorePixels(pixels, n * inputs, 1);
+          for (int k = 0; k < classes; k++) {
+            expected[k] = scorer.output(0, k);
+          }
           for (int k = 0; k < classes; k++) {
             worst = Math.max(worst, Math.abs(outputs[n][k] - expected[k]));
           }
