@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
@@ -346,7 +347,7 @@ final class EvaluateCommand {
         return null;
       }
       try (InputStream in = fs.open(path)) {
-        return ModelStore.json().readTree(in);
+        return Json.mapper().readTree(in);
       }
     } catch (IOException e) {
       return null;

@@ -1,5 +1,6 @@
 package io.sparkgrad.export;
 
+import io.sparkgrad.io.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.network.NetworkSpec;
@@ -51,13 +52,13 @@ public final class NpzExport {
       entry(zip, "b2.npy");
       Npy.writeFloat64(zip, params, layout.b2Offset(), k);
       entry(zip, META);
-      zip.write(ModelStore.toBytes(meta(spec, imageRows, imageCols, modelId)));
+      zip.write(Json.toBytes(meta(spec, imageRows, imageCols, modelId)));
       zip.closeEntry();
     }
   }
 
   static ObjectNode meta(NetworkSpec spec, int imageRows, int imageCols, String modelId) {
-    ObjectNode meta = ModelStore.json().createObjectNode();
+    ObjectNode meta = Json.object();
     meta.put("format", "sparkgrad-npz");
     meta.put("format_version", 1);
     meta.put("model_id", modelId);

@@ -1,5 +1,6 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.io.Json;
 import io.sparkgrad.config.ConfigException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -81,7 +82,7 @@ public final class Checkpoints {
 
   /** Writes the state as the newest checkpoint and removes older ones. */
   public void write(TrainingState state, Map<String, String> config, Map<String, String> inputs) {
-    ObjectNode json = ModelStore.json().createObjectNode();
+    ObjectNode json = Json.object();
     json.put("format_version", FORMAT_VERSION);
     ObjectNode configNode = json.putObject("config");
     config.forEach(configNode::put);
@@ -103,7 +104,7 @@ public final class Checkpoints {
               encode(array.get().apply(state)));
         }
       }
-      ModelStore.writeBytes(fs, new Path(temporary, "state.json"), ModelStore.toBytes(json));
+      ModelStore.writeBytes(fs, new Path(temporary, "state.json"), Json.toBytes(json));
     });
     try {
       FileSystem fs = folder.getFileSystem(conf);
@@ -162,7 +163,7 @@ public final class Checkpoints {
       int parameterCount, int optimizerStateSize) throws IOException {
     JsonNode json;
     try (InputStream in = fs.open(new Path(dir, "state.json"))) {
-      json = ModelStore.json().readTree(in);
+      json = Json.mapper().readTree(in);
     }
     int version = json.path("format_version").asInt(-1);
     if (version != FORMAT_VERSION) {

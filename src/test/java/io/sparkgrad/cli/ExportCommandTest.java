@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -146,7 +147,7 @@ class ExportCommandTest {
     for (int i = 0; i < params.length; i++) {
       params[i] = random.nextDouble(-1, 1);
     }
-    ObjectNode metadata = ModelStore.json().createObjectNode();
+    ObjectNode metadata = Json.object();
     metadata.put("model_id", "hand-made");
     ObjectNode architecture = metadata.putObject("architecture");
     architecture.put("inputs", 108);
@@ -159,7 +160,7 @@ class ExportCommandTest {
     architecture.put("image_cols", 9);
     Path folder = work.resolve("sigmoid-model");
     ModelStore.write(folder.toString(), false, new Configuration(), metadata, spec, params,
-        ModelStore.json().createObjectNode(), Map.of());
+        Json.object(), Map.of());
     ModelStore.LoadedModel handMade = ModelStore.read(folder.toString(), new Configuration());
     byte[] pixels = new byte[50 * 108];
     random.nextBytes(pixels);
@@ -184,7 +185,7 @@ class ExportCommandTest {
     double[] b1 = npy(entries.get("b1.npy"), "(7,)");
     double[] w2 = npy(entries.get("W2.npy"), "(7, 4)");
     double[] b2 = npy(entries.get("b2.npy"), "(4,)");
-    JsonNode meta = ModelStore.json().readTree(entries.get("meta.json"));
+    JsonNode meta = Json.mapper().readTree(entries.get("meta.json"));
     assertEquals("sigmoid", meta.path("activation").asText());
     assertEquals("identity", meta.path("output").asText());
     assertEquals(12, meta.path("image_rows").asInt());

@@ -1,5 +1,7 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Sha256;
+import io.sparkgrad.io.Json;
 import io.sparkgrad.cli.CommandRun.Outcome;
 import static io.sparkgrad.cli.CommandRun.run;
 
@@ -63,7 +65,7 @@ class TrainCommandTest {
     assertEquals(4, metadata.path("input_sha256").size());
     assertFalse(metadata.path("spark_version").asText().isEmpty());
     assertFalse(metadata.path("blas_implementation").asText().isEmpty());
-    JsonNode metrics = ModelStore.json().readTree(model.resolve("metrics.json").toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve("metrics.json").toFile());
     assertEquals(2, metrics.path("epochs").size());
     for (String field : List.of("epoch", "train_loss", "train_accuracy", "test_loss",
         "test_accuracy", "seconds")) {
@@ -113,8 +115,8 @@ class TrainCommandTest {
     run(train(work.resolve("twin-1"), "--sync-period", "7", "--partitions", "3"));
     run(train(work.resolve("twin-2"), "--sync-period", "7", "--partitions", "3"));
     assertEquals(
-        ModelStore.sha256(Files.readAllBytes(work.resolve("twin-1/weights.bin"))),
-        ModelStore.sha256(Files.readAllBytes(work.resolve("twin-2/weights.bin"))));
+        Sha256.hex(Files.readAllBytes(work.resolve("twin-1/weights.bin"))),
+        Sha256.hex(Files.readAllBytes(work.resolve("twin-2/weights.bin"))));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.sparkgrad.predict;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,7 +86,7 @@ class EvaluatePredictAgreementTest {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     TrainingResult result = new SparkTrainer(jsc, TrainingListener.NONE)
         .train(TrainingSetup.of(config, data), data);
-    ObjectNode metadata = ModelStore.json().createObjectNode();
+    ObjectNode metadata = Json.object();
     metadata.putObject("architecture").put("image_rows", 28).put("image_cols", 28);
     metadata.putObject("config").put("precision", precision.label());
     double[] params =

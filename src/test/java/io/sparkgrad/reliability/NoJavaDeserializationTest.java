@@ -1,5 +1,6 @@
 package io.sparkgrad.reliability;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,7 +67,7 @@ class NoJavaDeserializationTest {
   void aJavaSerializedWeightsFileIsRefusedWithoutBeingDeserialized() throws IOException {
     Path model = work.resolve("model");
     NetworkSpec spec = NetworkSpec.of(4, 3, 2, Activation.RELU, LossFunction.CROSS_ENTROPY);
-    ObjectNode metadata = ModelStore.json().createObjectNode();
+    ObjectNode metadata = Json.object();
     ObjectNode architecture = metadata.putObject("architecture");
     architecture.put("inputs", 4);
     architecture.put("hidden", 3);
@@ -75,7 +76,7 @@ class NoJavaDeserializationTest {
     architecture.put("output", spec.output().label());
     architecture.put("loss", spec.loss().label());
     ModelStore.write(model.toString(), false, new Configuration(), metadata, spec,
-        new double[spec.layout().size()], ModelStore.json().createObjectNode(), Map.of());
+        new double[spec.layout().size()], Json.object(), Map.of());
     ModelStore.read(model.toString(), new Configuration()); // the genuine folder reads
 
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
