@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.SparkSession;
 
 /** {@code sparkgrad prepare --data <IDX folder> --out <table>}: IDX → Parquet with Spark SQL. */
 final class PrepareCommand {

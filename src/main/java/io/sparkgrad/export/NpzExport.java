@@ -2,7 +2,6 @@ package io.sparkgrad.export;
 
 import io.sparkgrad.io.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
 import java.io.IOException;

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.evaluation.MetricsTable;
-import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.report.HeadlessChromium;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.SparkTestSession;

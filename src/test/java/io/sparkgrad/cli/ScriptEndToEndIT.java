@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.IdxFolders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
