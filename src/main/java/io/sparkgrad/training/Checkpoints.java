@@ -43,30 +43,13 @@ public final class Checkpoints {
       Set.of("overwrite", "resume", "master", "on-divergence", "max-backoffs", "data", "model",
           "checkpoint-every", "learning-rate");
 
-  private static final ArrayFile.Kind STATE_ARRAY = new ArrayFile.Kind() {
-    @Override
-    public String magic() {
-      return "SGSTATE1";
-    }
-
-    @Override
-    public int version() {
-      return FORMAT_VERSION;
-    }
-
-    @Override
-    public int headerInts() {
-      return 1;
-    }
-
-    @Override
-    public int valueCount(String file, int[] header) {
-      if (header[0] < 0) {
-        throw new ModelFormatException(file + ": count: expected ≥ 0; found " + header[0]);
-      }
-      return header[0];
-    }
-  };
+  private static final ArrayFile.Kind STATE_ARRAY =
+      new ArrayFile.Kind("SGSTATE1", FORMAT_VERSION, 1, (file, header) -> {
+        if (header[0] < 0) {
+          throw new ModelFormatException(file + ": count: expected ≥ 0; found " + header[0]);
+        }
+        return header[0];
+      }, ModelFormatException::new);
 
   private final Path folder;
   private final Configuration conf;
