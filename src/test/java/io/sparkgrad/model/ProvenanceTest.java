@@ -29,9 +29,10 @@ class ProvenanceTest {
     config.put("hidden", "3");
     config.put("precision", "float64");
     config.put("seed", "7");
-    return new Provenance("id-1", "2026-01-02T03:04:05Z", spec, 2, 3, config, 7, "/data/x",
-        Map.of("t10k-images-idx3-ubyte.gz", "ab"), 50, 10, 20, 4, "4.2.0", "local[2]", "17.0.9",
-        "JNIBLAS", "float64", 12.5, 14.25, "2026-01-02T03:05:00Z");
+    return new Provenance("id-1", "2026-01-02T03:04:05Z", spec, 2, 3, config,
+        new Provenance.Run(7, "/data/x", Map.of("t10k-images-idx3-ubyte.gz", "ab"), 50, 10, 20, 4,
+            "4.2.0", "local[2]", "17.0.9", "JNIBLAS", "float64", 12.5, 14.25,
+            "2026-01-02T03:05:00Z"));
   }
 
   @Test
