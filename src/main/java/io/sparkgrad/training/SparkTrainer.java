@@ -25,6 +25,11 @@ import org.apache.spark.api.java.JavaSparkContext;
  * partition works on its share of the job's mini-batches ({@link PartitionWorker}), tree
  * aggregation brings the exact sums to the driver, and the driver updates the weights. The
  * broadcast is destroyed as soon as its job is done.
+ *
+ * <p>The driver loop is here; each part of an epoch has a class of its own: the schedule
+ * ({@link LearningRates}), job dispatch ({@link StepJobs}), the divergence checks
+ * ({@link DivergenceGuard}), the kept weights and early stopping ({@link KeptWeights}) and the
+ * target accuracy ({@link TargetAccuracy}); checkpoints walk {@link TrainingState#FIELDS}.
  */
 public final class SparkTrainer {
   private final JavaSparkContext jsc;
