@@ -58,7 +58,8 @@ public final class ModelStore {
     }
 
     public Precision precision() {
-      return Precision.parse("precision", metadata.path("config").path("precision").asText("float32"));
+      return Precision.parse(
+          "precision", metadata.path("config").path("precision").asText("float32"));
     }
   }
 

@@ -5,7 +5,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The checks that turn a run gone wrong (infinities, NaN, an exploding loss) into a DivergenceException. */
+/**
+ * The checks that turn a run gone wrong (infinities, NaN, an exploding loss) into a
+ * DivergenceException.
+ */
 final class DivergenceGuard {
   /**
    * How many times the initial weights' loss a loss may reach before training counts as

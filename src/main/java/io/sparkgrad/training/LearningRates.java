@@ -16,7 +16,7 @@ final class LearningRates {
     this.warmupSteps = Math.round(config.warmupEpochs() * stepsPerEpoch);
   }
 
-  /** The rates of {@code steps} steps from {@code firstStep} of {@code epoch}, times {@code scale}. */
+  /** The rates of {@code steps} steps from {@code firstStep} of {@code epoch}, × {@code scale}. */
   double[] forJob(int epoch, int firstStep, int steps, double scale) {
     double[] rates = new double[steps];
     for (int s = 0; s < steps; s++) {

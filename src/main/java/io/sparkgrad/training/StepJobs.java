@@ -28,7 +28,10 @@ final class StepJobs {
     this.train = train;
   }
 
-  /** Runs the job of {@code plan} from {@code params}; throws DivergenceException on a non-finite value. */
+  /**
+   * Runs the job of {@code plan} from {@code params}; throws DivergenceException on a
+   * non-finite value.
+   */
   JobResult run(StepPlan plan, double[] params, Optimizer optimizer) {
     // Local steps start from the driver's optimizer state; a gradient job needs only weights.
     int stateSize = plan.mode() == SyncMode.LOCAL_STEPS ? optimizer.stateSize() : 0;

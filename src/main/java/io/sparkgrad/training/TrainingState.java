@@ -21,7 +21,7 @@ public final class TrainingState {
   double[] params;
   double[] optimizerState;
   List<EpochMetrics> history = new ArrayList<>();
-  /** The parameters that will be written as the model (the best by validation loss, or the last). */
+  /** The parameters written as the model (the best by validation loss, or the last). */
   double[] kept;
   int keptEpoch;
   double bestValidationLoss = Double.POSITIVE_INFINITY;
@@ -89,7 +89,7 @@ public final class TrainingState {
     return new Scalar<>(name, get, set, NODES::numberNode, JsonNode::asInt, v -> v);
   }
 
-  /** A double written as JSON null when not finite; null or missing reads back as {@code absent}. */
+  /** A double written as null when not finite; null or missing reads back as {@code absent}. */
   private static Scalar<Double> number(
       String name, Function<TrainingState, Double> get, BiConsumer<TrainingState, Double> set,
       double absent) {

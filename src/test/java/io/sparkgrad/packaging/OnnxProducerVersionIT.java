@@ -25,7 +25,8 @@ class OnnxProducerVersionIT {
   void producerVersionIsTheJarsVersion() {
     String version = System.getProperty("sparkgrad.project.version");
     assertNotNull(version, "failsafe passes sparkgrad.project.version");
-    String location = OnnxExport.class.getProtectionDomain().getCodeSource().getLocation().toString();
+    String location =
+        OnnxExport.class.getProtectionDomain().getCodeSource().getLocation().toString();
     assertTrue(location.endsWith(".jar"), "OnnxExport loaded from the jar; found " + location);
     assertEquals(version, OnnxExport.class.getPackage().getImplementationVersion());
 

@@ -89,8 +89,8 @@ class EvaluatePredictAgreementTest {
     ObjectNode metadata = Json.object();
     metadata.putObject("architecture").put("image_rows", 28).put("image_cols", 28);
     metadata.putObject("config").put("precision", precision.label());
-    double[] params =
-        model == Case.FLOAT32_NEAR_TIES ? nearTies(result.spec(), result.params()) : result.params();
+    double[] params = model == Case.FLOAT32_NEAR_TIES
+        ? nearTies(result.spec(), result.params()) : result.params();
     return new ModelStore.LoadedModel("in memory", result.spec(), params, metadata);
   }
 

@@ -75,7 +75,8 @@ class TrainingStateTest {
   }
 
   private static String describe(Object value) {
-    return value instanceof double[] array ? java.util.Arrays.toString(array) : String.valueOf(value);
+    return value instanceof double[] array
+        ? java.util.Arrays.toString(array) : String.valueOf(value);
   }
 
   private static void assertSameFields(TrainingState expected, TrainingState actual)
