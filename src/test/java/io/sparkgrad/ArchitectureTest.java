@@ -217,22 +217,6 @@ class ArchitectureTest {
     assertEquals(List.of(), offenders);
   }
 
-  @Test
-  void readmeDocumentsEveryTrainingOptionWithItsDefault() throws IOException {
-    String readme = Files.readString(PROJECT.resolve("README.md"));
-    java.util.Map<String, String> defaults = io.sparkgrad.config.TrainingOptions.defaults();
-    List<String> missing = new ArrayList<>();
-    for (io.sparkgrad.config.TrainingOptions.Option option
-        : io.sparkgrad.config.TrainingOptions.ALL) {
-      String value = defaults.get(option.key());
-      String shown = value == null || value.isEmpty() ? "(required)" : value;
-      if (!readme.contains("| `" + option.key() + "` | " + shown + " |")) {
-        missing.add(option.key() + " (default " + shown + ")");
-      }
-    }
-    assertEquals(List.of(), missing, "README's configuration reference lacks these rows");
-  }
-
   private static List<Path> javaFiles(Path dir) throws IOException {
     try (Stream<Path> walk = Files.walk(dir)) {
       return walk.filter(p -> p.toString().endsWith(".java")).sorted().toList();

@@ -12,14 +12,15 @@ import io.sparkgrad.io.OutputExistsException;
 import io.sparkgrad.training.Checkpoints;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
+import io.sparkgrad.config.CommandLine;
 import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingKeys;
 import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.training.TrainingResult;
 import io.sparkgrad.training.TrainingSetup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,47 +42,34 @@ final class TrainCommand {
   }
 
   ExitCode run(List<String> args) throws IOException {
-    if (args.contains("--help") || args.contains("-h")) {
+    CommandLine line = CommandLine.parse(args, TrainingOptions.COMMAND_LINE);
+    if (line.help()) {
       out.println("usage: sparkgrad train --data <IDX folder or Parquet> --model <folder>"
           + " [--config FILE|NAME] [--key value ...]\n\noptions:");
       out.print(TrainingOptions.help());
-      out.println("  --config FILE            a file of 'key = value' lines overriding the defaults");
-      out.println("  --config NAME            a ready configuration instead: "
-          + String.join(", ", TrainingOptions.READY_CONFIGURATIONS) + " (README)");
       return ExitCode.OK;
     }
     long commandStart = System.nanoTime();
-    List<String> rest = new ArrayList<>(args);
-    Map<String, String> fileValues = Map.of();
-    int configAt = rest.indexOf("--config");
-    if (configAt >= 0) {
-      if (configAt + 1 >= rest.size()) {
-        throw new io.sparkgrad.config.ConfigException(
-            "--config: expected a file or a ready configuration's name after the option");
-      }
-      fileValues = TrainingOptions.readConfig(rest.get(configAt + 1));
-      rest.remove(configAt + 1);
-      rest.remove(configAt);
-    }
-    TrainingConfig config = TrainingOptions.resolve(fileValues, TrainingOptions.parseArguments(rest));
+    TrainingConfig config = TrainingOptions.resolve(Map.of(), line.given());
 
     Configuration hadoop = new Configuration();
     checkModelTarget(config, hadoop);
-    DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
+    DataSetFormat format = DataSetFormat.detect(new Path(config.run().data()), hadoop);
     DataSet data = null;
     if (format == DataSetFormat.IDX_FOLDER) {
       // IDX data is read and checked against the settings before Spark starts, to fail fast.
-      data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
+      data = DataSetFolder.at(config.run().data(), hadoop).load(config.network().classes());
       TrainingSetup.of(config, data);
     }
-    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
+    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train",
+        config.distribution().master())) {
       SparkSession spark = sessions.session();
       if (data == null) {
-        data = ParquetData.load(spark, config.data(), config.classes());
+        data = ParquetData.load(spark, config.run().data(), config.network().classes());
       }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       // spark-submit's --master wins over the configured one: record what is really used.
-      config = config.withMaster(jsc.master());
+      config = config.with(TrainingKeys.MASTER, jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
       out.println("sparkgrad train: effective configuration");
       config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
@@ -92,10 +80,10 @@ final class TrainCommand {
           data.train().imageRows(), data.train().imageCols(), setup.classes(), data.source(),
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
-          setup.spec().describe(), jsc.master(), config.precision().label(),
-          io.sparkgrad.math.Blas.get(config.blas()).implementationName());
+          setup.spec().describe(), jsc.master(), config.distribution().precision().label(),
+          io.sparkgrad.math.Blas.get(config.distribution().blas()).implementationName());
       Checkpoints checkpoints =
-          config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
+          config.run().checkpointEvery() > 0 ? new Checkpoints(config.run().model(), hadoop) : null;
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
       writeModel(config, data, setup, result, jsc, hadoop, commandStart);
@@ -109,11 +97,12 @@ final class TrainCommand {
           result.stoppedEarly() ? ", stopped early" : "", result.trainingSeconds(), total);
       if (result.epochReachingTarget() > 0) {
         out.printf(Locale.ROOT, "target %.2f%% first reached in epoch %d, after %.1f s of training%n",
-            100 * config.targetAccuracy(), result.epochReachingTarget(), result.secondsToTarget());
+            100 * config.run().targetAccuracy(), result.epochReachingTarget(),
+            result.secondsToTarget());
       } else {
-        out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.targetAccuracy());
+        out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.run().targetAccuracy());
       }
-      out.println("model: " + config.model());
+      out.println("model: " + config.run().model());
       return ExitCode.OK;
     }
   }
@@ -121,11 +110,11 @@ final class TrainCommand {
   /** Refuses an existing model folder (without --overwrite) or an unwritable parent up front. */
   private static void checkModelTarget(TrainingConfig config, Configuration hadoop)
       throws IOException {
-    Path target = new Path(config.model());
+    Path target = new Path(config.run().model());
     FileSystem fs = target.getFileSystem(hadoop);
-    if (fs.exists(target) && !config.overwrite()) {
+    if (fs.exists(target) && !config.run().overwrite()) {
       throw new OutputExistsException(
-          config.model() + ": already exists; choose another --model or pass --overwrite");
+          config.run().model() + ": already exists; choose another --model or pass --overwrite");
     }
     Path parent = target.getParent();
     Path probe = new Path(parent, "." + target.getName() + ".probe-" + UUID.randomUUID());
@@ -135,7 +124,7 @@ final class TrainCommand {
       }
     } catch (IOException e) {
       throw new OutputExistsException(
-          config.model() + ": cannot write in " + parent + ": " + e.getMessage(), e);
+          config.run().model() + ": cannot write in " + parent + ": " + e.getMessage(), e);
     } finally {
       fs.delete(probe, true);
     }
@@ -145,8 +134,8 @@ final class TrainCommand {
       TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
       JavaSparkContext jsc, Configuration hadoop, long commandStart) {
     Provenance provenance = result.provenance(setup, data, UUID.randomUUID().toString(),
-        Instant.now().toString(), jsc.version(), jsc.master(), (System.nanoTime() - commandStart) / 1e9,
-        Instant.now().toString());
+        Instant.now().toString(), jsc.version(), jsc.master(),
+        (System.nanoTime() - commandStart) / 1e9, Instant.now().toString());
     ObjectNode metadata = provenance.toJson();
 
     ObjectNode metrics = Json.object();
@@ -156,11 +145,11 @@ final class TrainCommand {
     Json.putNumber(metrics, "test_loss", result.test().meanLoss());
     Json.putNumber(metrics, "test_accuracy", result.test().accuracy());
     metrics.put("training_seconds", result.trainingSeconds());
-    metrics.put("target_accuracy", config.targetAccuracy());
+    metrics.put("target_accuracy", config.run().targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
     Json.putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(config.model(), config.overwrite(), hadoop, provenance, result.params(),
-        metrics,
+    ModelStore.write(config.run().model(), config.run().overwrite(), hadoop, provenance,
+        result.params(), metrics,
         Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
   }
 }

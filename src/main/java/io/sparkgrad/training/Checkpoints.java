@@ -2,6 +2,7 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.io.Json;
 import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.TrainingKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.io.ArrayFile;
@@ -35,13 +36,10 @@ public final class Checkpoints {
   public static final int FORMAT_VERSION = 1;
   private static final Pattern NAME = Pattern.compile("epoch-(\\d{6})");
   /**
-   * Keys that may differ between the run that wrote a checkpoint and the one resuming it: where
-   * things are and how failures are handled, and the learning rate (a common deliberate change
-   * on resume, after which the run no longer equals an uninterrupted one).
+   * Keys that may differ between the run that wrote a checkpoint and the one resuming it: those
+   * the key table marks resumable (where things are, how failures are handled, the learning rate).
    */
-  private static final Set<String> RESUMABLE_DIFFERENCES =
-      Set.of("overwrite", "resume", "master", "on-divergence", "max-backoffs", "data", "model",
-          "checkpoint-every", "learning-rate");
+  private static final Set<String> RESUMABLE_DIFFERENCES = TrainingKeys.TABLE.resumableNames();
 
   private static final ArrayFile.Kind STATE_ARRAY =
       new ArrayFile.Kind("SGSTATE1", FORMAT_VERSION, 1, (file, header) -> {

@@ -12,8 +12,8 @@ final class LearningRates {
   LearningRates(TrainingConfig config, int stepsPerEpoch) {
     this.config = config;
     this.stepsPerEpoch = stepsPerEpoch;
-    this.totalSteps = (long) stepsPerEpoch * config.epochs();
-    this.warmupSteps = Math.round(config.warmupEpochs() * stepsPerEpoch);
+    this.totalSteps = (long) stepsPerEpoch * config.optimization().epochs();
+    this.warmupSteps = Math.round(config.optimization().warmupEpochs() * stepsPerEpoch);
   }
 
   /** The rates of {@code steps} steps from {@code firstStep} of {@code epoch}, × {@code scale}. */
@@ -21,8 +21,8 @@ final class LearningRates {
     double[] rates = new double[steps];
     for (int s = 0; s < steps; s++) {
       long globalStep = (long) epoch * stepsPerEpoch + firstStep + s;
-      rates[s] = scale * config.schedule().rate(config.learningRate(), epoch, globalStep,
-          totalSteps, warmupSteps, config.decayFactor(), config.decayEpochs());
+      rates[s] = scale * config.optimization().lrSchedule().rate(config.optimization().learningRate(), epoch, globalStep,
+          totalSteps, warmupSteps, config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
     }
     return rates;
   }

@@ -52,18 +52,23 @@ public final class SparkTrainer {
   public TrainingResult train(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
+    int partitions = config.distribution().partitions() > 0 ? config.distribution().partitions()
+        : jsc.defaultParallelism();
     SparkEvaluator evaluator =
-        new SparkEvaluator(jsc, spec, config.precision(), config.blas());
+        new SparkEvaluator(jsc, spec, config.distribution().precision(),
+            config.distribution().blas());
     TrainingState state = initialState(setup, data, checkpoints);
     try (BlockedData train = BlockedData.build(jsc, data.train(), setup.trainMembers(),
-            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-train");
+            partitions, config.run().seed(), config.distribution().blockRows(),
+            config.distribution().precision(), "sparkgrad-train");
         BlockedData test = BlockedData.build(jsc, data.test(), BlockedData.all(data.test()),
-            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-test");
+            partitions, config.run().seed(), config.distribution().blockRows(),
+            config.distribution().precision(), "sparkgrad-test");
         BlockedData validation = setup.validationMembers().length == 0
             ? null
             : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
-                config.seed(), config.blockRows(), config.precision(), "sparkgrad-validation")) {
+                config.run().seed(), config.distribution().blockRows(),
+                config.distribution().precision(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
           validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
           data.train().imageCols());
@@ -72,24 +77,25 @@ public final class SparkTrainer {
         state.initialLoss = evaluator.evaluate(test.rdd(), state.params).meanLoss();
       }
       EvaluationSums lastTest = null;
-      while (state.epochsDone < config.epochs() && !state.stoppedEarly) {
+      while (state.epochsDone < config.optimization().epochs() && !state.stoppedEarly) {
         TrainingState before = state.copy();
         try {
           lastTest = epochs.run(state);
         } catch (DivergenceException e) {
-          if (config.onDivergence() != DivergencePolicy.BACKOFF
-              || before.backoffs >= config.maxBackoffs()) {
+          if (config.run().onDivergence() != DivergencePolicy.BACKOFF
+              || before.backoffs >= config.run().maxBackoffs()) {
             throw e;
           }
           state = before;
           state.backoffs++;
           state.learningRateScale *= 0.5;
-          listener.backingOff(e, state.learningRateScale, state.backoffs, config.maxBackoffs());
+          listener.backingOff(e, state.learningRateScale, state.backoffs,
+              config.run().maxBackoffs());
           continue;
         }
-        if (checkpoints != null && config.checkpointEvery() > 0
-            && (state.epochsDone % config.checkpointEvery() == 0
-                || state.epochsDone == config.epochs() || state.stoppedEarly)) {
+        if (checkpoints != null && config.run().checkpointEvery() > 0
+            && (state.epochsDone % config.run().checkpointEvery() == 0
+                || state.epochsDone == config.optimization().epochs() || state.stoppedEarly)) {
           checkpoints.write(state, config.toMap(), data.sha256());
           listener.checkpointWritten(state.epochsDone, checkpoints.folder().toString());
         }
@@ -99,7 +105,7 @@ public final class SparkTrainer {
           ? lastTest : evaluator.evaluate(test.rdd(), state.kept);
       return new TrainingResult(spec, state.kept.clone(), List.copyOf(state.history),
           state.keptEpoch, state.stoppedEarly, keptTest, partitions,
-          Blas.get(config.blas()).implementationName(), state.trainingSeconds,
+          Blas.get(config.distribution().blas()).implementationName(), state.trainingSeconds,
           state.epochReachingTarget, state.secondsToTarget);
     }
   }
@@ -107,8 +113,9 @@ public final class SparkTrainer {
   private TrainingState initialState(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
-    if (config.resume() && checkpoints != null) {
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
+    if (config.run().resume() && checkpoints != null) {
       Optional<TrainingState> resumed = checkpoints.latest(config.toMap(), data.sha256(),
           spec.layout().size(), optimizer.stateSize());
       if (resumed.isPresent()) {
@@ -117,8 +124,8 @@ public final class SparkTrainer {
       }
       listener.resumed(0, checkpoints.folder().toString());
     }
-    double[] params = config.init().initialize(
-        spec, Seeds.derive(config.seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
+    double[] params = config.network().init().initialize(
+        spec, Seeds.derive(config.run().seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
     return new TrainingState(params, optimizer.state());
   }
 
@@ -156,7 +163,7 @@ public final class SparkTrainer {
      * weights, or throws DivergenceException.
      */
     EvaluationSums run(TrainingState state) {
-      Optimizer optimizer = config.optimizer().create(setup.spec().layout(), config.weightDecay());
+      Optimizer optimizer = config.optimization().optimizer().create(setup.spec().layout(), config.regularization().weightDecay());
       optimizer.setState(state.optimizerState);
       long epochStart = System.nanoTime();
       TrainPass pass = train(state, optimizer, epochStart);
@@ -179,7 +186,7 @@ public final class SparkTrainer {
     private TrainPass train(TrainingState state, Optimizer optimizer, long epochStart) {
       int epoch = state.epochsDone;
       int stepsPerEpoch = setup.stepsPerEpoch();
-      int stepsPerJob = config.stepsPerJob(stepsPerEpoch);
+      int stepsPerJob = config.distribution().stepsPerJob(stepsPerEpoch);
       double[] params = state.params;
       double lossSum = 0;
       long correct = 0;
@@ -189,10 +196,10 @@ public final class SparkTrainer {
         int steps = Math.min(stepsPerJob, stepsPerEpoch - firstStep);
         double[] jobRates = rates.forJob(epoch, firstStep, steps, state.learningRateScale);
         lastRate = jobRates[steps - 1];
-        StepPlan plan = new StepPlan(setup.spec(), config.precision(), config.blas(),
-            config.syncMode(), config.optimizer(), config.weightDecay(), config.noise(),
-            imageRows, imageCols, config.seed(), setup.trainMembers().length,
-            config.batchSize(), epoch, firstStep, jobRates);
+        StepPlan plan = new StepPlan(setup.spec(), config.distribution().precision(), config.distribution().blas(),
+            config.distribution().syncMode(), config.optimization().optimizer(), config.regularization().weightDecay(), config.regularization().noise(),
+            imageRows, imageCols, config.run().seed(), setup.trainMembers().length,
+            config.optimization().batchSize(), epoch, firstStep, jobRates);
         JobResult result = jobs.run(plan, params, optimizer);
         DivergenceGuard.checkNotExploded(epoch, firstStep + steps, "the training loss",
             result.trainLossSum() / Math.max(1, result.examples()), state.initialLoss);
@@ -220,9 +227,9 @@ public final class SparkTrainer {
           testSums.meanLoss(), testSums.accuracy(), epochSeconds, pass.seen() / trainSeconds,
           pass.lastRate(), state.trainingSeconds);
       state.history.add(metrics);
-      listener.epochFinished(metrics, config.epochs());
-      TargetAccuracy.track(state, testSums.accuracy(), config.targetAccuracy());
-      KeptWeights.update(state, state.params, validationSums, config.patience(), config.epochs());
+      listener.epochFinished(metrics, config.optimization().epochs());
+      TargetAccuracy.track(state, testSums.accuracy(), config.run().targetAccuracy());
+      KeptWeights.update(state, state.params, validationSums, config.regularization().patience(), config.optimization().epochs());
     }
   }
 }

@@ -36,10 +36,10 @@ public record TrainingResult(
       String finished) {
     TrainingConfig config = setup.config();
     return new Provenance(modelId, created, spec, data.train().imageRows(),
-        data.train().imageCols(), config.toMap(), new Provenance.Run(config.seed(),
+        data.train().imageCols(), config.toMap(), new Provenance.Run(config.run().seed(),
             data.source(), data.sha256(), setup.trainMembers().length,
             setup.validationMembers().length, data.test().count(), partitions, sparkVersion,
             sparkMaster, System.getProperty("java.version"), blasImplementation,
-            config.precision().label(), trainingSeconds, commandSecondsBeforeWrite, finished));
+            config.distribution().precision().label(), trainingSeconds, commandSecondsBeforeWrite, finished));
   }
 }

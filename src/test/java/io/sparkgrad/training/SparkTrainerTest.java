@@ -63,7 +63,7 @@ class SparkTrainerTest {
     assertTrue(last.trainLoss() < result.epochs().get(0).trainLoss(), "loss went down");
     // The result's test figures against an evaluation of its weights outside Spark.
     assertEquals(accuracyOutsideSpark(result.params(), TrainingSetup.of(config(), DATA).spec(),
-        config().precision()), result.test().accuracy(), 0.0);
+        config().distribution().precision()), result.test().accuracy(), 0.0);
     assertEquals(8, result.epochs().size());
   }
 
@@ -123,18 +123,19 @@ class SparkTrainerTest {
     NetworkSpec spec = setup.spec();
     int n = setup.trainMembers().length;
     int inputs = spec.inputs();
-    int batch = config.batchSize();
+    int batch = config.optimization().batchSize();
     TwoLayerNetwork<double[]> network =
         new TwoLayerNetwork<>(spec, new DoubleKernels(Blas.best()), batch);
-    double[] params = config.init().initialize(
-        spec, Seeds.derive(config.seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
-    Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
+    double[] params = config.network().init().initialize(
+        spec, Seeds.derive(config.run().seed(), Seeds.Stream.INITIAL_WEIGHTS, 0));
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
     int steps = setup.stepsPerEpoch();
-    long total = (long) steps * config.epochs();
+    long total = (long) steps * config.optimization().epochs();
     double[] x = new double[inputs * batch];
     int[] labels = new int[batch];
-    for (int epoch = 0; epoch < config.epochs(); epoch++) {
-      int[] order = Seeds.permutation(n, config.seed(), Seeds.Stream.EPOCH_ORDER, epoch);
+    for (int epoch = 0; epoch < config.optimization().epochs(); epoch++) {
+      int[] order = Seeds.permutation(n, config.run().seed(), Seeds.Stream.EPOCH_ORDER, epoch);
       for (int t = 0; t < steps; t++) {
         int rows = 0;
         for (int j = t * batch; j < Math.min(n, (t + 1) * batch); j++, rows++) {
@@ -146,8 +147,9 @@ class SparkTrainerTest {
         }
         double[] grad = new double[params.length];
         network.accumulateGradient(params, x, 0, labels, 0, rows, grad, 1.0 / rows);
-        double rate = config.schedule().rate(config.learningRate(), epoch,
-            (long) epoch * steps + t, total, 0, config.decayFactor(), config.decayEpochs());
+        double rate = config.optimization().lrSchedule().rate(
+            config.optimization().learningRate(), epoch, (long) epoch * steps + t, total, 0,
+            config.optimization().lrDecayFactor(), config.optimization().lrDecayEpochs());
         optimizer.step(params, grad, rate);
       }
     }
