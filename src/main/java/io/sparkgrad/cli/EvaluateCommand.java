@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
@@ -145,7 +146,7 @@ final class EvaluateCommand {
     Configuration hadoop = new Configuration();
     ModelStore.LoadedModel model = ModelStore.read(modelPath, hadoop);
     JsonNode config = model.metadata().path("config");
-    Precision precision = Precision.parse("precision", config.path("precision").asText("float32"));
+    Precision precision = model.precision();
     int blockRows = config.path("block-rows").asInt(4096);
     long seed = config.path("seed").asLong(42);
     String reportPath = options.given(REPORT)
@@ -367,7 +368,7 @@ final class EvaluateCommand {
         return null;
       }
       try (InputStream in = fs.open(path)) {
-        return ModelStore.json().readTree(in);
+        return Json.mapper().readTree(in);
       }
     } catch (IOException e) {
       return null;

@@ -10,7 +10,6 @@ import io.sparkgrad.config.Key;
 import io.sparkgrad.config.KeyTable;
 import io.sparkgrad.config.Values;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.SparkSession;
 
 /** {@code sparkgrad prepare --data <IDX folder> --out <table>}: IDX → Parquet with Spark SQL. */
 final class PrepareCommand {

@@ -7,7 +7,9 @@ import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.io.Json;
 import io.sparkgrad.model.ModelStore;
+import io.sparkgrad.model.Provenance;
 import io.sparkgrad.io.OutputExistsException;
 import io.sparkgrad.training.Checkpoints;
 import io.sparkgrad.training.MetricsJson;
@@ -186,58 +188,23 @@ final class TrainCommand {
   private static void writeModel(
       TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
       JavaSparkContext jsc, Configuration hadoop, long commandStart) {
-    ObjectNode metadata = ModelStore.json().createObjectNode();
-    metadata.put("model_id", UUID.randomUUID().toString());
-    metadata.put("created", Instant.now().toString());
-    ObjectNode architecture = metadata.putObject("architecture");
-    architecture.put("inputs", setup.spec().inputs());
-    architecture.put("hidden", setup.spec().hidden());
-    architecture.put("outputs", setup.spec().outputs());
-    architecture.put("activation", setup.spec().activation().label());
-    architecture.put("output", setup.spec().output().label());
-    architecture.put("loss", setup.spec().loss().label());
-    architecture.put("image_rows", data.train().imageRows());
-    architecture.put("image_cols", data.train().imageCols());
-    ObjectNode preprocessing = metadata.putObject("preprocessing");
-    preprocessing.put("pixel_scale", "x / 255 (bytes 0..255 to [0, 1])");
-    preprocessing.put("layout", "row-major image rows, flattened to image_rows*image_cols inputs");
-    ObjectNode configNode = metadata.putObject("config");
-    config.toMap().forEach(configNode::put);
-    metadata.put("seed", config.run().seed());
-    metadata.put("data", data.source());
-    ObjectNode inputs = metadata.putObject("input_sha256");
-    data.sha256().forEach(inputs::put);
-    metadata.put("train_examples", setup.trainMembers().length);
-    metadata.put("validation_examples", setup.validationMembers().length);
-    metadata.put("test_examples", data.test().count());
-    metadata.put("partitions", result.partitions());
-    metadata.put("spark_version", jsc.version());
-    metadata.put("spark_master", jsc.master());
-    metadata.put("java_version", System.getProperty("java.version"));
-    metadata.put("blas_implementation", result.blasImplementation());
-    // The driver's library (in local mode also the executors'), with its version.
-    metadata.put("blas_library", Blas.get(config.distribution().blas()).library());
-    metadata.put("precision", config.distribution().precision().label());
-    metadata.put("training_seconds", result.trainingSeconds());
-    metadata.put("command_seconds_before_write", (System.nanoTime() - commandStart) / 1e9);
-    metadata.put("finished", Instant.now().toString());
+    Provenance provenance = result.provenance(setup, data, UUID.randomUUID().toString(),
+        Instant.now().toString(), jsc.version(), jsc.master(),
+        (System.nanoTime() - commandStart) / 1e9, Instant.now().toString());
+    ObjectNode metadata = provenance.toJson();
 
-    ObjectNode metrics = ModelStore.json().createObjectNode();
+    ObjectNode metrics = Json.object();
     MetricsJson.putEpochs(metrics.putArray("epochs"), result.epochs());
     metrics.put("kept_epoch", result.keptEpoch());
     metrics.put("stopped_early", result.stoppedEarly());
-    putNumber(metrics, "test_loss", result.test().meanLoss());
-    putNumber(metrics, "test_accuracy", result.test().accuracy());
+    Json.putNumber(metrics, "test_loss", result.test().meanLoss());
+    Json.putNumber(metrics, "test_accuracy", result.test().accuracy());
     metrics.put("training_seconds", result.trainingSeconds());
     metrics.put("target_accuracy", config.run().targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
-    putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(config.run().model(), config.run().overwrite(), hadoop, metadata, setup.spec(),
+    Json.putNumber(metrics, "seconds_to_target", result.secondsToTarget());
+    ModelStore.write(config.run().model(), config.run().overwrite(), hadoop, provenance,
         result.params(), metrics,
         Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
-  }
-
-  private static void putNumber(ObjectNode node, String field, double value) {
-    MetricsJson.putNumber(node, field, value);
   }
 }

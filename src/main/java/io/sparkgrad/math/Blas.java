@@ -141,14 +141,4 @@ public final class Blas {
       float beta, float[] c, int offC, int ldc) {
     blas.sgemm(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
   }
-
-  /** {@code y := alpha * x + y} over n float64 elements with unit stride. */
-  public void daxpy(int n, double alpha, double[] x, double[] y) {
-    blas.daxpy(n, alpha, x, 1, y, 1);
-  }
-
-  /** {@code y := alpha * x + y} over n float32 elements with unit stride. */
-  public void saxpy(int n, float alpha, float[] x, float[] y) {
-    blas.saxpy(n, alpha, x, 1, y, 1);
-  }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkgrad.model.ModelStore;
+import io.sparkgrad.io.Json;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.testing.SystemBlas;
 import java.io.IOException;
@@ -43,11 +43,11 @@ class BundledBlasLauncherIT {
     assertTrue(run.output.contains("BLAS JNIBLAS, bundled OpenBLAS 0.3.31"
         + " (org.bytedeco:openblas:0.3.31-1.5.13:linux-x86_64)"), run.output);
     assertFalse(run.output.contains("native BLAS not loaded"), run.output);
-    JsonNode metadata = ModelStore.json().readTree(model.resolve("metadata.json").toFile());
+    JsonNode metadata = Json.mapper().readTree(model.resolve("metadata.json").toFile());
     assertEquals("JNIBLAS", metadata.path("blas_implementation").asText(), "metadata.json");
     assertEquals("bundled OpenBLAS 0.3.31 (org.bytedeco:openblas:0.3.31-1.5.13:linux-x86_64)",
         metadata.path("blas_library").asText(), "metadata.json blas_library");
-    JsonNode metrics = ModelStore.json().readTree(model.resolve("metrics.json").toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve("metrics.json").toFile());
     double accuracy = metrics.path("test_accuracy").asDouble();
     assertTrue(accuracy > 0.9, "test accuracy after one epoch: " + accuracy);
   }

@@ -1,5 +1,7 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Sha256;
+import io.sparkgrad.io.Json;
 import io.sparkgrad.cli.CommandRun.Outcome;
 import static io.sparkgrad.cli.CommandRun.run;
 
@@ -70,7 +72,7 @@ class TrainCommandTest {
     assertEquals(4, metadata.path("input_sha256").size());
     assertFalse(metadata.path("spark_version").asText().isEmpty());
     assertFalse(metadata.path("blas_implementation").asText().isEmpty());
-    JsonNode metrics = ModelStore.json().readTree(model.resolve("metrics.json").toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve("metrics.json").toFile());
     assertEquals(2, metrics.path("epochs").size());
     for (String field : List.of("epoch", "train_loss", "train_accuracy", "test_loss",
         "test_accuracy", "seconds")) {
@@ -134,11 +136,11 @@ class TrainCommandTest {
     otherSeed.addAll(List.of("--seed", "43"));
     Outcome third = run(train(work.resolve("other-seed"), otherSeed.toArray(String[]::new)));
     assertEquals(0, third.code(), third.err());
-    String twin1 = ModelStore.sha256(Files.readAllBytes(work.resolve("twin-1/weights.bin")));
+    String twin1 = Sha256.hex(Files.readAllBytes(work.resolve("twin-1/weights.bin")));
     assertEquals(twin1,
-        ModelStore.sha256(Files.readAllBytes(work.resolve("twin-2/weights.bin"))));
+        Sha256.hex(Files.readAllBytes(work.resolve("twin-2/weights.bin"))));
     assertNotEquals(twin1,
-        ModelStore.sha256(Files.readAllBytes(work.resolve("other-seed/weights.bin"))),
+        Sha256.hex(Files.readAllBytes(work.resolve("other-seed/weights.bin"))),
         "the seed reaches the weights");
   }
 

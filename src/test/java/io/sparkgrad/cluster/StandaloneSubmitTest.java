@@ -1,5 +1,6 @@
 package io.sparkgrad.cluster;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -342,7 +343,7 @@ class StandaloneSubmitTest {
         "metadata.json spark_master: the job ran on the standalone cluster");
     assertEquals(WORKERS, loaded.metadata().path("partitions").asInt(), "metadata.json partitions");
 
-    JsonNode metrics = ModelStore.json().readTree(model.resolve(ModelStore.METRICS).toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve(ModelStore.METRICS).toFile());
     assertEquals(2, metrics.path("epochs").size(), "metrics.json epochs: " + metrics.path("epochs"));
     double accuracy = metrics.path("test_accuracy").asDouble(Double.NaN);
     System.out.println("standalone cluster " + masterUrl + ": test accuracy " + accuracy);
