@@ -82,7 +82,7 @@ class ExportCommandTest {
 
     Process process = new ProcessBuilder("python3",
         PROJECT.resolve("scripts/npz-check.py").toString(), images.toString(),
-        predictions.toString())
+        predictions.toString(), loaded.precision().label())
         .directory(npzFolder.toFile())
         .redirectErrorStream(true)
         .start();
