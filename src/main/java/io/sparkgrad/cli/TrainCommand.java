@@ -6,7 +6,9 @@ import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.model.ModelStore;
-import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputException;
+import io.sparkgrad.io.OutputKind;
 import io.sparkgrad.training.Checkpoints;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
@@ -64,13 +66,27 @@ final class TrainCommand {
     TrainingConfig config = TrainingOptions.resolve(fileValues, TrainingOptions.parseArguments(rest));
 
     Configuration hadoop = new Configuration();
-    checkModelTarget(config, hadoop);
+    MasterUrl.check(config.master());
+    // Held from here until the model is in place: a second run to the same --model is refused.
+    try (OutputClaim claim = OutputClaim.take(OutputKind.MODEL, config.model(), "--model",
+        config.overwrite(), List.of(new OutputClaim.Input("--data", config.data())), hadoop)) {
+      claim.cleaned().forEach(line -> err.println("sparkgrad: " + line));
+      prepareCheckpointFolder(config, hadoop);
+      return train(config, hadoop, claim, commandStart);
+    } finally {
+      Interruption.clear();
+    }
+  }
+
+  private ExitCode train(TrainingConfig config, Configuration hadoop, OutputClaim claim,
+      long commandStart) throws IOException {
+    Interruption.stage("loading the data from " + config.data(), resumeHint(config));
     DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
     DataSet data = null;
     if (format == DataSetFormat.IDX_FOLDER) {
       // IDX data is read and checked against the settings before Spark starts, to fail fast.
       data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
-      TrainingSetup.of(config, data);
+      checkPartitions(config, TrainingSetup.of(config, data));
     }
     try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
       SparkSession spark = sessions.session();
@@ -81,6 +97,7 @@ final class TrainCommand {
       // spark-submit's --master wins over the configured one: record what is really used.
       config = config.withMaster(jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
+      checkPartitions(config, setup);
       out.println("sparkgrad train: effective configuration");
       config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
       out.printf(Locale.ROOT,
@@ -94,9 +111,11 @@ final class TrainCommand {
           io.sparkgrad.math.Blas.get(config.blas()).implementationName());
       Checkpoints checkpoints =
           config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
+      Interruption.stage("training", resumeHint(config));
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
-      writeModel(config, data, setup, result, jsc, hadoop, commandStart);
+      Interruption.stage("writing the model to " + config.model(), resumeHint(config));
+      writeModel(config, data, setup, result, jsc, claim, commandStart);
       if (checkpoints != null) {
         checkpoints.deleteAll();
       }
@@ -116,32 +135,53 @@ final class TrainCommand {
     }
   }
 
-  /** Refuses an existing model folder (without --overwrite) or an unwritable parent up front. */
-  private static void checkModelTarget(TrainingConfig config, Configuration hadoop)
+  /** More partitions than examples only schedules empty tasks (hundreds of thousands of them). */
+  private static void checkPartitions(TrainingConfig config, TrainingSetup setup) {
+    int examples = setup.trainMembers().length;
+    if (config.partitions() > examples) {
+      throw new io.sparkgrad.config.ConfigException("partitions: expected at most the "
+          + examples + " training examples (a partition without examples is an empty task);"
+          + " found " + config.partitions());
+    }
+  }
+
+  /**
+   * Existing checkpoints belong to an earlier run: kept for --resume, discarded only with
+   * --overwrite (and only when they are sparkgrad's checkpoints), refused otherwise.
+   */
+  private static void prepareCheckpointFolder(TrainingConfig config, Configuration hadoop)
       throws IOException {
-    Path target = new Path(config.model());
-    FileSystem fs = target.getFileSystem(hadoop);
-    if (fs.exists(target) && !config.overwrite()) {
-      throw new OutputExistsException(
-          config.model() + ": already exists; choose another --model or pass --overwrite");
+    Path folder = new Checkpoints(config.model(), hadoop).folder();
+    OutputClaim.checkApart(folder.toString(), "--model", List.of(
+        new OutputClaim.Input("--data", config.data())), hadoop);
+    FileSystem fs = folder.getFileSystem(hadoop);
+    if (!fs.exists(folder) || config.resume()) {
+      return;
     }
-    Path parent = target.getParent();
-    Path probe = new Path(parent, "." + target.getName() + ".probe-" + UUID.randomUUID());
-    try {
-      if (!fs.mkdirs(probe)) {
-        throw new IOException("mkdirs returned false");
-      }
-    } catch (IOException e) {
-      throw new OutputExistsException(
-          config.model() + ": cannot write in " + parent + ": " + e.getMessage(), e);
-    } finally {
-      fs.delete(probe, true);
+    if (!config.overwrite()) {
+      throw new OutputException(OutputException.Reason.EXISTS, folder + ": holds the checkpoints"
+          + " of an earlier run; pass --resume to continue that run, or --overwrite to discard"
+          + " them");
     }
+    if (!OutputKind.CHECKPOINTS.recognizes(fs, folder)) {
+      throw new OutputException(OutputException.Reason.NOT_OURS, folder + ": --overwrite:"
+          + " expected a checkpoint folder written by sparkgrad; found a path that is not one,"
+          + " so it is left as it is (remove it yourself or choose another --model)");
+    }
+    fs.delete(folder, true);
+  }
+
+  private static String resumeHint(TrainingConfig config) {
+    if (config.checkpointEvery() == 0) {
+      return "no checkpoints are written (checkpoint-every 0): a rerun starts over";
+    }
+    return "checkpoints: " + config.model() + ".checkpoints; rerun the same command with"
+        + " --resume to continue from the newest";
   }
 
   private static void writeModel(
       TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
-      JavaSparkContext jsc, Configuration hadoop, long commandStart) {
+      JavaSparkContext jsc, OutputClaim claim, long commandStart) {
     ObjectNode metadata = ModelStore.json().createObjectNode();
     metadata.put("model_id", UUID.randomUUID().toString());
     metadata.put("created", Instant.now().toString());
@@ -186,7 +226,7 @@ final class TrainCommand {
     metrics.put("target_accuracy", config.targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
     putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(config.model(), config.overwrite(), hadoop, metadata, setup.spec(),
+    ModelStore.write(claim, metadata, setup.spec(),
         result.params(), metrics,
         Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
   }

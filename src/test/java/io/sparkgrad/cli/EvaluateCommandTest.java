@@ -178,7 +178,7 @@ class EvaluateCommandTest {
         evaluate(model, data, "--split", "validation"));
     assertUsage("--model: required", new String[] {"evaluate", "--data", data.toString()});
     assertUsage("unknown option '--min-acuracy'; expected one of --"
-        + String.join(", --", EvaluateCommand.VALUED),
+        + String.join(", --", EvaluateCommand.VALUED) + ", --overwrite",
         evaluate(model, data, "--min-acuracy", "0.9"));
     Outcome help = run("evaluate", "--help");
     assertEquals(0, help.code());
