@@ -164,7 +164,7 @@ final class EvaluateCommand {
       int worst, String metricsOut, OutputClaim report, Precision precision, int blockRows,
       long seed, String master, Configuration hadoop) throws IOException {
     String modelPath = model.folder();
-    Interruption.stage("loading the data from " + dataPath, null);
+    Interruption.stage(out, "loading the data from " + dataPath, null, null);
 
     DataSetFormat format = DataSetFormat.detect(new Path(dataPath), hadoop);
     DataSet data = null;
@@ -191,7 +191,8 @@ final class EvaluateCommand {
             + " empty task); found " + partitions);
       }
       int parts = partitions > 0 ? partitions : jsc.defaultParallelism();
-      Interruption.stage("evaluating " + modelPath + " on " + dataPath, null);
+      Interruption.stage(out, "evaluating " + modelPath + " on the " + split.label() + " split of "
+          + dataPath, null, null);
       EvaluationSums sums;
       try (BlockedData blocks = BlockedData.build(jsc, images, BlockedData.all(images), parts,
           seed, blockRows, precision, "sparkgrad-evaluate-" + split.label())) {
@@ -210,7 +211,7 @@ final class EvaluateCommand {
         out.println("metrics: appended run " + run.runId() + " to " + partition);
       }
       if (report != null) {
-        Interruption.stage("writing the report " + report.path(), null);
+        Interruption.stage(out, "writing the report " + report.path(), null, null);
         ReportContent content = reportContent(model, qualifiedModel, data, split, runDate,
             evaluatedAt, sums, images, exampleName, hadoop);
         byte[] html = HtmlReport.bytes(content);

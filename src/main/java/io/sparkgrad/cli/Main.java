@@ -20,10 +20,15 @@ public final class Main {
   /** Set by the signal handler: the failures that follow a stop are not reported. */
   private static volatile boolean stopping;
 
+  /** Set when the command returned: an exit before that was not sparkgrad's own. */
+  private static volatile boolean finished;
+
   public static void main(String[] args) {
     handleSignal("INT", ExitCode.INTERRUPTED);
     handleSignal("TERM", ExitCode.TERMINATED);
+    Runtime.getRuntime().addShutdownHook(new Thread(Main::reportForeignExit, "sparkgrad-exit"));
     int code = run(args, System.out, System.err);
+    finished = true;
     while (stopping) {
       // The signal handler's thread is exiting with the signal's code: wait for it.
       java.util.concurrent.locks.LockSupport.park();
@@ -191,6 +196,23 @@ public final class Main {
   }
 
   private static final long STOP_GRACE_MILLIS = 6000;
+
+  /**
+   * Spark ends the JVM itself (System.exit(52)) when a task runs out of memory, bypassing the
+   * command's error handling: say so in one line rather than leave only Spark's log.
+   */
+  private static void reportForeignExit() {
+    if (finished || stopping) {
+      return;
+    }
+    String stage = Interruption.current();
+    System.err.println("sparkgrad: error: the JVM is exiting before the command finished"
+        + (stage == null ? "" : " (while " + stage + ")") + ": Spark ends the process this way,"
+        + " with exit code 52, when a task runs out of memory; give the driver or the executors"
+        + " more memory (SPARKGRAD_DRIVER_MEMORY, spark.driver.memory, spark.executor.memory) or"
+        + " lower --hidden or --block-rows");
+    System.err.flush();
+  }
 
   static String usage() {
     StringBuilder text = new StringBuilder();

@@ -52,6 +52,34 @@ final class MasterUrl {
     throw new ConfigException("master: expected " + EXPECTED + "; found '" + master + "'");
   }
 
+  /**
+   * The task slots of a local master (local → 1, local[N] → N, local[*] → the cores), or 0 for
+   * a master whose tasks run in other JVMs (local-cluster, standalone, YARN, Kubernetes).
+   */
+  static int localCores(String master) {
+    Matcher local = LOCAL.matcher(master.trim());
+    if (!local.matches()) {
+      return 0;
+    }
+    String count = local.group(2);
+    if (count == null || count.equals("*")) {
+      return count == null ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, Long.parseLong(count));
+  }
+
+  /** local-cluster[N,C,M]'s executor heap M MiB, in bytes, or -1 for another master. */
+  static long localClusterExecutorBytes(String master) {
+    Matcher cluster = LOCAL_CLUSTER.matcher(master.trim());
+    return cluster.matches() ? Long.parseLong(cluster.group(3)) << 20 : -1;
+  }
+
+  /** local-cluster[N,C,M]'s cores per executor C, or -1 for another master. */
+  static int localClusterExecutorCores(String master) {
+    Matcher cluster = LOCAL_CLUSTER.matcher(master.trim());
+    return cluster.matches() ? Integer.parseInt(cluster.group(2)) : -1;
+  }
+
   private static void requirePositive(String url, String count) {
     if (count != null && count.matches("0+")) {
       throw new ConfigException("master: expected " + EXPECTED + "; found '" + url

@@ -95,7 +95,7 @@ final class PredictCommand {
   private ExitCode predict(ModelStore.LoadedModel model, ImageSize size, String inputPath,
       String target, OutputClaim claim, PredictionWriter.Format format, List<Split> splits, long maxPixels,
       Map<String, String> options, String master, Configuration hadoop) throws IOException {
-    Interruption.stage("reading the input " + inputPath, null);
+    Interruption.stage(out, "reading the input " + inputPath, null, null);
     PredictInput input = PredictInput.detect(inputPath, hadoop);
     boolean hasSplits = input.kind() == PredictInput.Kind.IDX_FOLDER
         || input.kind() == PredictInput.Kind.PARQUET_TABLE;
@@ -107,7 +107,7 @@ final class PredictCommand {
 
     try (SparkSessions sessions = SparkSessions.start("sparkgrad-predict", master)) {
       SparkSession spark = sessions.session();
-      Interruption.stage("predicting and writing " + target, null);
+      Interruption.stage(out, "predicting and writing " + target, null, null);
       try (SparkPredictor.Predictions predictions =
           SparkPredictor.predict(spark, model, input, splits, maxPixels)) {
         PredictionWriter.write(predictions.frame(), format, claim);

@@ -10,6 +10,7 @@ import io.sparkgrad.io.OutputClaim;
 import io.sparkgrad.io.OutputException;
 import io.sparkgrad.io.OutputKind;
 import io.sparkgrad.training.Checkpoints;
+import io.sparkgrad.training.MemoryPlan;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
 import io.sparkgrad.config.TrainingConfig;
@@ -80,10 +81,16 @@ final class TrainCommand {
 
   private ExitCode train(TrainingConfig config, Configuration hadoop, OutputClaim claim,
       long commandStart) throws IOException {
-    Interruption.stage("loading the data from " + config.data(), resumeHint(config));
+    Interruption.stage(out, "loading the data from " + config.data(), resumeHint(config),
+        localCheckpoints(config));
     DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
     DataSet data = null;
     if (format == DataSetFormat.IDX_FOLDER) {
+      // From the IDX headers alone: a data set larger than the heap is refused before loading.
+      int[] shape = idxShape(config.data(), hadoop);
+      if (shape != null) {
+        checkMemory(config, shape[0], shape[1], Math.max(config.classes(), 10));
+      }
       // IDX data is read and checked against the settings before Spark starts, to fail fast.
       data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
       checkPartitions(config, TrainingSetup.of(config, data));
@@ -98,6 +105,8 @@ final class TrainCommand {
       config = config.withMaster(jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
       checkPartitions(config, setup);
+      MemoryPlan plan = checkMemory(config, (long) data.train().count() + data.test().count(),
+          data.train().features(), setup.classes());
       out.println("sparkgrad train: effective configuration");
       config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
       out.printf(Locale.ROOT,
@@ -109,12 +118,16 @@ final class TrainCommand {
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.precision().label(),
           io.sparkgrad.math.Blas.get(config.blas()).implementationName());
+      out.printf(Locale.ROOT, "memory plan: %s; driver heap %s%n",
+          plan.describe(MasterUrl.localCores(config.master())),
+          MemoryPlan.size(Runtime.getRuntime().maxMemory()));
       Checkpoints checkpoints =
           config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
-      Interruption.stage("training", resumeHint(config));
+      Interruption.stage(out, "training", resumeHint(config), localCheckpoints(config));
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
-      Interruption.stage("writing the model to " + config.model(), resumeHint(config));
+      Interruption.stage(out, "writing the model to " + config.model(), resumeHint(config),
+          localCheckpoints(config));
       writeModel(config, data, setup, result, jsc, claim, commandStart);
       if (checkpoints != null) {
         checkpoints.deleteAll();
@@ -132,6 +145,72 @@ final class TrainCommand {
       }
       out.println("model: " + config.model());
       return ExitCode.OK;
+    }
+  }
+
+  /**
+   * Refuses a run that cannot fit ({@link MemoryPlan}): a local master's one heap, or the
+   * driver's heap and spark.executor.memory.
+   */
+  private static MemoryPlan checkMemory(
+      TrainingConfig config, long examples, int features, int classes) {
+    MemoryPlan plan = MemoryPlan.of(config, examples, features, classes);
+    String master = config.master();
+    long driverHeap = Runtime.getRuntime().maxMemory();
+    int localCores = MasterUrl.localCores(master);
+    if (localCores > 0) {
+      plan.check(localCores, driverHeap, 0, 0);
+    } else {
+      org.apache.spark.SparkConf spark = new org.apache.spark.SparkConf(true);
+      long executorHeap = MasterUrl.localClusterExecutorBytes(master) > 0
+          ? MasterUrl.localClusterExecutorBytes(master)
+          : spark.getSizeAsBytes("spark.executor.memory", "1g");
+      int executorCores = MasterUrl.localClusterExecutorCores(master) > 0
+          ? MasterUrl.localClusterExecutorCores(master) : spark.getInt("spark.executor.cores", 1);
+      plan.check(0, driverHeap, executorHeap, executorCores);
+    }
+    return plan;
+  }
+
+  /**
+   * {examples, features} of an IDX folder from the headers of its two images files (gzip or
+   * raw), or null when they cannot be read (loading then reports why).
+   */
+  private static int[] idxShape(String folder, Configuration hadoop) {
+    long examples = 0;
+    int features = 0;
+    for (String name : List.of("train-images-idx3-ubyte", "t10k-images-idx3-ubyte")) {
+      int[] header = idxImagesHeader(new Path(folder, name), hadoop);
+      if (header == null) {
+        header = idxImagesHeader(new Path(folder, name + ".gz"), hadoop);
+      }
+      if (header == null || header[0] < 0 || header[1] < 1 || header[2] < 1) {
+        return null;
+      }
+      examples += header[0];
+      features = header[1] * header[2];
+    }
+    return new int[] {(int) Math.min(Integer.MAX_VALUE, examples), features};
+  }
+
+  /** {count, rows, cols} from an IDX images file's first 16 bytes, or null. */
+  private static int[] idxImagesHeader(Path file, Configuration hadoop) {
+    try {
+      FileSystem fs = file.getFileSystem(hadoop);
+      if (!fs.exists(file) || io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, file) != null) {
+        return null;
+      }
+      try (java.io.InputStream raw = fs.open(file);
+          java.io.InputStream in = file.getName().endsWith(".gz")
+              ? new java.util.zip.GZIPInputStream(raw) : raw;
+          java.io.DataInputStream header = new java.io.DataInputStream(in)) {
+        if (header.readInt() != 0x00000803) {
+          return null;
+        }
+        return new int[] {header.readInt(), header.readInt(), header.readInt()};
+      }
+    } catch (IOException e) {
+      return null;
     }
   }
 
@@ -175,8 +254,17 @@ final class TrainCommand {
     if (config.checkpointEvery() == 0) {
       return "no checkpoints are written (checkpoint-every 0): a rerun starts over";
     }
-    return "checkpoints: " + config.model() + ".checkpoints; rerun the same command with"
-        + " --resume to continue from the newest";
+    return "no checkpoint was written yet: a rerun starts over";
+  }
+
+  /** The checkpoint folder on the local disk, for naming the newest on a signal; else null. */
+  private static java.nio.file.Path localCheckpoints(TrainingConfig config) {
+    java.net.URI uri = new Path(config.model() + ".checkpoints").toUri();
+    if (config.checkpointEvery() == 0 || (uri.getScheme() != null
+        && !uri.getScheme().equals("file"))) {
+      return null;
+    }
+    return java.nio.file.Paths.get(uri.getPath());
   }
 
   private static void writeModel(

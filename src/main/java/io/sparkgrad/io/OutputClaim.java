@@ -299,6 +299,7 @@ public final class OutputClaim implements AutoCloseable {
       temporary = staged;
       try {
         writer.write(fs, staged);
+        pauseForFaultTests();
         if (fs.exists(path)) {
           Path old = new Path(path.getParent(), "." + path.getName() + ".old-" + UUID.randomUUID());
           rename(fs, path, old);
@@ -316,6 +317,22 @@ public final class OutputClaim implements AutoCloseable {
     } catch (IOException e) {
       throw new OutputException(OutputException.Reason.CANNOT_WRITE,
           target + ": cannot write: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * For the signal tests only: {@code -Dsparkgrad.fault.pauseBeforeRenameMillis=N} holds a
+   * complete temporary output for N ms before it is renamed into place, so a test can stop the
+   * process while an output is being written. Unset (the default), nothing happens.
+   */
+  private static void pauseForFaultTests() {
+    long pause = Long.getLong("sparkgrad.fault.pauseBeforeRenameMillis", 0);
+    if (pause > 0) {
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
