@@ -118,7 +118,7 @@ public final class Main {
   }
 
   /** The message of the exception that decided the exit code (not of what wrapped it). */
-  private static String messageOf(Throwable failure) {
+  static String messageOf(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof OutOfMemoryError) {
         return "out of memory (" + t.getMessage() + "): the run needs more heap than it has;"
@@ -127,8 +127,11 @@ public final class Main {
             + " (spark.executor.memory), or lower --hidden, --block-rows or the data";
       }
       if (isCorruptParquet(t)) {
-        return "a Parquet file of the data cannot be read (corrupt or not Parquet): "
-            + firstLine(t.getMessage());
+        java.util.regex.Matcher file = java.util.regex.Pattern
+            .compile("(?:reading file|file) (\\S+?)\\.?(?:\\s|$)").matcher(firstLine(t.getMessage()));
+        return (file.find() ? file.group(1).replaceFirst("^file://", "file:") : "a part file")
+            + ": content: expected a Parquet file of the data set; found a corrupt, truncated or"
+            + " non-Parquet file that Spark cannot read";
       }
       if (isUnreachableMaster(t)) {
         return "master: the Spark master did not answer (" + firstLine(t.getMessage())

@@ -193,6 +193,9 @@ final class TrainCommand {
     return new int[] {(int) Math.min(Integer.MAX_VALUE, examples), features};
   }
 
+  // Deflate expands at most about 1032:1.
+  private static final long MAX_DEFLATE_RATIO = 1032;
+
   /** {count, rows, cols} from an IDX images file's first 16 bytes, or null. */
   private static int[] idxImagesHeader(Path file, Configuration hadoop) {
     try {
@@ -207,7 +210,16 @@ final class TrainCommand {
         if (header.readInt() != 0x00000803) {
           return null;
         }
-        return new int[] {header.readInt(), header.readInt(), header.readInt()};
+        int[] dims = {header.readInt(), header.readInt(), header.readInt()};
+        // Only a header the file can hold is planned with; the reader refuses the others.
+        long declared = (long) dims[0] * dims[1] * dims[2];
+        long length = fs.getFileStatus(file).getLen();
+        boolean gzip = file.getName().endsWith(".gz");
+        if (dims[0] < 0 || dims[1] < 1 || dims[2] < 1
+            || (gzip ? declared > MAX_DEFLATE_RATIO * length : declared + 16 != length)) {
+          return null;
+        }
+        return dims;
       }
     } catch (IOException e) {
       return null;

@@ -496,11 +496,25 @@ class BadInputTableTest {
         new Case("corrupt Parquet part file", "a part file of a prepared table overwritten"
             + " in the middle",
             train(corruptTable()), ExitCode.BAD_DATA,
-            "a Parquet file of the data cannot be read (corrupt or not Parquet): …"),
+            "file:<dir>/table-corrupt/split=train/part-00000-….parquet: content: expected a"
+                + " Parquet file of the data set; found a corrupt, truncated or non-Parquet file"
+                + " that Spark cannot read"),
         new Case("a folder as --config", "`--config` a directory",
             train(good, "--config", configFolder.toString()), ExitCode.USAGE,
             "config: <dir>/conf.d: expected a regular file of 'key = value' lines; found a"
                 + " directory"),
+        new Case("a FIFO as the predict input", "`predict --input` a named pipe",
+            predict(fifo(work.resolve("fifo-input"))), ExitCode.BAD_DATA,
+            "<dir>/fifo-input: input: expected an IDX images file, an IDX folder, a Parquet table"
+                + " from 'sparkgrad prepare', a PNG or JPEG image, or a folder or glob of them;"
+                + " found a FIFO (named pipe)"),
+        new Case("a network that cannot fit", "`--hidden 500000`",
+            new String[] {"train", "--data", good.toString(), "--model",
+                work.resolve("model-never").toString(), "--hidden", "500000"}, ExitCode.USAGE,
+            "memory: expected the run to fit in the driver's heap of … found it needs about …"
+                + " with the local master's … task slots: lower --hidden, --block-rows or the"
+                + " data, or give the driver more memory (SPARKGRAD_DRIVER_MEMORY for"
+                + " scripts/sparkgrad, --driver-memory / spark.driver.memory for spark-submit)"),
         new Case("run date out of range", "`evaluate --run-date 0001-01-01`",
             concat(evaluate(model), "--run-date", "0001-01-01"), ExitCode.USAGE,
             "--run-date: expected a date from 1900-01-01 to 9999-12-31; found '0001-01-01'"));
