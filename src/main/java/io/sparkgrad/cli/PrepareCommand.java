@@ -28,6 +28,9 @@ final class PrepareCommand {
     }
     String data = SimpleOptions.required(options, "data");
     String out = SimpleOptions.required(options, "out");
+    // A table written into (or over) its own IDX folder would change the input.
+    io.sparkgrad.io.OutputClaim.checkApart(out, "--out",
+        List.of(new io.sparkgrad.io.OutputClaim.Input("--data", data)), new Configuration());
     DataSet dataSet = DataSetFolder.at(data, new Configuration()).load();
     try (SparkSessions sessions =
         SparkSessions.start("sparkgrad-prepare", options.getOrDefault("master", "local[*]"))) {

@@ -88,6 +88,13 @@ class OutputSafetyTest {
   }
 
   @Test
+  void prepareRefusesATableInsideItsData() throws IOException {
+    refused(data.resolve("table") + ": --out: expected a path apart from the command's inputs;"
+        + " found a path inside the --data input " + data + " (nothing was changed)", data,
+        "prepare", "--data", data.toString(), "--out", data.resolve("table").toString());
+  }
+
+  @Test
   void overwriteReplacesOnlyAModelFolder() throws IOException {
     Path notAModel = work.resolve("photos");
     Files.createDirectories(notAModel);
