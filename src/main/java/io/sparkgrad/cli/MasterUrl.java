@@ -24,7 +24,22 @@ final class MasterUrl {
 
   private MasterUrl() {}
 
+  /** The master Spark will use: spark-submit's (spark.master) when set, else the configured one. */
+  static String effective(String configured) {
+    return new org.apache.spark.SparkConf(true).get("spark.master", configured);
+  }
+
+  /** Checks the master Spark will use (see {@link #effective}). */
   static void check(String master) {
+    String url = effective(master);
+    if (!url.equals(master)) {
+      checkForm(url);
+      return;
+    }
+    checkForm(master);
+  }
+
+  private static void checkForm(String master) {
     String url = master.trim();
     Matcher local = LOCAL.matcher(url);
     if (local.matches()) {

@@ -119,7 +119,7 @@ final class TrainCommand {
           setup.spec().describe(), jsc.master(), config.precision().label(),
           io.sparkgrad.math.Blas.get(config.blas()).implementationName());
       out.printf(Locale.ROOT, "memory plan: %s; driver heap %s%n",
-          plan.describe(MasterUrl.localCores(config.master())),
+          plan.describe(MasterUrl.localCores(MasterUrl.effective(config.master()))),
           MemoryPlan.size(Runtime.getRuntime().maxMemory()));
       Checkpoints checkpoints =
           config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
@@ -155,7 +155,7 @@ final class TrainCommand {
   private static MemoryPlan checkMemory(
       TrainingConfig config, long examples, int features, int classes) {
     MemoryPlan plan = MemoryPlan.of(config, examples, features, classes);
-    String master = config.master();
+    String master = MasterUrl.effective(config.master());
     long driverHeap = Runtime.getRuntime().maxMemory();
     int localCores = MasterUrl.localCores(master);
     if (localCores > 0) {
