@@ -46,6 +46,18 @@ class FailureMappingTest {
   }
 
   @Test
+  void aHeapBelowSparksMinimumIsRefusedInOneLineBeforeSparkStarts() {
+    io.sparkgrad.config.ConfigException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.sparkgrad.config.ConfigException.class,
+        () -> SparkSessions.requireSparkMinimumHeap(300L << 20));
+    assertEquals("memory: expected a driver heap of at least 450 MiB (Spark's minimum); found"
+        + " 300 MiB: raise SPARKGRAD_DRIVER_MEMORY (scripts/sparkgrad) or --driver-memory /"
+        + " spark.driver.memory (spark-submit)", refused.getMessage());
+    assertEquals(ExitCode.USAGE, Main.exitCodeOf(refused));
+    SparkSessions.requireSparkMinimumHeap(SparkSessions.SPARK_MINIMUM_HEAP);
+  }
+
+  @Test
   void everyExitCodeIsInTheReadmeTable() throws java.io.IOException {
     String readme = java.nio.file.Files.readString(java.nio.file.Paths.get(
         System.getProperty("sparkgrad.project.dir", ".")).resolve("README.md"));
