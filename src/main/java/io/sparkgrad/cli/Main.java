@@ -181,6 +181,7 @@ public final class Main {
         stopping = true;
         System.err.println("sparkgrad: " + Interruption.describe(name));
         System.err.flush();
+        quietLogs();
         Thread watchdog = new Thread(() -> {
           try {
             Thread.sleep(STOP_GRACE_MILLIS);
@@ -199,6 +200,21 @@ public final class Main {
   }
 
   private static final long STOP_GRACE_MILLIS = 6000;
+
+  /**
+   * After the one line, the stop itself is expected: Spark's shutdown (cancelled tasks, block
+   * folders removed under running tasks) would otherwise log warnings with stack traces.
+   */
+  private static void quietLogs() {
+    try {
+      org.apache.logging.log4j.core.config.Configurator.setRootLevel(
+          org.apache.logging.log4j.Level.OFF);
+      org.apache.logging.log4j.core.config.Configurator.setAllLevels("org.apache",
+          org.apache.logging.log4j.Level.OFF);
+    } catch (RuntimeException | LinkageError e) {
+      // another logging backend: its messages stay
+    }
+  }
 
   /**
    * Spark ends the JVM itself (System.exit(52)) when a task runs out of memory, bypassing the
