@@ -5,7 +5,11 @@ import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.ParquetData;
+import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.io.Json;
 import io.sparkgrad.model.ModelStore;
+import io.sparkgrad.model.Provenance;
 import io.sparkgrad.io.OutputClaim;
 import io.sparkgrad.io.OutputException;
 import io.sparkgrad.io.OutputKind;
@@ -13,26 +17,34 @@ import io.sparkgrad.training.Checkpoints;
 import io.sparkgrad.training.MemoryPlan;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
+import io.sparkgrad.config.CommandLine;
 import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingKeys;
 import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.training.TrainingResult;
 import io.sparkgrad.training.TrainingSetup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code sparkgrad train}: configuration → data → Spark training → model folder. */
 final class TrainCommand {
+  /** Start-up milestones at INFO, for the start-up profile (docs/benchmarks/startup.md). */
+  private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -42,36 +54,23 @@ final class TrainCommand {
   }
 
   ExitCode run(List<String> args) throws IOException {
-    if (args.contains("--help") || args.contains("-h")) {
+    CommandLine line = CommandLine.parse(args, TrainingOptions.COMMAND_LINE);
+    if (line.help()) {
       out.println("usage: sparkgrad train --data <IDX folder or Parquet> --model <folder>"
           + " [--config FILE|NAME] [--key value ...]\n\noptions:");
       out.print(TrainingOptions.help());
-      out.println("  --config FILE            a file of 'key = value' lines overriding the defaults");
-      out.println("  --config NAME            a ready configuration instead: "
-          + String.join(", ", TrainingOptions.READY_CONFIGURATIONS) + " (README)");
       return ExitCode.OK;
     }
     long commandStart = System.nanoTime();
-    List<String> rest = new ArrayList<>(args);
-    Map<String, String> fileValues = Map.of();
-    int configAt = rest.indexOf("--config");
-    if (configAt >= 0) {
-      if (configAt + 1 >= rest.size()) {
-        throw new io.sparkgrad.config.ConfigException(
-            "--config: expected a file or a ready configuration's name after the option");
-      }
-      fileValues = TrainingOptions.readConfig(rest.get(configAt + 1));
-      rest.remove(configAt + 1);
-      rest.remove(configAt);
-    }
-    TrainingConfig config = TrainingOptions.resolve(fileValues, TrainingOptions.parseArguments(rest));
+    TrainingConfig config = TrainingOptions.resolve(Map.of(), line.given());
 
     Configuration hadoop = new Configuration();
-    MasterUrl.check(config.master());
+    MasterUrl.check(config.distribution().master());
     // Held from here until the model is in place: a second run to the same --model is refused.
-    try (OutputClaim claim = OutputClaim.take(OutputKind.MODEL, config.model(), "--model",
-        config.overwrite(), List.of(new OutputClaim.Input("--data", config.data())), hadoop)) {
-      claim.cleaned().forEach(line -> err.println("sparkgrad: " + line));
+    try (OutputClaim claim = OutputClaim.take(OutputKind.MODEL, config.run().model(), "--model",
+        config.run().overwrite(),
+        List.of(new OutputClaim.Input("--data", config.run().data())), hadoop)) {
+      claim.cleaned().forEach(cleaned -> err.println("sparkgrad: " + cleaned));
       prepareCheckpointFolder(config, hadoop);
       return train(config, hadoop, claim, commandStart);
     } finally {
@@ -81,28 +80,52 @@ final class TrainCommand {
 
   private ExitCode train(TrainingConfig config, Configuration hadoop, OutputClaim claim,
       long commandStart) throws IOException {
-    Interruption.stage(out, "loading the data from " + config.data(), resumeHint(config),
+    Interruption.stage(out, "loading the data from " + config.run().data(), resumeHint(config),
         localCheckpoints(config));
-    DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
-    DataSet data = null;
+    DataSetFormat format = DataSetFormat.detect(new Path(config.run().data()), hadoop);
     if (format == DataSetFormat.IDX_FOLDER) {
       // From the IDX headers alone: a data set larger than the heap is refused before loading.
-      int[] shape = idxShape(config.data(), hadoop);
+      int[] shape = idxShape(config.run().data(), hadoop);
       if (shape != null) {
-        checkMemory(config, shape[0], shape[1], Math.max(config.classes(), 10));
+        checkMemory(config, shape[0], shape[1], Math.max(config.network().classes(), 10));
       }
-      // IDX data is read and checked against the settings before Spark starts, to fail fast.
-      data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
-      checkPartitions(config, TrainingSetup.of(config, data));
     }
-    try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
+    // Start-up work that needs nothing else runs side by side (docs/benchmarks/startup.md): the
+    // BLAS library is loaded (in local mode the driver's is also the executors'), and Spark
+    // starts while IDX data is read and checked, which still fails fast with the data's error.
+    BlasChoice blas = config.distribution().blas();
+    CompletableFuture.runAsync(() -> {
+      try {
+        Blas.get(blas);
+      } catch (RuntimeException refused) {
+        // Reported where the BLAS is first used on this thread, below.
+      }
+    }, TrainCommand::startThread);
+    String master = config.distribution().master();
+    CompletableFuture<SparkSessions> starting = CompletableFuture.supplyAsync(
+        () -> SparkSessions.start("sparkgrad-train", master), TrainCommand::startThread);
+    DataSet data = null;
+    if (format == DataSetFormat.IDX_FOLDER) {
+      try {
+        data = DataSetFolder.at(config.run().data(), hadoop).load(config.network().classes());
+        checkPartitions(config, TrainingSetup.of(config, data));
+        LOG.info("start-up: IDX data read and checked after {} s",
+            String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
+      } catch (RuntimeException | Error e) {
+        starting.thenAccept(SparkSessions::close); // stopped once started; nothing waits for it
+        throw e;
+      }
+    }
+    try (SparkSessions sessions = started(starting)) {
+      LOG.info("start-up: Spark session ready after {} s",
+          String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
       SparkSession spark = sessions.session();
       if (data == null) {
-        data = ParquetData.load(spark, config.data(), config.classes());
+        data = ParquetData.load(spark, config.run().data(), config.network().classes());
       }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       // spark-submit's --master wins over the configured one: record what is really used.
-      config = config.withMaster(jsc.master());
+      config = config.with(TrainingKeys.MASTER, jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
       checkPartitions(config, setup);
       MemoryPlan plan = checkMemory(config, (long) data.train().count() + data.test().count(),
@@ -116,17 +139,17 @@ final class TrainCommand {
           data.train().imageRows(), data.train().imageCols(), setup.classes(), data.source(),
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
-          setup.spec().describe(), jsc.master(), config.precision().label(),
-          io.sparkgrad.math.Blas.get(config.blas()).implementationName());
+          setup.spec().describe(), jsc.master(), config.distribution().precision().label(),
+          Blas.get(config.distribution().blas()).describe());
       out.printf(Locale.ROOT, "memory plan: %s; driver heap %s%n",
-          plan.describe(MasterUrl.localCores(MasterUrl.effective(config.master()))),
+          plan.describe(MasterUrl.localCores(MasterUrl.effective(master))),
           MemoryPlan.size(Runtime.getRuntime().maxMemory()));
       Checkpoints checkpoints =
-          config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
+          config.run().checkpointEvery() > 0 ? new Checkpoints(config.run().model(), hadoop) : null;
       Interruption.stage(out, "training", resumeHint(config), localCheckpoints(config));
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
-      Interruption.stage(out, "writing the model to " + config.model(), resumeHint(config),
+      Interruption.stage(out, "writing the model to " + config.run().model(), resumeHint(config),
           localCheckpoints(config));
       writeModel(config, data, setup, result, jsc, claim, commandStart);
       if (checkpoints != null) {
@@ -139,12 +162,38 @@ final class TrainCommand {
           result.stoppedEarly() ? ", stopped early" : "", result.trainingSeconds(), total);
       if (result.epochReachingTarget() > 0) {
         out.printf(Locale.ROOT, "target %.2f%% first reached in epoch %d, after %.1f s of training%n",
-            100 * config.targetAccuracy(), result.epochReachingTarget(), result.secondsToTarget());
+            100 * config.run().targetAccuracy(), result.epochReachingTarget(),
+            result.secondsToTarget());
       } else {
-        out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.targetAccuracy());
+        out.printf(Locale.ROOT, "target %.2f%% not reached%n", 100 * config.run().targetAccuracy());
       }
-      out.println("model: " + config.model());
+      out.println("model: " + config.run().model());
       return ExitCode.OK;
+    }
+  }
+
+  /**
+   * A thread of its own for start-up work: unlike the common pool's, it inherits this thread's
+   * context class loader, which holds the application's classes under spark-submit.
+   */
+  private static void startThread(Runnable work) {
+    Thread thread = new Thread(work, "sparkgrad-start");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** The session started in the background, or the reason it could not start. */
+  private static SparkSessions started(CompletableFuture<SparkSessions> starting) {
+    try {
+      return starting.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      if (e.getCause() instanceof Error cause) {
+        throw cause;
+      }
+      throw e;
     }
   }
 
@@ -155,7 +204,7 @@ final class TrainCommand {
   private static MemoryPlan checkMemory(
       TrainingConfig config, long examples, int features, int classes) {
     MemoryPlan plan = MemoryPlan.of(config, examples, features, classes);
-    String master = MasterUrl.effective(config.master());
+    String master = MasterUrl.effective(config.distribution().master());
     long driverHeap = Runtime.getRuntime().maxMemory();
     int localCores = MasterUrl.localCores(master);
     if (localCores > 0) {
@@ -229,10 +278,10 @@ final class TrainCommand {
   /** More partitions than examples only schedules empty tasks (hundreds of thousands of them). */
   private static void checkPartitions(TrainingConfig config, TrainingSetup setup) {
     int examples = setup.trainMembers().length;
-    if (config.partitions() > examples) {
+    if (config.distribution().partitions() > examples) {
       throw new io.sparkgrad.config.ConfigException("partitions: expected at most the "
           + examples + " training examples (a partition without examples is an empty task);"
-          + " found " + config.partitions());
+          + " found " + config.distribution().partitions());
     }
   }
 
@@ -242,14 +291,14 @@ final class TrainCommand {
    */
   private static void prepareCheckpointFolder(TrainingConfig config, Configuration hadoop)
       throws IOException {
-    Path folder = new Checkpoints(config.model(), hadoop).folder();
+    Path folder = new Checkpoints(config.run().model(), hadoop).folder();
     OutputClaim.checkApart(folder.toString(), "--model", List.of(
-        new OutputClaim.Input("--data", config.data())), hadoop);
+        new OutputClaim.Input("--data", config.run().data())), hadoop);
     FileSystem fs = folder.getFileSystem(hadoop);
-    if (!fs.exists(folder) || config.resume()) {
+    if (!fs.exists(folder) || config.run().resume()) {
       return;
     }
-    if (!config.overwrite()) {
+    if (!config.run().overwrite()) {
       throw new OutputException(OutputException.Reason.EXISTS, folder + ": holds the checkpoints"
           + " of an earlier run; pass --resume to continue that run, or --overwrite to discard"
           + " them");
@@ -263,7 +312,7 @@ final class TrainCommand {
   }
 
   private static String resumeHint(TrainingConfig config) {
-    if (config.checkpointEvery() == 0) {
+    if (config.run().checkpointEvery() == 0) {
       return "no checkpoints are written (checkpoint-every 0): a rerun starts over";
     }
     return "no checkpoint was written yet: a rerun starts over";
@@ -271,8 +320,8 @@ final class TrainCommand {
 
   /** The checkpoint folder on the local disk, for naming the newest on a signal; else null. */
   private static java.nio.file.Path localCheckpoints(TrainingConfig config) {
-    java.net.URI uri = new Path(config.model() + ".checkpoints").toUri();
-    if (config.checkpointEvery() == 0 || (uri.getScheme() != null
+    java.net.URI uri = new Path(config.run().model() + ".checkpoints").toUri();
+    if (config.run().checkpointEvery() == 0 || (uri.getScheme() != null
         && !uri.getScheme().equals("file"))) {
       return null;
     }
@@ -282,56 +331,23 @@ final class TrainCommand {
   private static void writeModel(
       TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
       JavaSparkContext jsc, OutputClaim claim, long commandStart) {
-    ObjectNode metadata = ModelStore.json().createObjectNode();
-    metadata.put("model_id", UUID.randomUUID().toString());
-    metadata.put("created", Instant.now().toString());
-    ObjectNode architecture = metadata.putObject("architecture");
-    architecture.put("inputs", setup.spec().inputs());
-    architecture.put("hidden", setup.spec().hidden());
-    architecture.put("outputs", setup.spec().outputs());
-    architecture.put("activation", setup.spec().activation().label());
-    architecture.put("output", setup.spec().output().label());
-    architecture.put("loss", setup.spec().loss().label());
-    architecture.put("image_rows", data.train().imageRows());
-    architecture.put("image_cols", data.train().imageCols());
-    ObjectNode preprocessing = metadata.putObject("preprocessing");
-    preprocessing.put("pixel_scale", "x / 255 (bytes 0..255 to [0, 1])");
-    preprocessing.put("layout", "row-major image rows, flattened to image_rows*image_cols inputs");
-    ObjectNode configNode = metadata.putObject("config");
-    config.toMap().forEach(configNode::put);
-    metadata.put("seed", config.seed());
-    metadata.put("data", data.source());
-    ObjectNode inputs = metadata.putObject("input_sha256");
-    data.sha256().forEach(inputs::put);
-    metadata.put("train_examples", setup.trainMembers().length);
-    metadata.put("validation_examples", setup.validationMembers().length);
-    metadata.put("test_examples", data.test().count());
-    metadata.put("partitions", result.partitions());
-    metadata.put("spark_version", jsc.version());
-    metadata.put("spark_master", jsc.master());
-    metadata.put("java_version", System.getProperty("java.version"));
-    metadata.put("blas_implementation", result.blasImplementation());
-    metadata.put("precision", config.precision().label());
-    metadata.put("training_seconds", result.trainingSeconds());
-    metadata.put("command_seconds_before_write", (System.nanoTime() - commandStart) / 1e9);
-    metadata.put("finished", Instant.now().toString());
+    Provenance provenance = result.provenance(setup, data, UUID.randomUUID().toString(),
+        Instant.now().toString(), jsc.version(), jsc.master(),
+        (System.nanoTime() - commandStart) / 1e9, Instant.now().toString());
+    ObjectNode metadata = provenance.toJson();
 
-    ObjectNode metrics = ModelStore.json().createObjectNode();
+    ObjectNode metrics = Json.object();
     MetricsJson.putEpochs(metrics.putArray("epochs"), result.epochs());
     metrics.put("kept_epoch", result.keptEpoch());
     metrics.put("stopped_early", result.stoppedEarly());
-    putNumber(metrics, "test_loss", result.test().meanLoss());
-    putNumber(metrics, "test_accuracy", result.test().accuracy());
+    Json.putNumber(metrics, "test_loss", result.test().meanLoss());
+    Json.putNumber(metrics, "test_accuracy", result.test().accuracy());
     metrics.put("training_seconds", result.trainingSeconds());
-    metrics.put("target_accuracy", config.targetAccuracy());
+    metrics.put("target_accuracy", config.run().targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
-    putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(claim, metadata, setup.spec(),
+    Json.putNumber(metrics, "seconds_to_target", result.secondsToTarget());
+    ModelStore.write(claim, provenance,
         result.params(), metrics,
         Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
-  }
-
-  private static void putNumber(ObjectNode node, String field, double value) {
-    MetricsJson.putNumber(node, field, value);
   }
 }

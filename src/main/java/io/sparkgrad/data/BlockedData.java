@@ -1,6 +1,7 @@
 package io.sparkgrad.data;
 
 import io.sparkgrad.math.Blas;
+import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.math.Kernels;
 import io.sparkgrad.math.Precision;
 import io.sparkgrad.math.Seeds;
@@ -59,7 +60,10 @@ public final class BlockedData implements AutoCloseable {
         jsc.parallelize(partitionNumbers, partitions)
             .mapPartitions(numbers -> {
               List<ExampleBlock<?>> out = new ArrayList<>();
-              Kernels<?> kernels = precision.kernels(Blas.best());
+              // Building blocks only allocates and scales pixels: no BLAS call. The Java instance
+              // binds no native library, so the executor's first native choice stays the run's
+              // own --blas (netlib binds one native library per JVM, at its first use).
+              Kernels<?> kernels = precision.kernels(Blas.get(BlasChoice.JAVA));
               while (numbers.hasNext()) {
                 addBlocks(source.value(), numbers.next(), partitions, seed, blockRows, kernels, out);
               }

@@ -1,29 +1,24 @@
 package io.sparkgrad.model;
 
+import io.sparkgrad.io.Json;
 import io.sparkgrad.io.OutputClaim;
 import io.sparkgrad.io.OutputKind;
 import io.sparkgrad.io.RegularFiles;
-import io.sparkgrad.config.ConfigException;
-import io.sparkgrad.config.TrainingConfig;
-import io.sparkgrad.config.TrainingOptions;
+import io.sparkgrad.io.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.LossFunction;
 import io.sparkgrad.math.OutputFunction;
+import io.sparkgrad.math.Precision;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,14 +41,7 @@ public final class ModelStore {
   public static final String WEIGHTS = "weights.bin";
   public static final String METRICS = "metrics.json";
 
-  static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private ModelStore() {}
-
-  public static ObjectMapper json() {
-    return JSON;
-  }
 
   /** A model read back from its folder. */
   public record LoadedModel(String folder, NetworkSpec spec, double[] params, JsonNode metadata) {
@@ -68,6 +56,37 @@ public final class ModelStore {
     public String modelId() {
       return metadata.path("model_id").asText();
     }
+
+    /** Where the model comes from, as its metadata records it. */
+    public Provenance provenance() {
+      return Provenance.of(metadata, spec);
+    }
+
+    /** The precision the model was trained in, and so is scored in (float32 when unrecorded). */
+    public Precision precision() {
+      return Precision.parse(
+          "precision", metadata.path("config").path("precision").asText("float32"));
+    }
+  }
+
+  /**
+   * Writes the folder of a trained model through a claim the caller took before its run: its
+   * provenance becomes metadata.json.
+   */
+  public static void write(OutputClaim claim, Provenance provenance, double[] params,
+      ObjectNode metrics, Map<String, byte[]> extraFiles) {
+    write(claim, provenance.toJson(), provenance.spec(), params, metrics, extraFiles);
+  }
+
+  /**
+   * Writes the folder of a trained model, claimed and checked as a {@link OutputKind#MODEL} with
+   * no inputs (for callers that wrote no data of their own, such as tests).
+   */
+  public static void write(
+      String folder, boolean overwrite, Configuration conf, Provenance provenance,
+      double[] params, ObjectNode metrics, Map<String, byte[]> extraFiles) {
+    write(folder, overwrite, conf, provenance.toJson(), provenance.spec(), params, metrics,
+        extraFiles);
   }
 
   /**
@@ -93,12 +112,12 @@ public final class ModelStore {
     byte[] weights = WeightsFile.encode(spec.layout(), params);
     metadata.put("format_version", FORMAT_VERSION);
     metadata.put("weights_file", WEIGHTS);
-    metadata.put("weights_sha256", sha256(weights));
+    metadata.put("weights_sha256", Sha256.hex(weights));
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(WEIGHTS, weights);
-    files.put(METRICS, toBytes(metrics));
+    files.put(METRICS, Json.toBytes(metrics));
     files.putAll(extraFiles);
-    files.put(METADATA, toBytes(metadata));
+    files.put(METADATA, Json.toBytes(metadata));
     claim.write((fs, temporary) -> {
       if (!fs.mkdirs(temporary)) {
         throw new IOException("cannot create " + temporary);
@@ -111,18 +130,11 @@ public final class ModelStore {
     });
   }
 
-  public static byte[] toBytes(JsonNode node) {
-    try {
-      return JSON.writeValueAsString(node).concat("\n").getBytes(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialize JSON", e);
-    }
-  }
-
   /**
-   * Reads and validates a model folder: every file regular, metadata.json's values through the
-   * command line's checks, weights.bin against its CRC, metadata.json's weights_sha256 and its
-   * declared shape, and every weight finite.
+   * Reads and validates a model folder: every file regular, weights.bin against its CRC,
+   * metadata.json's weights_sha256 and its declared shape, and every weight finite. The recorded
+   * configuration is checked by the commands ({@code cli/SavedModels}): the model package does
+   * not depend on the configuration's.
    */
   public static LoadedModel read(String folder, Configuration conf) {
     Path root = new Path(folder);
@@ -139,7 +151,7 @@ public final class ModelStore {
       requireRegular(fs, metadataPath);
       JsonNode metadata;
       try (InputStream in = fs.open(metadataPath)) {
-        metadata = JSON.readTree(in);
+        metadata = Json.mapper().readTree(in);
       } catch (ChecksumException e) {
         throw staleChecksum(metadataPath, e);
       } catch (IOException e) {
@@ -152,7 +164,6 @@ public final class ModelStore {
             + FORMAT_VERSION + "; found " + metadata.path("format_version"));
       }
       NetworkSpec declared = specOf(metadataPath.toString(), metadata);
-      configOf(metadataPath.toString(), metadata);
       String declaredSha = metadata.path("weights_sha256").asText("");
       if (!declaredSha.matches("[0-9a-f]{64}")) {
         throw new ModelFormatException(metadataPath + ": weights_sha256: expected 64 lower-case"
@@ -167,7 +178,7 @@ public final class ModelStore {
       }
       requireRegular(fs, weightsPath);
       WeightsFile.Decoded decoded;
-      MessageDigest sha = newSha256();
+      MessageDigest sha = Sha256.digest();
       try (InputStream in = new DigestInputStream(fs.open(weightsPath), sha)) {
         decoded = WeightsFile.decode(weightsPath.toString(), in, status.getLen());
       } catch (ChecksumException e) {
@@ -178,7 +189,7 @@ public final class ModelStore {
             + describe(declared.layout()) + " as metadata.json declares; found "
             + describe(decoded.layout()));
       }
-      String foundSha = HexFormat.of().formatHex(sha.digest());
+      String foundSha = Sha256.hex(sha);
       if (!foundSha.equals(declaredSha)) {
         throw new ModelFormatException(weightsPath + ": SHA-256: expected " + declaredSha
             + " as metadata.json's weights_sha256 declares; found " + foundSha
@@ -197,32 +208,6 @@ public final class ModelStore {
     }
   }
 
-  /**
-   * The training configuration recorded in metadata.json, checked like the command line's (a
-   * block-rows of 0 would make a reader loop forever). Keys a model of an older version did not
-   * record take today's defaults.
-   */
-  public static TrainingConfig config(LoadedModel model) {
-    return configOf(model.folder() + "/" + METADATA, model.metadata());
-  }
-
-  private static TrainingConfig configOf(String file, JsonNode metadata) {
-    Map<String, String> values = new LinkedHashMap<>(TrainingOptions.defaults());
-    values.put("data", "(recorded data)");
-    values.put("model", "(this model)");
-    JsonNode recorded = metadata.path("config");
-    recorded.fieldNames().forEachRemaining(key -> {
-      if (values.containsKey(key) && !key.equals("data") && !key.equals("model")) {
-        values.put(key, recorded.get(key).asText());
-      }
-    });
-    try {
-      return TrainingConfig.fromMap(values);
-    } catch (ConfigException e) {
-      throw new ModelFormatException(file + ": config." + e.getMessage(), e);
-    }
-  }
-
   private static void requireRegular(FileSystem fs, Path file) throws IOException {
     String what = RegularFiles.whatIfNotRegular(fs, file);
     if (what != null) {
@@ -235,14 +220,6 @@ public final class ModelStore {
     return new ModelFormatException(file + ": checksum: the content does not match its ."
         + file.getName() + ".crc file (the file was changed after it was written, or the .crc"
         + " is stale)", e);
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static NetworkSpec specOf(String file, JsonNode metadata) {
@@ -275,14 +252,6 @@ public final class ModelStore {
 
   private static String describe(ParameterLayout layout) {
     return layout.inputs() + "→" + layout.hidden() + "→" + layout.outputs();
-  }
-
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Writes bytes to a Hadoop path (used for single-file outputs inside an atomic writer). */

@@ -35,14 +35,14 @@ public record MemoryPlan(
   /** The plan for {@code examples} examples of {@code features} inputs and {@code classes}. */
   public static MemoryPlan of(TrainingConfig config, long examples, int features, int classes) {
     long d = features;
-    long h = config.hidden();
+    long h = config.network().hidden();
     long k = classes;
     long p = h * d + h + k * h + k;
-    long s = stateVectors(config.optimizer()) * p;
+    long s = stateVectors(config.optimization().optimizer()) * p;
     long driver = 8 * (2 * p + s) + 40 * (p + s) + examples * (d + 1);
-    long task = 24 * (p + s) + 8L * config.blockRows() * (d + 2 * h + 2 * k);
+    long task = 24 * (p + s) + 8L * config.distribution().blockRows() * (d + 2 * h + 2 * k);
     long executor = 8 * (p + s);
-    long cache = examples * d * (config.precision() == Precision.FLOAT32 ? 4 : 8);
+    long cache = examples * d * (config.distribution().precision() == Precision.FLOAT32 ? 4 : 8);
     return new MemoryPlan(p, s, driver, task, executor, cache);
   }
 

@@ -36,26 +36,26 @@ public record TrainingSetup(
     }
 
     int count = data.train().count();
-    int validationCount = (int) Math.round(config.validationFraction() * count);
-    int[] order = Seeds.permutation(count, config.seed(), Seeds.Stream.VALIDATION_SPLIT, 0);
+    int validationCount = (int) Math.round(config.regularization().validationFraction() * count);
+    int[] order = Seeds.permutation(count, config.run().seed(), Seeds.Stream.VALIDATION_SPLIT, 0);
     int[] validation = Arrays.copyOfRange(order, 0, validationCount);
     int[] train = Arrays.copyOfRange(order, validationCount, count);
     Arrays.sort(validation);
     Arrays.sort(train);
-    if (config.batchSize() > train.length) {
+    if (config.optimization().batchSize() > train.length) {
       throw new ConfigException(
           "batch-size: expected at most the " + train.length + " training examples"
               + (validationCount > 0 ? " left after the validation split" : "") + "; found "
-              + config.batchSize());
+              + config.optimization().batchSize());
     }
-    if (config.validationFraction() > 0 && validationCount == 0) {
+    if (config.regularization().validationFraction() > 0 && validationCount == 0) {
       throw new ConfigException(
-          "validation-fraction: " + config.validationFraction() + " of " + count
+          "validation-fraction: " + config.regularization().validationFraction() + " of " + count
               + " examples holds out none; raise it or set it to 0");
     }
-    NetworkSpec spec = config.networkSpec(inputs, classes);
+    NetworkSpec spec = config.network().spec(inputs, classes);
     return new TrainingSetup(
         config, spec, classes, train, validation,
-        StepPlan.stepsPerEpoch(train.length, config.batchSize()));
+        StepPlan.stepsPerEpoch(train.length, config.optimization().batchSize()));
   }
 }

@@ -86,10 +86,10 @@ class BadInputTableTest {
     Path copy = modelWith(folder, "weights.bin", weights);
     if (updateSha) {
       String metadata = Files.readString(copy.resolve("metadata.json"));
-      String sha = io.sparkgrad.model.ModelStore.sha256(Files.readAllBytes(
+      String sha = io.sparkgrad.io.Sha256.hex(Files.readAllBytes(
           model.resolve("weights.bin")));
       Files.writeString(copy.resolve("metadata.json"),
-          metadata.replace(sha, io.sparkgrad.model.ModelStore.sha256(weights)));
+          metadata.replace(sha, io.sparkgrad.io.Sha256.hex(weights)));
     }
     return copy;
   }
@@ -267,6 +267,8 @@ class BadInputTableTest {
             "learning-rate: expected a finite number > 0; found -0.1"),
         new Case("unknown activation", "`--activation tanh`", train(good, "--activation", "tanh"),
             ExitCode.USAGE, "activation: expected one of step, sigmoid, relu; found 'tanh'"),
+        new Case("unknown BLAS", "`--blas fast`", train(good, "--blas", "fast"),
+            ExitCode.USAGE, "blas: expected one of auto, bundled, system, native, java; found 'fast'"),
         new Case("step function for training", "`--activation step`",
             train(good, "--activation", "step"), ExitCode.USAGE,
             "activation: 'step' cannot be trained: its derivative is 0 everywhere except at 0,"

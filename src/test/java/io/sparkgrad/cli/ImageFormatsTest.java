@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.evaluation.Scorer;
+import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.predict.DrawnDigits;
-import io.sparkgrad.predict.PredictionScorer;
 import io.sparkgrad.testing.IdxFolders;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -34,12 +35,12 @@ class ImageFormatsTest {
     Path model = SmallModel.model();
     ModelStore.LoadedModel loaded = ModelStore.read(model.toString(), new Configuration());
     LabeledImages test = IdxFolders.mnist().test();
-    PredictionScorer scorer = new PredictionScorer(loaded.spec(), loaded.params());
-    double[] outputs = new double[10];
+    Scorer<?> scorer =
+        Scorer.create(loaded.spec(), loaded.precision(), BlasChoice.AUTO, loaded.params());
     List<Integer> chosen = new ArrayList<>();
     for (int i = 0; chosen.size() < 5; i++) {
-      scorer.score(test.pixels(), i * 784, 1, outputs);
-      if (PredictionScorer.argmax(outputs, 0, 10) == test.label(i)) {
+      scorer.scorePixels(test.pixels(), i * 784, 1);
+      if (scorer.predicted(0) == test.label(i)) {
         chosen.add(i);
       }
     }
