@@ -54,7 +54,7 @@ class ArchitectureTest {
       Map.entry("io", layer(NO_SPARK, HADOOP)),
       Map.entry("worker", layer(NO_SPARK, NO_HADOOP, "math", "network", "data", "data.augment")),
       Map.entry("config",
-          layer(NO_SPARK, NO_HADOOP, "math", "network", "worker", "data.augment")),
+          layer(NO_SPARK, NO_HADOOP, "io", "math", "network", "worker", "data.augment")),
       Map.entry("model", layer(NO_SPARK, HADOOP, "io", "math", "network")),
       Map.entry("data", layer(SPARK, HADOOP, "io", "math", "model")),
       Map.entry("evaluation", layer(SPARK, HADOOP, "data", "io", "math", "network")),

@@ -13,7 +13,10 @@ import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.evaluation.SparkEvaluator;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.math.Precision;
-import io.sparkgrad.io.AtomicOutput;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputException;
+import io.sparkgrad.io.OutputKind;
+import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.report.HtmlReport;
 import io.sparkgrad.report.ReportContent;
@@ -76,6 +79,9 @@ final class EvaluateCommand {
   static final Key<String> REPORT = O.key("report", "the HTML report").hint("PATH").text()
       .optional("with --metrics-out, <metrics-out>.reports/<run-date>/<model id>-<split>.html;"
           + " without it, none");
+  static final Key<Boolean> OVERWRITE = O.key("overwrite", "replace an existing --report (the"
+      + " default report under <metrics-out>.reports/ is replaced on a rerun)").flag()
+      .defaultValue("false");
   static final Key<String> MASTER = O.key("master", "Spark master when not set by spark-submit")
       .hint("URL").text().defaultValue("local[*]");
   static final Key<Integer> PARTITIONS = O.key("partitions", "data partitions").hint("N")
@@ -86,7 +92,7 @@ final class EvaluateCommand {
       .parsedBy((label, text) -> parseCount(label, text, 0, 1000), i -> Integer.toString(i))
       .defaultValue("24");
   static final KeyTable OPTIONS = O.build();
-  /** The option names, in help order (all take a value). */
+  /** The option names, in help order. */
   static final List<String> VALUED = OPTIONS.names();
 
   private final PrintStream out;
@@ -142,18 +148,46 @@ final class EvaluateCommand {
     int partitions = options.get(PARTITIONS);
     int worst = options.get(WORST);
     String metricsOut = options.get(METRICS_OUT);
+    boolean overwrite = options.get(OVERWRITE);
+    String master = options.get(MASTER);
+    MasterUrl.check(master);
 
     Configuration hadoop = new Configuration();
-    ModelStore.LoadedModel model = ModelStore.read(modelPath, hadoop);
-    JsonNode config = model.metadata().path("config");
-    Precision precision = model.precision();
-    int blockRows = config.path("block-rows").asInt(4096);
-    long seed = config.path("seed").asLong(42);
-    String reportPath = options.given(REPORT)
+    ModelStore.LoadedModel model = SavedModels.read(modelPath, hadoop);
+    TrainingConfig config = SavedModels.config(model);
+    Precision precision = config.distribution().precision();
+    int blockRows = config.distribution().blockRows();
+    long seed = config.run().seed();
+    boolean reportNamed = options.given(REPORT);
+    String reportPath = reportNamed
         ? options.get(REPORT)
         : metricsOut == null ? null
             : new Path(metricsOut).toString() + ".reports/" + runDate + "/" + model.modelId()
                 + "-" + split.label() + ".html";
+    List<OutputClaim.Input> inputs = List.of(new OutputClaim.Input("--model", modelPath),
+        new OutputClaim.Input("--data", dataPath));
+    if (metricsOut != null) {
+      checkMetricsTable(metricsOut, inputs, hadoop);
+    }
+    // A report named with --report is replaced only with --overwrite; the default one (under
+    // <metrics-out>.reports/) is the run's own and replaced on a rerun, when it is sparkgrad's.
+    try (OutputClaim report = reportPath == null ? null
+        : OutputClaim.take(OutputKind.REPORT, reportPath, "--report",
+            overwrite || !reportNamed, metricsOut == null ? inputs : List.of(inputs.get(0),
+                inputs.get(1), new OutputClaim.Input("--metrics-out", metricsOut)), hadoop)) {
+      return evaluate(line, model, dataPath, split, runDate, minAccuracy, partitions, worst,
+          metricsOut, report, precision, blockRows, seed, master, hadoop);
+    } finally {
+      Interruption.clear();
+    }
+  }
+
+  private ExitCode evaluate(CommandLine line, ModelStore.LoadedModel model,
+      String dataPath, Which split, LocalDate runDate, Double minAccuracy, int partitions,
+      int worst, String metricsOut, OutputClaim report, Precision precision, int blockRows,
+      long seed, String master, Configuration hadoop) throws IOException {
+    String modelPath = model.folder();
+    Interruption.stage(out, "loading the data from " + dataPath, null, null);
 
     DataSetFormat format = DataSetFormat.detect(new Path(dataPath), hadoop);
     DataSet data = null;
@@ -162,8 +196,7 @@ final class EvaluateCommand {
       data = DataSetFolder.at(dataPath, hadoop).load(model.spec().outputs());
       checkFits(model, data);
     }
-    try (SparkSessions sessions =
-        SparkSessions.start("sparkgrad-evaluate", options.get(MASTER))) {
+    try (SparkSessions sessions = SparkSessions.start("sparkgrad-evaluate", master)) {
       SparkSession spark = sessions.session();
       if (data == null) {
         data = ParquetData.load(spark, dataPath, model.spec().outputs());
@@ -175,7 +208,14 @@ final class EvaluateCommand {
       IntFunction<String> exampleName = split == Which.ALL
           ? i -> i < trainCount ? "train #" + i : "test #" + (i - trainCount)
           : i -> split.label() + " #" + i;
+      if (partitions > images.count()) {
+        throw new ConfigException("--partitions: expected at most the " + images.count()
+            + " examples of the " + split.label() + " split (a partition without examples is an"
+            + " empty task); found " + partitions);
+      }
       int parts = partitions > 0 ? partitions : jsc.defaultParallelism();
+      Interruption.stage(out, "evaluating " + modelPath + " on the " + split.label() + " split of "
+          + dataPath, null, null);
       EvaluationSums sums;
       try (BlockedData blocks = BlockedData.build(jsc, images, BlockedData.all(images), parts,
           seed, blockRows, precision, "sparkgrad-evaluate-" + split.label())) {
@@ -193,14 +233,13 @@ final class EvaluateCommand {
         Path partition = MetricsTable.append(spark, metricsOut, run);
         out.println("metrics: appended run " + run.runId() + " to " + partition);
       }
-      if (reportPath != null) {
+      if (report != null) {
+        Interruption.stage(out, "writing the report " + report.path(), null, null);
         ReportContent content = reportContent(model, qualifiedModel, data, split, runDate,
             evaluatedAt, sums, images, exampleName, hadoop);
         byte[] html = HtmlReport.bytes(content);
-        // A report is derived output: a second run on the same date replaces it, atomically.
-        AtomicOutput.write(reportPath, true, hadoop,
-            (fs, temporary) -> ModelStore.writeBytes(fs, temporary, html));
-        out.println("report: " + reportPath);
+        report.write((fs, temporary) -> ModelStore.writeBytes(fs, temporary, html));
+        out.println("report: " + report.path());
       }
       if (minAccuracy != null && !(sums.accuracy() >= minAccuracy)) {
         throw new CommandException(ExitCode.BELOW_MIN_ACCURACY, String.format(Locale.ROOT,
@@ -212,13 +251,43 @@ final class EvaluateCommand {
     }
   }
 
-  /** YYYY-MM-DD, a real calendar date; anything else is a usage error naming the value. */
+  /**
+   * YYYY-MM-DD, a real calendar date from 1900 on; anything else is a usage error naming the
+   * value. Earlier dates would be read back changed (Parquet stores dates before 1582 in the
+   * Julian calendar, and Spark rebases them).
+   */
   static LocalDate parseRunDate(String text) {
+    LocalDate date;
     try {
-      return LocalDate.parse(text, RUN_DATE);
+      date = LocalDate.parse(text, RUN_DATE);
     } catch (DateTimeParseException e) {
       throw new ConfigException(
           "--run-date: expected a date YYYY-MM-DD; found '" + text + "'");
+    }
+    if (date.isBefore(FIRST_RUN_DATE)) {
+      throw new ConfigException("--run-date: expected a date from " + FIRST_RUN_DATE
+          + " to 9999-12-31; found '" + text + "'");
+    }
+    return date;
+  }
+
+  private static final LocalDate FIRST_RUN_DATE = LocalDate.of(1900, 1, 1);
+
+  /**
+   * An existing --metrics-out must be a metrics table (run_date=… partitions): a row appended
+   * to a data table or any other folder would break it. It must also stay apart from the inputs.
+   */
+  private static void checkMetricsTable(String metricsOut, List<OutputClaim.Input> inputs,
+      Configuration hadoop) throws IOException {
+    OutputClaim.checkApart(metricsOut, "--metrics-out", inputs, hadoop);
+    Path table = new Path(metricsOut);
+    FileSystem fs = table.getFileSystem(hadoop);
+    if (fs.exists(table) && !OutputKind.METRICS_TABLE.recognizes(fs, table)) {
+      throw new OutputException(OutputException.Reason.NOT_OURS, metricsOut
+          + ": --metrics-out: expected a metrics table (a folder of run_date=YYYY-MM-DD"
+          + " partitions written by sparkgrad evaluate); found "
+          + (fs.getFileStatus(table).isDirectory() ? "a folder that is not one" : "a file")
+          + ", so nothing was appended (choose another --metrics-out)");
     }
   }
 

@@ -67,7 +67,7 @@ final class ExportCommand {
           "--format: required (npz or onnx) when --out does not end with .npz or .onnx");
     }
     boolean overwrite = options.get(OVERWRITE);
-    ModelStore.LoadedModel model = ModelStore.read(modelPath, new Configuration());
+    ModelStore.LoadedModel model = SavedModels.read(modelPath, new Configuration());
     long bytes = ModelExport.write(model, format, target, overwrite, new Configuration());
     out.printf("exported model %s (%s) as %s: %s (%d bytes)%n", model.modelId(),
         model.spec().describe(), format.label(), target, bytes);

@@ -3,7 +3,8 @@ package io.sparkgrad.cli;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.data.Split;
 import io.sparkgrad.model.ModelStore;
-import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputKind;
 import io.sparkgrad.predict.ImageDecoder;
 import io.sparkgrad.data.ImageSize;
 import io.sparkgrad.predict.PredictInput;
@@ -19,8 +20,6 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
@@ -89,16 +88,29 @@ final class PredictCommand {
     long maxPixels = options.get(MAX_PIXELS);
     boolean overwrite = options.get(OVERWRITE);
 
-    // Model, output and input are checked before Spark starts.
+    String master = options.get(MASTER);
+    MasterUrl.check(master);
+
+    // Model, output and input are checked before Spark starts; the output stays claimed until
+    // it is written.
     Configuration hadoop = new Configuration();
-    ModelStore.LoadedModel model = ModelStore.read(modelPath, hadoop);
+    ModelStore.LoadedModel model = SavedModels.read(modelPath, hadoop);
     ImageSize size = ImageSize.of(model);
-    Path outPath = new Path(target);
-    FileSystem outFs = outPath.getFileSystem(hadoop);
-    if (outFs.exists(outPath) && !overwrite) {
-      throw new OutputExistsException(
-          target + ": already exists; choose another --out or pass --overwrite");
+    try (OutputClaim claim = OutputClaim.take(OutputKind.PREDICTIONS, target, "--out", overwrite,
+        List.of(new OutputClaim.Input("--model", modelPath),
+            new OutputClaim.Input("--input", globBase(inputPath))), hadoop)) {
+      claim.cleaned().forEach(cleaned -> out.println("sparkgrad: " + cleaned));
+      return predict(model, size, inputPath, target, claim, format, splits, maxPixels, options,
+          master, hadoop);
+    } finally {
+      Interruption.clear();
     }
+  }
+
+  private ExitCode predict(ModelStore.LoadedModel model, ImageSize size, String inputPath,
+      String target, OutputClaim claim, PredictionWriter.Format format, List<Split> splits,
+      long maxPixels, Values options, String master, Configuration hadoop) throws IOException {
+    Interruption.stage(out, "reading the input " + inputPath, null, null);
     PredictInput input = PredictInput.detect(inputPath, hadoop);
     boolean hasSplits = input.kind() == PredictInput.Kind.IDX_FOLDER
         || input.kind() == PredictInput.Kind.PARQUET_TABLE;
@@ -108,13 +120,12 @@ final class PredictCommand {
               ? input.files().size() + " image file(s)" : "an " + input.kind().description()));
     }
 
-    try (SparkSessions sessions = SparkSessions.start(
-        "sparkgrad-predict", options.get(MASTER))) {
+    try (SparkSessions sessions = SparkSessions.start("sparkgrad-predict", master)) {
       SparkSession spark = sessions.session();
+      Interruption.stage(out, "predicting and writing " + target, null, null);
       try (SparkPredictor.Predictions predictions =
           SparkPredictor.predict(spark, model, input, splits, maxPixels)) {
-        PredictionWriter.write(predictions.frame(), format, target, overwrite,
-            spark.sparkContext().hadoopConfiguration());
+        PredictionWriter.write(predictions.frame(), format, claim);
         out.printf(Locale.ROOT, "predicted %d %s from %s (%s%s) with model %s (%s, %s images)%n",
             predictions.count(), predictions.count() == 1 ? "example" : "examples",
             input.path(), input.kind().description(),
@@ -132,6 +143,22 @@ final class PredictCommand {
       }
     }
     return ExitCode.OK;
+  }
+
+  /** The folder a glob such as 'digits/*.png' reads from ('digits'); the path itself otherwise. */
+  static String globBase(String input) {
+    int glob = -1;
+    for (char c : new char[] {'*', '?', '[', '{'}) {
+      int at = input.indexOf(c);
+      if (at >= 0 && (glob < 0 || at < glob)) {
+        glob = at;
+      }
+    }
+    if (glob < 0) {
+      return input;
+    }
+    int slash = input.lastIndexOf('/', glob);
+    return slash <= 0 ? "." : input.substring(0, slash);
   }
 
   static List<Split> parseSplits(String value) {

@@ -38,6 +38,9 @@ final class PrepareCommand {
     Values options = line.values(OPTIONS);
     String data = options.get(DATA);
     String out = options.get(OUT);
+    // A table written into (or over) its own IDX folder would change the input.
+    io.sparkgrad.io.OutputClaim.checkApart(out, "--out",
+        List.of(new io.sparkgrad.io.OutputClaim.Input("--data", data)), new Configuration());
     DataSet dataSet = DataSetFolder.at(data, new Configuration()).load();
     try (SparkSessions sessions =
         SparkSessions.start("sparkgrad-prepare", options.get(MASTER))) {

@@ -48,6 +48,19 @@ public final class SparkSessions implements AutoCloseable {
     conf.setIfMissing("spark.broadcast.compress", "false");
   }
 
+  // Spark refuses (with a stack trace) a driver heap below 1.5 × its 300 MiB reserve.
+  static final long SPARK_MINIMUM_HEAP = 471_859_200L;
+
+  /** Refuses a heap Spark would refuse, in one line naming the setting. */
+  static void requireSparkMinimumHeap(long maxHeap) {
+    if (maxHeap < SPARK_MINIMUM_HEAP) {
+      throw new io.sparkgrad.config.ConfigException("memory: expected a driver heap of at least"
+          + " 450 MiB (Spark's minimum); found " + (maxHeap >> 20) + " MiB: raise"
+          + " SPARKGRAD_DRIVER_MEMORY (scripts/sparkgrad) or --driver-memory /"
+          + " spark.driver.memory (spark-submit)");
+    }
+  }
+
   static SparkSessions start(String appName, String defaultMaster) {
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined() && !running.get().sparkContext().isStopped()) {
@@ -59,6 +72,7 @@ public final class SparkSessions implements AutoCloseable {
     }
     if (conf.get("spark.master").startsWith("local")) {
       setLocalDefaults(conf);
+      requireSparkMinimumHeap(Runtime.getRuntime().maxMemory());
     }
     conf.setIfMissing("spark.app.name", appName);
     // One BLAS thread per task: Spark already runs one task per core.

@@ -10,8 +10,11 @@ import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.io.Json;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.model.Provenance;
-import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputException;
+import io.sparkgrad.io.OutputKind;
 import io.sparkgrad.training.Checkpoints;
+import io.sparkgrad.training.MemoryPlan;
 import io.sparkgrad.training.MetricsJson;
 import io.sparkgrad.training.SparkTrainer;
 import io.sparkgrad.config.CommandLine;
@@ -62,8 +65,31 @@ final class TrainCommand {
     TrainingConfig config = TrainingOptions.resolve(Map.of(), line.given());
 
     Configuration hadoop = new Configuration();
-    checkModelTarget(config, hadoop);
+    MasterUrl.check(config.distribution().master());
+    // Held from here until the model is in place: a second run to the same --model is refused.
+    try (OutputClaim claim = OutputClaim.take(OutputKind.MODEL, config.run().model(), "--model",
+        config.run().overwrite(),
+        List.of(new OutputClaim.Input("--data", config.run().data())), hadoop)) {
+      claim.cleaned().forEach(cleaned -> err.println("sparkgrad: " + cleaned));
+      prepareCheckpointFolder(config, hadoop);
+      return train(config, hadoop, claim, commandStart);
+    } finally {
+      Interruption.clear();
+    }
+  }
+
+  private ExitCode train(TrainingConfig config, Configuration hadoop, OutputClaim claim,
+      long commandStart) throws IOException {
+    Interruption.stage(out, "loading the data from " + config.run().data(), resumeHint(config),
+        localCheckpoints(config));
     DataSetFormat format = DataSetFormat.detect(new Path(config.run().data()), hadoop);
+    if (format == DataSetFormat.IDX_FOLDER) {
+      // From the IDX headers alone: a data set larger than the heap is refused before loading.
+      int[] shape = idxShape(config.run().data(), hadoop);
+      if (shape != null) {
+        checkMemory(config, shape[0], shape[1], Math.max(config.network().classes(), 10));
+      }
+    }
     // Start-up work that needs nothing else runs side by side (docs/benchmarks/startup.md): the
     // BLAS library is loaded (in local mode the driver's is also the executors'), and Spark
     // starts while IDX data is read and checked, which still fails fast with the data's error.
@@ -82,7 +108,7 @@ final class TrainCommand {
     if (format == DataSetFormat.IDX_FOLDER) {
       try {
         data = DataSetFolder.at(config.run().data(), hadoop).load(config.network().classes());
-        TrainingSetup.of(config, data);
+        checkPartitions(config, TrainingSetup.of(config, data));
         LOG.info("start-up: IDX data read and checked after {} s",
             String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
       } catch (RuntimeException | Error e) {
@@ -101,6 +127,9 @@ final class TrainCommand {
       // spark-submit's --master wins over the configured one: record what is really used.
       config = config.with(TrainingKeys.MASTER, jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
+      checkPartitions(config, setup);
+      MemoryPlan plan = checkMemory(config, (long) data.train().count() + data.test().count(),
+          data.train().features(), setup.classes());
       out.println("sparkgrad train: effective configuration");
       config.toMap().forEach((key, value) -> out.printf("  %-20s = %s%n", key, value));
       out.printf(Locale.ROOT,
@@ -112,11 +141,17 @@ final class TrainCommand {
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.distribution().precision().label(),
           Blas.get(config.distribution().blas()).describe());
+      out.printf(Locale.ROOT, "memory plan: %s; driver heap %s%n",
+          plan.describe(MasterUrl.localCores(MasterUrl.effective(master))),
+          MemoryPlan.size(Runtime.getRuntime().maxMemory()));
       Checkpoints checkpoints =
           config.run().checkpointEvery() > 0 ? new Checkpoints(config.run().model(), hadoop) : null;
+      Interruption.stage(out, "training", resumeHint(config), localCheckpoints(config));
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
-      writeModel(config, data, setup, result, jsc, hadoop, commandStart);
+      Interruption.stage(out, "writing the model to " + config.run().model(), resumeHint(config),
+          localCheckpoints(config));
+      writeModel(config, data, setup, result, jsc, claim, commandStart);
       if (checkpoints != null) {
         checkpoints.deleteAll();
       }
@@ -162,32 +197,140 @@ final class TrainCommand {
     }
   }
 
-  /** Refuses an existing model folder (without --overwrite) or an unwritable parent up front. */
-  private static void checkModelTarget(TrainingConfig config, Configuration hadoop)
-      throws IOException {
-    Path target = new Path(config.run().model());
-    FileSystem fs = target.getFileSystem(hadoop);
-    if (fs.exists(target) && !config.run().overwrite()) {
-      throw new OutputExistsException(
-          config.run().model() + ": already exists; choose another --model or pass --overwrite");
+  /**
+   * Refuses a run that cannot fit ({@link MemoryPlan}): a local master's one heap, or the
+   * driver's heap and spark.executor.memory.
+   */
+  private static MemoryPlan checkMemory(
+      TrainingConfig config, long examples, int features, int classes) {
+    MemoryPlan plan = MemoryPlan.of(config, examples, features, classes);
+    String master = MasterUrl.effective(config.distribution().master());
+    long driverHeap = Runtime.getRuntime().maxMemory();
+    int localCores = MasterUrl.localCores(master);
+    if (localCores > 0) {
+      plan.check(localCores, driverHeap, 0, 0);
+    } else {
+      org.apache.spark.SparkConf spark = new org.apache.spark.SparkConf(true);
+      long executorHeap = MasterUrl.localClusterExecutorBytes(master) > 0
+          ? MasterUrl.localClusterExecutorBytes(master)
+          : spark.getSizeAsBytes("spark.executor.memory", "1g");
+      int executorCores = MasterUrl.localClusterExecutorCores(master) > 0
+          ? MasterUrl.localClusterExecutorCores(master) : spark.getInt("spark.executor.cores", 1);
+      plan.check(0, driverHeap, executorHeap, executorCores);
     }
-    Path parent = target.getParent();
-    Path probe = new Path(parent, "." + target.getName() + ".probe-" + UUID.randomUUID());
+    return plan;
+  }
+
+  /**
+   * {examples, features} of an IDX folder from the headers of its two images files (gzip or
+   * raw), or null when they cannot be read (loading then reports why).
+   */
+  private static int[] idxShape(String folder, Configuration hadoop) {
+    long examples = 0;
+    int features = 0;
+    for (String name : List.of("train-images-idx3-ubyte", "t10k-images-idx3-ubyte")) {
+      int[] header = idxImagesHeader(new Path(folder, name), hadoop);
+      if (header == null) {
+        header = idxImagesHeader(new Path(folder, name + ".gz"), hadoop);
+      }
+      if (header == null || header[0] < 0 || header[1] < 1 || header[2] < 1) {
+        return null;
+      }
+      examples += header[0];
+      features = header[1] * header[2];
+    }
+    return new int[] {(int) Math.min(Integer.MAX_VALUE, examples), features};
+  }
+
+  // Deflate expands at most about 1032:1.
+  private static final long MAX_DEFLATE_RATIO = 1032;
+
+  /** {count, rows, cols} from an IDX images file's first 16 bytes, or null. */
+  private static int[] idxImagesHeader(Path file, Configuration hadoop) {
     try {
-      if (!fs.mkdirs(probe)) {
-        throw new IOException("mkdirs returned false");
+      FileSystem fs = file.getFileSystem(hadoop);
+      if (!fs.exists(file) || io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, file) != null) {
+        return null;
+      }
+      try (java.io.InputStream raw = fs.open(file);
+          java.io.InputStream in = file.getName().endsWith(".gz")
+              ? new java.util.zip.GZIPInputStream(raw) : raw;
+          java.io.DataInputStream header = new java.io.DataInputStream(in)) {
+        if (header.readInt() != 0x00000803) {
+          return null;
+        }
+        int[] dims = {header.readInt(), header.readInt(), header.readInt()};
+        // Only a header the file can hold is planned with; the reader refuses the others.
+        long declared = (long) dims[0] * dims[1] * dims[2];
+        long length = fs.getFileStatus(file).getLen();
+        boolean gzip = file.getName().endsWith(".gz");
+        if (dims[0] < 0 || dims[1] < 1 || dims[2] < 1
+            || (gzip ? declared > MAX_DEFLATE_RATIO * length : declared + 16 != length)) {
+          return null;
+        }
+        return dims;
       }
     } catch (IOException e) {
-      throw new OutputExistsException(
-          config.run().model() + ": cannot write in " + parent + ": " + e.getMessage(), e);
-    } finally {
-      fs.delete(probe, true);
+      return null;
     }
+  }
+
+  /** More partitions than examples only schedules empty tasks (hundreds of thousands of them). */
+  private static void checkPartitions(TrainingConfig config, TrainingSetup setup) {
+    int examples = setup.trainMembers().length;
+    if (config.distribution().partitions() > examples) {
+      throw new io.sparkgrad.config.ConfigException("partitions: expected at most the "
+          + examples + " training examples (a partition without examples is an empty task);"
+          + " found " + config.distribution().partitions());
+    }
+  }
+
+  /**
+   * Existing checkpoints belong to an earlier run: kept for --resume, discarded only with
+   * --overwrite (and only when they are sparkgrad's checkpoints), refused otherwise.
+   */
+  private static void prepareCheckpointFolder(TrainingConfig config, Configuration hadoop)
+      throws IOException {
+    Path folder = new Checkpoints(config.run().model(), hadoop).folder();
+    OutputClaim.checkApart(folder.toString(), "--model", List.of(
+        new OutputClaim.Input("--data", config.run().data())), hadoop);
+    FileSystem fs = folder.getFileSystem(hadoop);
+    if (!fs.exists(folder) || config.run().resume()) {
+      return;
+    }
+    if (!config.run().overwrite()) {
+      throw new OutputException(OutputException.Reason.EXISTS, folder + ": holds the checkpoints"
+          + " of an earlier run; pass --resume to continue that run, or --overwrite to discard"
+          + " them");
+    }
+    if (!OutputKind.CHECKPOINTS.recognizes(fs, folder)) {
+      throw new OutputException(OutputException.Reason.NOT_OURS, folder + ": --overwrite:"
+          + " expected a checkpoint folder written by sparkgrad; found a path that is not one,"
+          + " so it is left as it is (remove it yourself or choose another --model)");
+    }
+    fs.delete(folder, true);
+  }
+
+  private static String resumeHint(TrainingConfig config) {
+    if (config.run().checkpointEvery() == 0) {
+      return "no checkpoints are written (checkpoint-every 0): a rerun starts over";
+    }
+    return "no checkpoint was written yet: a rerun starts over";
+  }
+
+  /** The checkpoint folder on the local disk, for naming the newest on a signal; else null. */
+  private static java.nio.file.Path localCheckpoints(TrainingConfig config) {
+    java.net.URI uri = new Path(config.run().model() + ".checkpoints").toUri();
+    if (config.run().checkpointEvery() == 0 || (uri.getScheme() != null
+        && !uri.getScheme().equals("file"))) {
+      return null;
+    }
+    return java.nio.file.Paths.get(uri.getPath());
   }
 
   private static void writeModel(
       TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
-      JavaSparkContext jsc, Configuration hadoop, long commandStart) {
+      JavaSparkContext jsc, OutputClaim claim, long commandStart) {
     Provenance provenance = result.provenance(setup, data, UUID.randomUUID().toString(),
         Instant.now().toString(), jsc.version(), jsc.master(),
         (System.nanoTime() - commandStart) / 1e9, Instant.now().toString());
@@ -203,7 +346,7 @@ final class TrainCommand {
     metrics.put("target_accuracy", config.run().targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
     Json.putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(config.run().model(), config.run().overwrite(), hadoop, provenance,
+    ModelStore.write(claim, provenance,
         result.params(), metrics,
         Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
   }

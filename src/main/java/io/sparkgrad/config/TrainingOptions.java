@@ -74,9 +74,20 @@ public final class TrainingOptions {
         throw new IllegalStateException("cannot read the ready configuration " + fileOrName, e);
       }
     }
-    if (!Files.isRegularFile(file)) {
+    if (!Files.exists(file)) {
       throw new ConfigException("config: no such file: " + file + " (nor a ready configuration: "
           + String.join(", ", READY_CONFIGURATIONS) + ")");
+    }
+    return readConfigFile(file);
+  }
+
+  /** A user's configuration file in the same {@code key = value} format as the defaults. */
+  public static Map<String, String> readConfigFile(Path file) {
+    String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(file);
+    if (special != null) {
+      throw new ConfigException(special.startsWith("nothing") ? "config: no such file: " + file
+          : "config: " + file + ": expected a regular file of 'key = value' lines; found "
+              + special);
     }
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       return parseConfigFile(file.toString(), reader);

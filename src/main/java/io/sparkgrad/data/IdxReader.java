@@ -141,6 +141,10 @@ public final class IdxReader {
   public static String sha256(Path file, Configuration conf) throws IOException {
     MessageDigest sha = Sha256.digest();
     FileSystem fs = fileSystem(file, conf);
+    String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, file);
+    if (special != null && fs.exists(file)) {
+      throw DataFormatException.of(file.toString(), "file type", "a regular file", special);
+    }
     try (FSDataInputStream in = fs.open(file)) {
       byte[] buffer = new byte[GZIP_BUFFER_BYTES];
       for (int n; (n = in.read(buffer)) != -1; ) {
@@ -193,6 +197,12 @@ public final class IdxReader {
     String name = status.getPath().toString();
     if (status.isDirectory()) {
       throw DataFormatException.of(name, "file type", "an " + kind.describe(), "a directory");
+    }
+    String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, file);
+    if (special != null) {
+      // A FIFO or a device would block the read forever or never end.
+      throw DataFormatException.of(
+          name, "file type", "an " + kind.describe() + " (a regular file)", special);
     }
     long length = status.getLen();
     if (length == 0) {

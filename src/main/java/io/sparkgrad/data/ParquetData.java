@@ -1,6 +1,6 @@
 package io.sparkgrad.data;
 
-import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.io.OutputException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -83,7 +83,7 @@ public final class ParquetData {
    * class replaces a path that appears while the output is being written; here that path is
    * left alone and the write is refused.
    *
-   * @throws OutputExistsException if {@code outputPath} exists, before or after the write
+   * @throws OutputException if {@code outputPath} exists, before or after the write
    */
   public static void write(SparkSession spark, DataSet data, String outputPath)
       throws IOException {
@@ -95,7 +95,7 @@ public final class ParquetData {
     FileSystem fs = IdxReader.fileSystem(out, conf);
     out = fs.makeQualified(out);
     if (fs.exists(out)) {
-      throw new OutputExistsException(
+      throw new OutputException(OutputException.Reason.EXISTS,
           out + ": output: expected a path that does not exist; found an existing "
               + (fs.getFileStatus(out).isDirectory() ? "folder" : "file")
               + " (remove it or choose another path)");
@@ -131,7 +131,7 @@ public final class ParquetData {
           .partitionBy(SPLIT)
           .parquet(tmp.toString());
       if (fs.exists(out)) {
-        throw new OutputExistsException(
+        throw new OutputException(OutputException.Reason.EXISTS,
             out + ": output: expected a path that does not exist; found one created while the"
                 + " table was being written");
       }

@@ -1,7 +1,8 @@
 package io.sparkgrad.evaluation;
 
+import io.sparkgrad.io.OutputException;
+import io.sparkgrad.io.OutputKind;
 import io.sparkgrad.io.Sha256;
-import io.sparkgrad.io.OutputExistsException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -162,7 +163,7 @@ public final class MetricsTable {
    * Appends the run's row to the table at {@code table} (created when missing) and returns the
    * partition folder it went to.
    *
-   * @throws OutputExistsException if the table cannot be written
+   * @throws OutputException if the path is not a metrics table or cannot be written
    */
   public static Path append(SparkSession spark, String table, Run run) {
     Path root = new Path(table);
@@ -170,11 +171,17 @@ public final class MetricsTable {
       FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
       root = fs.makeQualified(root);
       if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
-        throw new OutputExistsException(table + ": metrics table: expected a folder (a Parquet"
-            + " table partitioned by run_date); found a file");
+        throw new OutputException(OutputException.Reason.NOT_OURS, table + ": metrics table:"
+            + " expected a folder (a Parquet table partitioned by run_date); found a file");
+      }
+      if (fs.exists(root) && !OutputKind.METRICS_TABLE.recognizes(fs, root)) {
+        throw new OutputException(OutputException.Reason.NOT_OURS, table + ": metrics table:"
+            + " expected a folder of run_date=YYYY-MM-DD partitions; found a folder that is not"
+            + " one, so nothing was appended");
       }
       if (!fs.mkdirs(root)) {
-        throw new OutputExistsException(table + ": cannot create the metrics table folder");
+        throw new OutputException(OutputException.Reason.CANNOT_WRITE,
+            table + ": cannot create the metrics table folder");
       }
       Path staging = new Path(root, ".staging-" + run.runId());
       try {
@@ -210,7 +217,8 @@ public final class MetricsTable {
         fs.delete(staging, true);
       }
     } catch (IOException e) {
-      throw new OutputExistsException(table + ": cannot append to the metrics table: "
+      throw new OutputException(OutputException.Reason.CANNOT_WRITE,
+          table + ": cannot append to the metrics table: "
           + e.getMessage(), e);
     }
   }

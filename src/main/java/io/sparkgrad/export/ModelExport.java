@@ -1,6 +1,9 @@
 package io.sparkgrad.export;
 
 import io.sparkgrad.io.AtomicOutput;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputKind;
+import java.util.List;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.data.ImageSize;
 import java.io.OutputStream;
@@ -25,7 +28,9 @@ public final class ModelExport {
       Configuration conf) {
     ImageSize size = ImageSize.of(model);
     long[] written = new long[1];
-    AtomicOutput.write(target, overwrite, conf, (fs, temporary) -> {
+    // Never onto or into the model folder it reads, and never over a file that is not an export.
+    AtomicOutput.write(OutputKind.EXPORT, target, "--out", overwrite,
+        List.of(new OutputClaim.Input("--model", model.folder())), conf, (fs, temporary) -> {
       // On a checksummed file system (the local one) write the bare file: no hidden .crc file
       // beside the user's .npz or .onnx.
       FileSystem files = fs instanceof ChecksumFileSystem checksummed

@@ -1,6 +1,7 @@
 package io.sparkgrad.io;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -10,7 +11,8 @@ import org.apache.hadoop.fs.Path;
  * Writes an output folder or file to a temporary sibling and renames it into place only when
  * complete, so a reader never sees half of it (on HDFS and local disks the rename is atomic; on
  * object stores such as S3 it is a copy, and the temporary name still keeps partial output out
- * of the final path).
+ * of the final path). A user-named output goes through an {@link OutputClaim}, which decides
+ * whether it may be written at all.
  */
 public final class AtomicOutput {
   /** Writes the content of a temporary path (a folder or a file, as the writer chooses). */
@@ -21,22 +23,29 @@ public final class AtomicOutput {
 
   private AtomicOutput() {}
 
-  public static void write(String target, boolean overwrite, Configuration conf, Writer writer) {
-    Path path = new Path(target);
-    FileSystem fs;
-    try {
-      fs = path.getFileSystem(conf);
-    } catch (IOException e) {
-      throw new OutputExistsException(target + ": cannot open its file system: " + e.getMessage(), e);
+  /**
+   * Claims, checks and writes a user-named output in one go ({@link OutputClaim}); returns what
+   * was cleaned up from an interrupted earlier run.
+   */
+  public static List<String> write(OutputKind kind, String target, String option,
+      boolean overwrite, List<OutputClaim.Input> inputs, Configuration conf, Writer writer) {
+    try (OutputClaim claim = OutputClaim.take(kind, target, option, overwrite, inputs, conf)) {
+      claim.write(writer);
+      return claim.cleaned();
     }
+  }
+
+  /**
+   * Writes or replaces {@code target} inside a folder the caller already holds a claim on (a
+   * checkpoint inside the claimed model's checkpoint folder): no existence or ownership checks.
+   */
+  public static void replaceInClaimedFolder(String target, Configuration conf, Writer writer) {
+    Path path = new Path(target);
     try {
-      if (fs.exists(path) && !overwrite) {
-        throw new OutputExistsException(
-            target + ": already exists; choose another path or pass --overwrite");
-      }
+      FileSystem fs = path.getFileSystem(conf);
       Path parent = path.getParent();
       if (parent != null && !fs.exists(parent) && !fs.mkdirs(parent)) {
-        throw new OutputExistsException(target + ": cannot create the parent folder " + parent);
+        throw new IOException("cannot create the parent folder " + parent);
       }
       Path temporary = new Path(parent, "." + path.getName() + ".tmp-" + UUID.randomUUID());
       try {
@@ -55,7 +64,8 @@ public final class AtomicOutput {
         }
       }
     } catch (IOException e) {
-      throw new OutputExistsException(target + ": cannot write: " + e.getMessage(), e);
+      throw new OutputException(OutputException.Reason.CANNOT_WRITE,
+          target + ": cannot write: " + e.getMessage(), e);
     }
   }
 

@@ -1,7 +1,9 @@
 package io.sparkgrad.model;
 
-import io.sparkgrad.io.AtomicOutput;
 import io.sparkgrad.io.Json;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputKind;
+import io.sparkgrad.io.RegularFiles;
 import io.sparkgrad.io.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,9 +17,13 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -51,19 +57,31 @@ public final class ModelStore {
       return metadata.path("model_id").asText();
     }
 
-    /** The precision the model was trained in, and so is scored in (float32 when unrecorded). */
     /** Where the model comes from, as its metadata records it. */
     public Provenance provenance() {
       return Provenance.of(metadata, spec);
     }
 
+    /** The precision the model was trained in, and so is scored in (float32 when unrecorded). */
     public Precision precision() {
       return Precision.parse(
           "precision", metadata.path("config").path("precision").asText("float32"));
     }
   }
 
-  /** Writes the folder of a trained model: its provenance becomes metadata.json. */
+  /**
+   * Writes the folder of a trained model through a claim the caller took before its run: its
+   * provenance becomes metadata.json.
+   */
+  public static void write(OutputClaim claim, Provenance provenance, double[] params,
+      ObjectNode metrics, Map<String, byte[]> extraFiles) {
+    write(claim, provenance.toJson(), provenance.spec(), params, metrics, extraFiles);
+  }
+
+  /**
+   * Writes the folder of a trained model, claimed and checked as a {@link OutputKind#MODEL} with
+   * no inputs (for callers that wrote no data of their own, such as tests).
+   */
   public static void write(
       String folder, boolean overwrite, Configuration conf, Provenance provenance,
       double[] params, ObjectNode metrics, Map<String, byte[]> extraFiles) {
@@ -72,12 +90,25 @@ public final class ModelStore {
   }
 
   /**
-   * Writes the folder. {@code metadata} gets the format version, the weights' SHA-256 and the
-   * file list added; {@code extraFiles} are written as they are.
+   * Writes the folder, claimed and checked as a {@link OutputKind#MODEL} with no inputs (for
+   * callers that wrote no data of their own, such as tests).
    */
   public static void write(
       String folder, boolean overwrite, Configuration conf, ObjectNode metadata,
       NetworkSpec spec, double[] params, ObjectNode metrics, Map<String, byte[]> extraFiles) {
+    try (OutputClaim claim =
+        OutputClaim.take(OutputKind.MODEL, folder, "--model", overwrite, List.of(), conf)) {
+      write(claim, metadata, spec, params, metrics, extraFiles);
+    }
+  }
+
+  /**
+   * Writes the folder through a claim the caller took before its run. {@code metadata} gets the
+   * format version, the weights' SHA-256 and the file list added; {@code extraFiles} are written
+   * as they are.
+   */
+  public static void write(OutputClaim claim, ObjectNode metadata, NetworkSpec spec,
+      double[] params, ObjectNode metrics, Map<String, byte[]> extraFiles) {
     byte[] weights = WeightsFile.encode(spec.layout(), params);
     metadata.put("format_version", FORMAT_VERSION);
     metadata.put("weights_file", WEIGHTS);
@@ -87,7 +118,7 @@ public final class ModelStore {
     files.put(METRICS, Json.toBytes(metrics));
     files.putAll(extraFiles);
     files.put(METADATA, Json.toBytes(metadata));
-    AtomicOutput.write(folder, overwrite, conf, (fs, temporary) -> {
+    claim.write((fs, temporary) -> {
       if (!fs.mkdirs(temporary)) {
         throw new IOException("cannot create " + temporary);
       }
@@ -99,7 +130,12 @@ public final class ModelStore {
     });
   }
 
-  /** Reads and validates a model folder. */
+  /**
+   * Reads and validates a model folder: every file regular, weights.bin against its CRC,
+   * metadata.json's weights_sha256 and its declared shape, and every weight finite. The recorded
+   * configuration is checked by the commands ({@code cli/SavedModels}): the model package does
+   * not depend on the configuration's.
+   */
   public static LoadedModel read(String folder, Configuration conf) {
     Path root = new Path(folder);
     try {
@@ -112,9 +148,12 @@ public final class ModelStore {
         throw new ModelFormatException(
             folder + ": not a model folder: " + METADATA + " is missing");
       }
+      requireRegular(fs, metadataPath);
       JsonNode metadata;
       try (InputStream in = fs.open(metadataPath)) {
         metadata = Json.mapper().readTree(in);
+      } catch (ChecksumException e) {
+        throw staleChecksum(metadataPath, e);
       } catch (IOException e) {
         throw new ModelFormatException(
             metadataPath + ": not valid JSON: " + e.getMessage(), e);
@@ -125,6 +164,11 @@ public final class ModelStore {
             + FORMAT_VERSION + "; found " + metadata.path("format_version"));
       }
       NetworkSpec declared = specOf(metadataPath.toString(), metadata);
+      String declaredSha = metadata.path("weights_sha256").asText("");
+      if (!declaredSha.matches("[0-9a-f]{64}")) {
+        throw new ModelFormatException(metadataPath + ": weights_sha256: expected 64 lower-case"
+            + " hex digits; found " + metadata.path("weights_sha256"));
+      }
       Path weightsPath = new Path(root, WEIGHTS);
       FileStatus status;
       try {
@@ -132,19 +176,50 @@ public final class ModelStore {
       } catch (FileNotFoundException e) {
         throw new ModelFormatException(folder + ": " + WEIGHTS + " is missing", e);
       }
+      requireRegular(fs, weightsPath);
       WeightsFile.Decoded decoded;
-      try (InputStream in = fs.open(weightsPath)) {
+      MessageDigest sha = Sha256.digest();
+      try (InputStream in = new DigestInputStream(fs.open(weightsPath), sha)) {
         decoded = WeightsFile.decode(weightsPath.toString(), in, status.getLen());
+      } catch (ChecksumException e) {
+        throw staleChecksum(weightsPath, e);
       }
       if (!decoded.layout().equals(declared.layout())) {
         throw new ModelFormatException(weightsPath + ": shape: expected "
             + describe(declared.layout()) + " as metadata.json declares; found "
             + describe(decoded.layout()));
       }
-      return new LoadedModel(folder, declared, decoded.params(), metadata);
+      String foundSha = Sha256.hex(sha);
+      if (!foundSha.equals(declaredSha)) {
+        throw new ModelFormatException(weightsPath + ": SHA-256: expected " + declaredSha
+            + " as metadata.json's weights_sha256 declares; found " + foundSha
+            + " (the weights were changed after the model was written)");
+      }
+      double[] params = decoded.params();
+      for (int i = 0; i < params.length; i++) {
+        if (!Double.isFinite(params[i])) {
+          throw new ModelFormatException(weightsPath + ": value " + i + " of " + params.length
+              + ": expected a finite number; found " + params[i]);
+        }
+      }
+      return new LoadedModel(folder, declared, params, metadata);
     } catch (IOException e) {
       throw new ModelFormatException(folder + ": cannot read: " + e.getMessage(), e);
     }
+  }
+
+  private static void requireRegular(FileSystem fs, Path file) throws IOException {
+    String what = RegularFiles.whatIfNotRegular(fs, file);
+    if (what != null) {
+      throw new ModelFormatException(
+          file + ": file type: expected a regular file; found " + what);
+    }
+  }
+
+  private static ModelFormatException staleChecksum(Path file, ChecksumException e) {
+    return new ModelFormatException(file + ": checksum: the content does not match its ."
+        + file.getName() + ".crc file (the file was changed after it was written, or the .crc"
+        + " is stale)", e);
   }
 
   private static NetworkSpec specOf(String file, JsonNode metadata) {

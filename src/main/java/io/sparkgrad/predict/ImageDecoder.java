@@ -35,6 +35,21 @@ public final class ImageDecoder {
 
   private ImageDecoder() {}
 
+  /**
+   * Opens an image file after checking that it is a regular file: a FIFO or a device named like
+   * an image would block the reading task forever.
+   */
+  public static InputStream openRegular(
+      org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path path, String file)
+      throws IOException {
+    String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, path);
+    if (special != null) {
+      throw new DataFormatException(
+          file + ": file type: expected a regular image file; found " + special);
+    }
+    return fs.open(path);
+  }
+
   /** The declared size and the decoded image. */
   public record Decoded(String format, int width, int height, BufferedImage image) {}
 

@@ -59,10 +59,12 @@ public record PredictInput(Kind kind, Path path, List<String> files) {
   private static final String EXPECTED = "an IDX images file, an IDX folder, a Parquet table"
       + " from 'sparkgrad prepare', a PNG or JPEG image, or a folder or glob of them";
 
-  /** Whether a file name ends with .png, .jpg or .jpeg (any case). */
+  /** Whether a file name ends with .png, .jpg, .jpeg, .gif, .bmp, .tif or .tiff (any case). */
   public static boolean isImageName(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
-    return lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg");
+    return lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg")
+        || lower.endsWith(".gif") || lower.endsWith(".bmp") || lower.endsWith(".tif")
+        || lower.endsWith(".tiff");
   }
 
   public static PredictInput detect(String input, Configuration conf) throws IOException {
@@ -95,6 +97,11 @@ public record PredictInput(Kind kind, Path path, List<String> files) {
           + " at this path", e);
     }
     Path qualified = status.getPath();
+    String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, qualified);
+    if (status.isFile() && special != null) {
+      throw new DataFormatException(input + ": input: expected " + EXPECTED + "; found "
+          + special);
+    }
     if (status.isFile()) {
       if (isImageName(qualified.getName())) {
         return new PredictInput(Kind.IMAGE_FILES, qualified, List.of(qualified.toString()));
@@ -142,7 +149,8 @@ public record PredictInput(Kind kind, Path path, List<String> files) {
         && head[3] == 'G';
     boolean jpeg = n >= 3 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xD8
         && (head[2] & 0xFF) == 0xFF;
-    if (png || jpeg) {
+    boolean gif = n >= 4 && head[0] == 'G' && head[1] == 'I' && head[2] == 'F' && head[3] == '8';
+    if (png || jpeg || gif) {
       return Kind.IMAGE_FILES;
     }
     // IDX, raw or gzip: the first four bytes of the content are the magic number.

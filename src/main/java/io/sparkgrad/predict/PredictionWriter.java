@@ -1,13 +1,20 @@
 package io.sparkgrad.predict;
 
-import io.sparkgrad.io.AtomicOutput;
+import io.sparkgrad.io.OutputClaim;
+import io.sparkgrad.io.OutputKind;
+import io.sparkgrad.model.ModelStore;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.fs.Path;
 import java.util.Locale;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 
-/** Writes predictions with Spark SQL, to a temporary sibling renamed into place when complete. */
+/**
+ * Writes predictions with Spark SQL, to a temporary sibling renamed into place when complete,
+ * with the hidden marker {@link OutputKind#PREDICTIONS_MARKER} (Spark's readers skip hidden
+ * files) by which a later --overwrite knows the folder is sparkgrad's predictions.
+ */
 public final class PredictionWriter {
   /** The output formats of {@code sparkgrad predict}. */
   public enum Format {
@@ -33,10 +40,8 @@ public final class PredictionWriter {
 
   private PredictionWriter() {}
 
-  public static void write(
-      Dataset<Row> predictions, Format format, String target, boolean overwrite,
-      Configuration conf) {
-    AtomicOutput.write(target, overwrite, conf, (fs, temporary) -> {
+  public static void write(Dataset<Row> predictions, Format format, OutputClaim claim) {
+    claim.write((fs, temporary) -> {
       switch (format) {
         case PARQUET -> predictions.write().mode(SaveMode.ErrorIfExists)
             .parquet(temporary.toString());
@@ -45,6 +50,8 @@ public final class PredictionWriter {
             .option("header", "true").csv(temporary.toString());
         default -> throw new IllegalStateException("unhandled format " + format);
       }
+      ModelStore.writeBytes(fs, new Path(temporary, OutputKind.PREDICTIONS_MARKER),
+          ("sparkgrad predictions, " + format.label() + "\n").getBytes(StandardCharsets.UTF_8));
     });
   }
 }

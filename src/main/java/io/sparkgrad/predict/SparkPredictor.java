@@ -294,7 +294,7 @@ public final class SparkPredictor {
         Path path = new Path(file);
         FileSystem fs = path.getFileSystem(conf);
         byte[] digit;
-        try (InputStream in = fs.open(path)) {
+        try (InputStream in = ImageDecoder.openRegular(fs, path, file)) {
           digit = DigitImages.toDigit(file, ImageDecoder.read(file, in, maxPixels).image(), size);
         } catch (DataFormatException e) {
           out.add(new Scored(null, e.getMessage()));

@@ -75,7 +75,7 @@ public final class Checkpoints {
       }
     }
     Path target = new Path(folder, String.format("epoch-%06d", state.epochsDone));
-    AtomicOutput.write(target.toString(), true, conf, (fs, temporary) -> {
+    AtomicOutput.replaceInClaimedFolder(target.toString(), conf, (fs, temporary) -> {
       if (!fs.mkdirs(temporary)) {
         throw new IOException("cannot create " + temporary);
       }
@@ -95,7 +95,7 @@ public final class Checkpoints {
         }
       }
     } catch (IOException e) {
-      throw new io.sparkgrad.io.OutputExistsException(
+      throw new io.sparkgrad.io.OutputException(io.sparkgrad.io.OutputException.Reason.CANNOT_WRITE,
           folder + ": cannot remove an older checkpoint: " + e.getMessage(), e);
     }
   }
@@ -203,7 +203,7 @@ public final class Checkpoints {
         fs.delete(folder, true);
       }
     } catch (IOException e) {
-      throw new io.sparkgrad.io.OutputExistsException(
+      throw new io.sparkgrad.io.OutputException(io.sparkgrad.io.OutputException.Reason.CANNOT_WRITE,
           folder + ": cannot remove the checkpoints: " + e.getMessage(), e);
     }
   }

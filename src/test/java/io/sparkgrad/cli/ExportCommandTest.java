@@ -257,7 +257,7 @@ class ExportCommandTest {
     assertEquals(0, CommandRun.run("export", "--model", m, "--out", out.toString()).code());
     byte[] first = Files.readAllBytes(out);
     assertRefused(ExitCode.OUTPUT_PROBLEM,
-        out + ": already exists; choose another path or pass --overwrite",
+        out + ": already exists; choose another --out or pass --overwrite",
         "export", "--model", m, "--out", out.toString());
     assertArrayEquals(first, Files.readAllBytes(out), "left as it was");
     assertEquals(0, CommandRun.run("export", "--model", m, "--out", out.toString(),

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.io.OutputException;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.testing.SparkTestSession;
 import java.io.IOException;
@@ -165,9 +165,9 @@ class HdfsDataTest {
     LabeledImages test = ParquetData.read(SparkTestSession.get(), table, Split.TEST, 10);
     assertArrayEquals(local.test().labels(), test.labels());
     assertArrayEquals(local.test().pixels(), test.pixels());
-    OutputExistsException exists =
+    OutputException exists =
         assertThrows(
-            OutputExistsException.class,
+            OutputException.class,
             () -> ParquetData.write(SparkTestSession.get(), local, table));
     assertTrue(exists.getMessage().startsWith(table + ": output: expected a path that does not exist"),
         exists.getMessage());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgrad.io.OutputExistsException;
+import io.sparkgrad.io.OutputException;
 import io.sparkgrad.testing.MnistFixture;
 import io.sparkgrad.testing.SparkTestSession;
 import java.io.IOException;
@@ -85,9 +85,9 @@ class ParquetDataTest {
     assertEquals(mnist.sha256(), fromIdx.sha256());
 
     // An existing output is refused, and left as it was.
-    OutputExistsException exists =
+    OutputException exists =
         assertThrows(
-            OutputExistsException.class,
+            OutputException.class,
             () -> ParquetData.write(spark, mnist, table.toString()));
     assertContains(
         exists.getMessage(), table.toString(),

@@ -1,0 +1,91 @@
+package io.sparkgrad.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The memory plan's figures, by hand, and where it draws the line. */
+class MemoryPlanTest {
+  private static final long MIB = 1L << 20;
+  private static final long GIB = 1L << 30;
+
+  private static TrainingConfig config(String... keyValues) {
+    Map<String, String> values = new LinkedHashMap<>(TrainingOptions.defaults());
+    values.put("data", "mnist");
+    values.put("model", "model");
+    for (int i = 0; i < keyValues.length; i += 2) {
+      values.put(keyValues[i], keyValues[i + 1]);
+    }
+    return TrainingConfig.fromMap(values);
+  }
+
+  @Test
+  void figuresForMnistWithAdam() {
+    MemoryPlan plan = MemoryPlan.of(config("hidden", "256", "optimizer", "adam",
+        "block-rows", "4096", "precision", "float32"), 70_000, 784, 10);
+    long p = 256 * 784 + 256 + 10 * 256 + 10;
+    assertEquals(203_530, p);
+    assertEquals(p, plan.parameters());
+    assertEquals(2 * p, plan.stateValues());
+    assertEquals(8 * (2 * p + 2 * p) + 40 * (3 * p) + 70_000L * 785, plan.driverBytes());
+    assertEquals(24 * (3 * p) + 8L * 4096 * (784 + 512 + 20), plan.taskBytes());
+    assertEquals(8 * 3 * p, plan.executorBytes());
+    assertEquals(70_000L * 784 * 4, plan.cacheBytes());
+    assertEquals(plan.driverBytes() + 2 * plan.taskBytes() + plan.executorBytes()
+        + plan.cacheBytes(), plan.localBytes(2));
+  }
+
+  @Test
+  void sgdHasNoStateAndFloat64DoublesTheCache() {
+    MemoryPlan plan = MemoryPlan.of(config("hidden", "32", "optimizer", "sgd",
+        "precision", "float64"), 1000, 784, 10);
+    assertEquals(0, plan.stateValues());
+    assertEquals(1000L * 784 * 8, plan.cacheBytes());
+  }
+
+  @Test
+  void theDefaultRunFitsAGibibyteAndNotHalfOfOne() {
+    MemoryPlan plan = MemoryPlan.of(config("hidden", "256", "optimizer", "adam"), 70_000, 784,
+        10);
+    plan.check(2, GIB, 0, 0);
+    ConfigException refused = assertThrows(ConfigException.class,
+        () -> plan.check(2, 512 * MIB, 0, 0));
+    assertEquals("memory: expected the run to fit in the driver's heap of 512 MiB (212 MiB"
+        + " usable beside Spark's reserve); found it needs about 407 MiB (203,530 parameters"
+        + " and 407,060 optimizer values: driver 82 MiB, 2 tasks × 56 MiB, broadcast 5 MiB,"
+        + " cache 210 MiB) with the local master's 2 task slots: lower --hidden, --block-rows"
+        + " or the data, or give the driver more memory (SPARKGRAD_DRIVER_MEMORY for"
+        + " scripts/sparkgrad, --driver-memory / spark.driver.memory for spark-submit)",
+        refused.getMessage());
+  }
+
+  @Test
+  void aHugeHiddenLayerIsRefusedBeforeAnythingIsAllocated() {
+    MemoryPlan plan = MemoryPlan.of(config("hidden", "500000"), 70_000, 784, 10);
+    assertThrows(ConfigException.class, () -> plan.check(2, 6 * GIB, 0, 0));
+  }
+
+  @Test
+  void clusterMastersCheckTheDriverAndAnExecutorApart() {
+    MemoryPlan plan = MemoryPlan.of(config("hidden", "20000", "optimizer", "adam"), 70_000, 784,
+        10);
+    // The driver's part fits 6 GiB; two tasks and the broadcast do not fit a 1 GiB executor.
+    plan.check(0, 6 * GIB, 8 * GIB, 2);
+    ConfigException executor = assertThrows(ConfigException.class,
+        () -> plan.check(0, 6 * GIB, GIB, 2));
+    assertEquals(true, executor.getMessage().startsWith("memory: expected an executor's part of"
+        + " the run to fit in spark.executor.memory 1.0 GiB; found it needs about "),
+        executor.getMessage());
+    assertEquals(true, executor.getMessage().endsWith("raise spark.executor.memory"));
+    ConfigException driver = assertThrows(ConfigException.class,
+        () -> plan.check(0, 1 * GIB, 8 * GIB, 2));
+    assertEquals(true, driver.getMessage().contains("SPARKGRAD_DRIVER_MEMORY"),
+        driver.getMessage());
+  }
+}
