@@ -215,7 +215,8 @@ class EvaluateCommandTest {
     assertEquals(0, outcome.code(), outcome.err());
     Path report = Paths.get(metrics + ".reports", "2024-03-07",
         metadata.path("model_id").asText() + "-test.html");
-    assertTrue(outcome.out().contains("report: " + report), outcome.out());
+    // The report is named as its output claim qualifies it (file: on the local file system).
+    assertTrue(outcome.out().contains("report: file:" + report), outcome.out());
 
     for (Path page : List.of(report, model.resolve("report.html"))) {
       String html = Files.readString(page);
