@@ -2,6 +2,7 @@ package io.sparkgrad.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.BlockedData;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
@@ -155,8 +156,9 @@ final class EvaluateCommand {
           : i -> split.label() + " #" + i;
       int parts = partitions > 0 ? partitions : jsc.defaultParallelism();
       EvaluationSums sums;
-      try (BlockedData blocks = BlockedData.build(jsc, images, BlockedData.all(images), parts,
-          seed, blockRows, precision, "sparkgrad-evaluate-" + split.label())) {
+      try (BlockedData blocks = BlockedData.fromImages(jsc, images,
+          ExampleSelection.all(images.count()), parts, seed, blockRows,
+          "sparkgrad-evaluate-" + split.label())) {
         sums = new SparkEvaluator(jsc, model.spec(), precision, BlasChoice.AUTO)
             .evaluate(blocks.rdd(), model.params(), worst);
       }

@@ -86,7 +86,7 @@ final class TrainCommand {
       out.printf(Locale.ROOT,
           "data: %d training (%d held out for validation) and %d test images of %d×%d, %d classes,"
               + " from %s (%s)%n",
-          data.train().count(), setup.validationMembers().length, data.test().count(),
+          data.train().count(), setup.validationCount(), data.test().count(),
           data.train().imageRows(), data.train().imageCols(), setup.classes(), data.source(),
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
@@ -163,8 +163,8 @@ final class TrainCommand {
     metadata.put("data", data.source());
     ObjectNode inputs = metadata.putObject("input_sha256");
     data.sha256().forEach(inputs::put);
-    metadata.put("train_examples", setup.trainMembers().length);
-    metadata.put("validation_examples", setup.validationMembers().length);
+    metadata.put("train_examples", setup.trainCount());
+    metadata.put("validation_examples", setup.validationCount());
     metadata.put("test_examples", data.test().count());
     metadata.put("partitions", result.partitions());
     metadata.put("spark_version", jsc.version());

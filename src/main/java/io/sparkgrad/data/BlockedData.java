@@ -1,116 +1,200 @@
 package io.sparkgrad.data;
 
-import io.sparkgrad.math.Blas;
-import io.sparkgrad.math.Kernels;
-import io.sparkgrad.math.Precision;
+import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
-import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * Turns examples into a cached RDD of {@link ExampleBlock}s, the form the trainer and the
  * evaluator compute on.
  *
- * <p>Which example lands in which partition and block is a function of the seed, the partition
- * count and the block size alone: a seeded permutation of the examples is cut into
- * {@code partitions} contiguous shares, and each share into blocks of {@code blockRows}, in
- * permutation order. Pixels are scaled to [0, 1] here, once, while the blocks are built.
+ * <p>Which example lands in which partition is a function of the seed and the partition count
+ * alone: with the seeded permutation π of the {@code count} indices, index i goes to partition
+ * ⌊π(i)·P / count⌋ (shares of ⌊count/P⌋ or ⌈count/P⌉ examples). Spark's shuffle moves each
+ * example there ({@link SharePartitioner}); nothing of the data set's size is built on the driver
+ * or in a task. Within a partition the examples are stacked in index order, blocks of
+ * {@code blockRows}, pixels kept as bytes.
  *
- * <p>The raw examples travel once, as a broadcast; the RDD's own partitions are just their
- * numbers. (Parallelizing the data itself would put it inside every task of every later job,
- * because a cached RDD's partitions still reference their parents'.) The broadcast lives as long
- * as the blocks, so a lost block can be rebuilt from it.
+ * <p>Recovery is by lineage: a lost block is rebuilt from the shuffle's output, or from the
+ * source the examples came from.
  */
 public final class BlockedData implements AutoCloseable {
-  private final JavaRDD<ExampleBlock<?>> blocks;
-  private final Broadcast<Source> source;
+  private final JavaRDD<ExampleBlock> blocks;
+  private final long count;
+  private final Runnable release;
 
-  /** The examples to block: the images and which of them (member i gets index i). */
-  private record Source(LabeledImages images, int[] members) implements Serializable {}
-
-  private BlockedData(JavaRDD<ExampleBlock<?>> blocks, Broadcast<Source> source) {
+  private BlockedData(JavaRDD<ExampleBlock> blocks, long count, Runnable release) {
     this.blocks = blocks;
-    this.source = source;
+    this.count = count;
+    this.release = release;
   }
 
   /** The cached blocks. */
-  public JavaRDD<ExampleBlock<?>> rdd() {
+  public JavaRDD<ExampleBlock> rdd() {
     return blocks;
   }
 
-  /**
-   * Blocks of the examples {@code members} of {@code images} (the example {@code members[i]}
-   * gets index i), persisted in memory and materialized.
-   */
-  public static BlockedData build(
-      JavaSparkContext jsc, LabeledImages images, int[] members, int partitions, long seed,
-      int blockRows, Precision precision, String name) {
-    Broadcast<Source> source = jsc.broadcast(new Source(images, members));
-    List<Integer> partitionNumbers = new ArrayList<>(partitions);
-    for (int p = 0; p < partitions; p++) {
-      partitionNumbers.add(p);
-    }
-    JavaRDD<ExampleBlock<?>> blocks =
-        jsc.parallelize(partitionNumbers, partitions)
-            .mapPartitions(numbers -> {
-              List<ExampleBlock<?>> out = new ArrayList<>();
-              Kernels<?> kernels = precision.kernels(Blas.best());
-              while (numbers.hasNext()) {
-                addBlocks(source.value(), numbers.next(), partitions, seed, blockRows, kernels, out);
-              }
-              return out.iterator();
-            })
-            .setName(name)
-            .persist(StorageLevel.MEMORY_ONLY());
-    blocks.count();
-    return new BlockedData(blocks, source);
+  /** How many examples the blocks hold. */
+  public long count() {
+    return count;
   }
 
-  /** Drops the cached blocks and the broadcast examples. */
+  /**
+   * Blocks of {@code examples} (their indices 0..count−1, each once; {@code inputs} pixels each),
+   * persisted in memory and materialized.
+   *
+   * @param release run by {@link #close()}: frees what the source holds (may be a no-op)
+   */
+  public static BlockedData build(
+      JavaRDD<Example> examples, int count, int inputs, int partitions, long seed, int blockRows,
+      String name, Runnable release) {
+    SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
+    JavaRDD<ExampleBlock> blocks =
+        examples
+            .mapToPair(example -> new Tuple2<>(example.index(), example))
+            .partitionBy(partitioner)
+            .mapPartitions(share -> stack(share, inputs, blockRows))
+            .setName(name)
+            .persist(StorageLevel.MEMORY_ONLY());
+    long held = blocks.map(ExampleBlock::rows).fold(0, Integer::sum);
+    if (held != count) {
+      blocks.unpersist(false);
+      release.run();
+      throw new IllegalStateException(
+          name + ": expected " + count + " examples in the blocks; found " + held);
+    }
+    return new BlockedData(blocks, count, release);
+  }
+
+  /**
+   * Blocks of the {@code selection} of {@code images}, which the driver holds: they travel once,
+   * as a broadcast read by as many tasks as partitions, which live as long as the blocks.
+   */
+  public static BlockedData fromImages(
+      JavaSparkContext jsc, LabeledImages images, ExampleSelection selection, int partitions,
+      long seed, int blockRows, String name) {
+    if (selection.splitCount() != images.count()) {
+      throw new IllegalArgumentException(images.source() + ": selection of "
+          + selection.splitCount() + " examples for " + images.count());
+    }
+    Broadcast<LabeledImages> source = jsc.broadcast(images);
+    int count = images.count();
+    int inputs = images.features();
+    List<Integer> slices = new ArrayList<>(partitions);
+    for (int s = 0; s < partitions; s++) {
+      slices.add(s);
+    }
+    JavaRDD<Example> examples = jsc.parallelize(slices, partitions).flatMap(s -> {
+      int from = (int) ((long) s * count / partitions);
+      int to = (int) ((long) (s + 1) * count / partitions);
+      return selected(source.value(), selection, from, to);
+    });
+    return build(examples, selection.size(), inputs, partitions, seed, blockRows, name,
+        source::destroy);
+  }
+
+  /** Drops the cached blocks and whatever the source holds. */
   @Override
   public void close() {
     blocks.unpersist(false);
-    source.destroy();
+    release.run();
   }
 
-  /** All examples of {@code images}, in index order. */
-  public static int[] all(LabeledImages images) {
-    int[] members = new int[images.count()];
-    for (int i = 0; i < members.length; i++) {
-      members[i] = i;
-    }
-    return members;
-  }
-
-  /** Partition {@code p}'s share: positions [p·n/P, (p+1)·n/P) of the seeded order. */
-  private static <A> void addBlocks(
-      Source source, int p, int partitions, long seed, int blockRows, Kernels<A> k,
-      List<ExampleBlock<?>> out) {
-    LabeledImages images = source.images();
-    int[] members = source.members();
-    int n = members.length;
+  /** The selected examples among {@code images}' examples [from, to), lazily. */
+  private static Iterator<Example> selected(
+      LabeledImages images, ExampleSelection selection, int from, int to) {
     int inputs = images.features();
-    int[] order = Seeds.permutation(n, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
-    int from = (int) ((long) p * n / partitions);
-    int to = (int) ((long) (p + 1) * n / partitions);
-    for (int start = from; start < to; start += blockRows) {
-      int rows = Math.min(blockRows, to - start);
-      A features = k.allocate(rows * inputs);
+    List<Example> out = new ArrayList<>();
+    for (int e = from; e < to; e++) {
+      int index = selection.indexOf(e);
+      if (index >= 0) {
+        out.add(new Example(index, images.label(e),
+            Arrays.copyOfRange(images.pixels(), e * inputs, (e + 1) * inputs)));
+      }
+    }
+    return out.iterator();
+  }
+
+  /** One partition's examples, in index order, stacked into blocks of {@code blockRows}. */
+  private static Iterator<ExampleBlock> stack(
+      Iterator<Tuple2<Integer, Example>> share, int inputs, int blockRows) {
+    List<Example> examples = new ArrayList<>();
+    while (share.hasNext()) {
+      Example example = share.next()._2();
+      if (example.pixels().length != inputs) {
+        throw new IllegalArgumentException("example " + example.index() + ": expected " + inputs
+            + " pixels; found " + example.pixels().length);
+      }
+      examples.add(example);
+    }
+    // The shuffle delivers in no fixed order; the index order makes the layout reproducible.
+    examples.sort(Comparator.comparingInt(Example::index));
+    List<ExampleBlock> out = new ArrayList<>();
+    for (int start = 0; start < examples.size(); start += blockRows) {
+      int rows = Math.min(blockRows, examples.size() - start);
+      byte[] pixels = new byte[rows * inputs];
       int[] labels = new int[rows];
       int[] indices = new int[rows];
       for (int r = 0; r < rows; r++) {
-        int index = order[start + r];
-        int example = members[index];
-        k.scalePixels(features, r * inputs, images.pixels(), example * inputs, inputs);
-        labels[r] = images.label(example);
-        indices[r] = index;
+        Example example = examples.get(start + r);
+        System.arraycopy(example.pixels(), 0, pixels, r * inputs, inputs);
+        labels[r] = example.label();
+        indices[r] = example.index();
+        examples.set(start + r, null); // its bytes now live in the block
       }
-      out.add(new ExampleBlock<>(features, labels, indices, rows, inputs));
+      out.add(new ExampleBlock(pixels, labels, indices, rows, inputs));
+    }
+    return out.iterator();
+  }
+
+  /**
+   * Index i of {@code count} goes to partition ⌊π(i)·P / count⌋, π the seeded permutation of the
+   * partition assignment: equal shares, a function of the seed alone.
+   */
+  public static final class SharePartitioner extends Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final IndexPermutation permutation;
+    private final int partitions;
+    private final long seed;
+
+    public SharePartitioner(int count, int partitions, long seed) {
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions: expected at least 1; found " + partitions);
+      }
+      this.permutation = new IndexPermutation(count, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
+      this.partitions = partitions;
+      this.seed = seed;
+    }
+
+    @Override
+    public int numPartitions() {
+      return partitions;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return (int) ((long) permutation.apply((Integer) key) * partitions / permutation.size());
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof SharePartitioner that && that.partitions == partitions
+          && that.seed == seed && that.permutation.size() == permutation.size();
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(seed) * 31 + partitions * 17 + permutation.size();
     }
   }
 }

@@ -11,7 +11,7 @@ import io.sparkgrad.network.TwoLayerNetwork;
 
 /**
  * Scores cached blocks with fixed parameters, in chunks of at most {@link #CHUNK_ROWS} examples
- * (one GEMM each, no copying: a chunk is a column range of the block). Plain Java, one per task.
+ * (one GEMM each, on the chunk's pixels scaled into one buffer). Plain Java, one per task.
  *
  * <p>Per chunk: the network's loss sum, the predicted class of each example (the kernels'
  * argmax, the same one training counts correct with), and from the K×rows outputs Y, widened to
@@ -25,6 +25,8 @@ public final class BlockScorer<A> {
   private final A params;
   private final int[] predicted = new int[CHUNK_ROWS];
   private final double[] outputs;
+  /** inputs × CHUNK_ROWS: the chunk's pixels scaled to [0, 1]. */
+  private final A features;
 
   @SuppressWarnings("unchecked")
   public static BlockScorer<?> create(
@@ -38,21 +40,19 @@ public final class BlockScorer<A> {
     this.network = new TwoLayerNetwork<>(spec, kernels, CHUNK_ROWS);
     this.params = k.allocate(params.length);
     this.outputs = new double[spec.outputs() * CHUNK_ROWS];
+    this.features = k.allocate(spec.inputs() * CHUNK_ROWS);
     k.copyFromDouble(this.params, params, params.length);
   }
 
   /** Adds the block's loss, confusion counts, scores and worst examples to {@code sums}. */
-  @SuppressWarnings("unchecked")
-  public EvaluationSums score(ExampleBlock<?> untyped, EvaluationSums sums) {
-    ExampleBlock<A> block = (ExampleBlock<A>) untyped;
+  public EvaluationSums score(ExampleBlock block, EvaluationSums sums) {
     int classes = network.spec().outputs();
-    int inputs = block.inputs();
     int[] labels = block.labels();
     int[] indices = block.indices();
     for (int from = 0; from < block.rows(); from += CHUNK_ROWS) {
       int rows = Math.min(CHUNK_ROWS, block.rows() - from);
-      BlockStats stats =
-          network.evaluate(params, block.features(), from * inputs, labels, from, rows);
+      block.scaleRows(k, features, 0, from, rows);
+      BlockStats stats = network.evaluate(params, features, 0, labels, from, rows);
       // evaluate() leaves the outputs of this chunk in the network's output buffer.
       A y = network.lastOutputs();
       k.argmaxColumns(predicted, 0, y, classes, rows);

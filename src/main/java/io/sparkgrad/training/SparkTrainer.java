@@ -10,6 +10,7 @@ import io.sparkgrad.worker.SyncMode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.evaluation.SparkEvaluator;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.math.Blas;
@@ -56,14 +57,15 @@ public final class SparkTrainer {
     SparkEvaluator evaluator =
         new SparkEvaluator(jsc, spec, config.precision(), config.blas());
     TrainingState state = initialState(setup, data, checkpoints);
-    try (BlockedData train = BlockedData.build(jsc, data.train(), setup.trainMembers(),
-            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-train");
-        BlockedData test = BlockedData.build(jsc, data.test(), BlockedData.all(data.test()),
-            partitions, config.seed(), config.blockRows(), config.precision(), "sparkgrad-test");
-        BlockedData validation = setup.validationMembers().length == 0
+    try (BlockedData train = BlockedData.fromImages(jsc, data.train(), setup.trainSelection(),
+            partitions, config.seed(), config.blockRows(), "sparkgrad-train");
+        BlockedData test = BlockedData.fromImages(jsc, data.test(),
+            ExampleSelection.all(data.test().count()), partitions, config.seed(),
+            config.blockRows(), "sparkgrad-test");
+        BlockedData validation = setup.validationCount() == 0
             ? null
-            : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
-                config.seed(), config.blockRows(), config.precision(), "sparkgrad-validation")) {
+            : BlockedData.fromImages(jsc, data.train(), setup.validationSelection(), partitions,
+                config.seed(), config.blockRows(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
           validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
           data.train().imageCols());
@@ -126,15 +128,15 @@ public final class SparkTrainer {
   private final class Epochs {
     private final TrainingSetup setup;
     private final TrainingConfig config;
-    private final JavaRDD<ExampleBlock<?>> train;
-    private final JavaRDD<ExampleBlock<?>> test;
-    private final JavaRDD<ExampleBlock<?>> validation;
+    private final JavaRDD<ExampleBlock> train;
+    private final JavaRDD<ExampleBlock> test;
+    private final JavaRDD<ExampleBlock> validation;
     private final SparkEvaluator evaluator;
     private final int imageRows;
     private final int imageCols;
 
-    Epochs(TrainingSetup setup, JavaRDD<ExampleBlock<?>> train, JavaRDD<ExampleBlock<?>> test,
-        JavaRDD<ExampleBlock<?>> validation, SparkEvaluator evaluator, int imageRows,
+    Epochs(TrainingSetup setup, JavaRDD<ExampleBlock> train, JavaRDD<ExampleBlock> test,
+        JavaRDD<ExampleBlock> validation, SparkEvaluator evaluator, int imageRows,
         int imageCols) {
       this.setup = setup;
       this.imageRows = imageRows;
@@ -153,7 +155,7 @@ public final class SparkTrainer {
     EvaluationSums run(TrainingState state) {
       NetworkSpec spec = setup.spec();
       int epoch = state.epochsDone;
-      int n = setup.trainMembers().length;
+      int n = setup.trainCount();
       int stepsPerEpoch = setup.stepsPerEpoch();
       int stepsPerJob = config.stepsPerJob(stepsPerEpoch);
       long totalSteps = (long) stepsPerEpoch * config.epochs();
@@ -258,7 +260,7 @@ public final class SparkTrainer {
   }
 
   private JobResult runJob(
-      JavaRDD<ExampleBlock<?>> train, StepPlan plan, double[] params, Optimizer optimizer) {
+      JavaRDD<ExampleBlock> train, StepPlan plan, double[] params, Optimizer optimizer) {
     // Local steps start from the driver's optimizer state; a gradient job needs only weights.
     int stateSize = plan.mode() == SyncMode.LOCAL_STEPS ? optimizer.stateSize() : 0;
     double[] state = stateSize > 0 ? optimizer.state() : new double[0];
@@ -267,7 +269,7 @@ public final class SparkTrainer {
     try {
       JobResult result = train
           .mapPartitions(blocks -> {
-            List<ExampleBlock<?>> list = new ArrayList<>();
+            List<ExampleBlock> list = new ArrayList<>();
             blocks.forEachRemaining(list::add);
             double[][] w = weights.value();
             FaultInjection.beforeTask(plan.epoch(), plan.firstStep());

@@ -2,26 +2,25 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
-import io.sparkgrad.math.Seeds;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.network.NetworkSpec;
-import java.util.Arrays;
 
 /**
  * Everything about a run that follows from the configuration and the data, worked out and
  * checked before Spark starts: the network, the classes, which training examples are held out
  * for validation, and the steps per epoch.
  *
- * @param trainMembers indices into the training images of the examples trained on, ascending
- * @param validationMembers indices held out for validation, ascending (empty when none)
+ * @param trainCount how many training examples are trained on
+ * @param validationCount how many of them are held out for validation instead (0 when none)
  */
 public record TrainingSetup(
     TrainingConfig config,
     NetworkSpec spec,
     int classes,
-    int[] trainMembers,
-    int[] validationMembers,
+    int trainCount,
+    int validationCount,
     int stepsPerEpoch) {
 
   /** Checks the configuration against the data; throws before any Spark work is done. */
@@ -37,14 +36,10 @@ public record TrainingSetup(
 
     int count = data.train().count();
     int validationCount = (int) Math.round(config.validationFraction() * count);
-    int[] order = Seeds.permutation(count, config.seed(), Seeds.Stream.VALIDATION_SPLIT, 0);
-    int[] validation = Arrays.copyOfRange(order, 0, validationCount);
-    int[] train = Arrays.copyOfRange(order, validationCount, count);
-    Arrays.sort(validation);
-    Arrays.sort(train);
-    if (config.batchSize() > train.length) {
+    int trainCount = count - validationCount;
+    if (config.batchSize() > trainCount) {
       throw new ConfigException(
-          "batch-size: expected at most the " + train.length + " training examples"
+          "batch-size: expected at most the " + trainCount + " training examples"
               + (validationCount > 0 ? " left after the validation split" : "") + "; found "
               + config.batchSize());
     }
@@ -55,7 +50,19 @@ public record TrainingSetup(
     }
     NetworkSpec spec = config.networkSpec(inputs, classes);
     return new TrainingSetup(
-        config, spec, classes, train, validation,
-        StepPlan.stepsPerEpoch(train.length, config.batchSize()));
+        config, spec, classes, trainCount, validationCount,
+        StepPlan.stepsPerEpoch(trainCount, config.batchSize()));
+  }
+
+  /** The examples trained on, among the training split's. */
+  public ExampleSelection trainSelection() {
+    return ExampleSelection.training(
+        trainCount + validationCount, validationCount, config.seed());
+  }
+
+  /** The examples held out for validation, among the training split's. */
+  public ExampleSelection validationSelection() {
+    return ExampleSelection.validation(
+        trainCount + validationCount, validationCount, config.seed());
   }
 }
