@@ -1,10 +1,12 @@
 package io.sparkgrad.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.IdxSplit;
+import io.sparkgrad.data.LabeledData;
+import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
-import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.io.OutputExistsException;
 import io.sparkgrad.training.Checkpoints;
@@ -66,18 +68,22 @@ final class TrainCommand {
     Configuration hadoop = new Configuration();
     checkModelTarget(config, hadoop);
     DataSetFormat format = DataSetFormat.detect(new Path(config.data()), hadoop);
-    DataSet data = null;
+    DataSetFolder folder = null;
+    IdxSplit trainSplit = null;
+    IdxSplit testSplit = null;
     if (format == DataSetFormat.IDX_FOLDER) {
-      // IDX data is read and checked against the settings before Spark starts, to fail fast.
-      data = DataSetFolder.at(config.data(), hadoop).load(config.classes());
-      TrainingSetup.of(config, data);
+      // The IDX headers are read and checked before Spark starts, to fail fast; the examples
+      // themselves are read by the executors.
+      folder = DataSetFolder.at(config.data(), hadoop);
+      trainSplit = IdxSplit.open(folder, Split.TRAIN, hadoop);
+      testSplit = IdxSplit.open(folder, Split.TEST, hadoop);
     }
     try (SparkSessions sessions = SparkSessions.start("sparkgrad-train", config.master())) {
       SparkSession spark = sessions.session();
-      if (data == null) {
-        data = ParquetData.load(spark, config.data(), config.classes());
-      }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      LabeledData data = folder != null
+          ? LabeledData.idx(jsc, folder, trainSplit, testSplit, config.classes(), hadoop)
+          : LabeledData.parquet(spark, config.data(), config.classes());
       // spark-submit's --master wins over the configured one: record what is really used.
       config = config.withMaster(jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
@@ -96,7 +102,8 @@ final class TrainCommand {
           config.checkpointEvery() > 0 ? new Checkpoints(config.model(), hadoop) : null;
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
-      writeModel(config, data, setup, result, jsc, hadoop, commandStart);
+      LabeledImages pictures = data.test().inMemory(jsc, REPORT_PICTURES_MAX_BYTES);
+      writeModel(config, data, pictures, setup, result, jsc, hadoop, commandStart);
       if (checkpoints != null) {
         checkpoints.deleteAll();
       }
@@ -139,8 +146,15 @@ final class TrainCommand {
     }
   }
 
+  /**
+   * The test split's pixels are fetched for the report's pictures of the worst-classified
+   * examples only up to this size (MNIST's take 7.8 MB); a larger split's report has none.
+   */
+  static final long REPORT_PICTURES_MAX_BYTES = 64L << 20;
+
   private static void writeModel(
-      TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
+      TrainingConfig config, LabeledData data, LabeledImages pictures, TrainingSetup setup,
+      TrainingResult result,
       JavaSparkContext jsc, Configuration hadoop, long commandStart) {
     ObjectNode metadata = ModelStore.json().createObjectNode();
     metadata.put("model_id", UUID.randomUUID().toString());
@@ -188,7 +202,7 @@ final class TrainCommand {
     putNumber(metrics, "seconds_to_target", result.secondsToTarget());
     ModelStore.write(config.model(), config.overwrite(), hadoop, metadata, setup.spec(),
         result.params(), metrics,
-        Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
+        Map.of(TrainingReport.FILE, TrainingReport.html(config, data, pictures, result, metadata, metrics)));
   }
 
   private static void putNumber(ObjectNode node, String field, double value) {

@@ -3,14 +3,12 @@ package io.sparkgrad.data;
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -76,31 +74,17 @@ public final class BlockedData implements AutoCloseable {
     return new BlockedData(blocks, count, release);
   }
 
-  /**
-   * Blocks of the {@code selection} of {@code images}, which the driver holds: they travel once,
-   * as a broadcast read by as many tasks as partitions, which live as long as the blocks.
-   */
-  public static BlockedData fromImages(
-      JavaSparkContext jsc, LabeledImages images, ExampleSelection selection, int partitions,
+  /** Blocks of the {@code selection} of {@code split}'s examples, read by the executors. */
+  public static BlockedData of(
+      JavaSparkContext jsc, LabeledSplit split, ExampleSelection selection, int partitions,
       long seed, int blockRows, String name) {
-    if (selection.splitCount() != images.count()) {
-      throw new IllegalArgumentException(images.source() + ": selection of "
-          + selection.splitCount() + " examples for " + images.count());
+    if (selection.splitCount() != split.count()) {
+      throw new IllegalArgumentException(split.source() + ": selection of "
+          + selection.splitCount() + " examples for " + split.count());
     }
-    Broadcast<LabeledImages> source = jsc.broadcast(images);
-    int count = images.count();
-    int inputs = images.features();
-    List<Integer> slices = new ArrayList<>(partitions);
-    for (int s = 0; s < partitions; s++) {
-      slices.add(s);
-    }
-    JavaRDD<Example> examples = jsc.parallelize(slices, partitions).flatMap(s -> {
-      int from = (int) ((long) s * count / partitions);
-      int to = (int) ((long) (s + 1) * count / partitions);
-      return selected(source.value(), selection, from, to);
-    });
-    return build(examples, selection.size(), inputs, partitions, seed, blockRows, name,
-        source::destroy);
+    LabeledSplit.Examples examples = split.examples(jsc, selection);
+    return build(examples.rdd(), selection.size(), split.features(), partitions, seed, blockRows,
+        name, examples.release());
   }
 
   /** Drops the cached blocks and whatever the source holds. */
@@ -108,21 +92,6 @@ public final class BlockedData implements AutoCloseable {
   public void close() {
     blocks.unpersist(false);
     release.run();
-  }
-
-  /** The selected examples among {@code images}' examples [from, to), lazily. */
-  private static Iterator<Example> selected(
-      LabeledImages images, ExampleSelection selection, int from, int to) {
-    int inputs = images.features();
-    List<Example> out = new ArrayList<>();
-    for (int e = from; e < to; e++) {
-      int index = selection.indexOf(e);
-      if (index >= 0) {
-        out.add(new Example(index, images.label(e),
-            Arrays.copyOfRange(images.pixels(), e * inputs, (e + 1) * inputs)));
-      }
-    }
-    return out.iterator();
   }
 
   /** One partition's examples, in index order, stacked into blocks of {@code blockRows}. */

@@ -1,7 +1,13 @@
 package io.sparkgrad.data;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * A set of labelled images in memory, exactly as stored in IDX: one unsigned byte per pixel,
@@ -17,7 +23,7 @@ import java.util.Objects;
  */
 public record LabeledImages(
     String source, int imageRows, int imageCols, byte[] pixels, byte[] labels)
-    implements Serializable {
+    implements Serializable, LabeledSplit {
 
   public LabeledImages {
     Objects.requireNonNull(source, "source");
@@ -42,8 +48,49 @@ public record LabeledImages(
   }
 
   /** Pixels per example (the network's input size). */
+  @Override
   public int features() {
     return imageRows * imageCols;
+  }
+
+  /**
+   * The selected examples, from images the driver holds: they travel once, as a broadcast read
+   * by one task per 64 MiB of pixels, which lives until {@code release} runs.
+   */
+  @Override
+  public Examples examples(JavaSparkContext jsc, ExampleSelection selection) {
+    if (selection.splitCount() != count()) {
+      throw new IllegalArgumentException(source + ": selection of " + selection.splitCount()
+          + " examples for " + count());
+    }
+    Broadcast<LabeledImages> broadcast = jsc.broadcast(this);
+    int count = count();
+    int slices = (int) Math.max(jsc.defaultParallelism(), (long) pixels.length / (64 << 20) + 1);
+    List<Integer> numbers = new ArrayList<>(slices);
+    for (int s = 0; s < slices; s++) {
+      numbers.add(s);
+    }
+    JavaRDD<Example> rdd = jsc.parallelize(numbers, slices).flatMap(s -> {
+      LabeledImages images = broadcast.value();
+      int inputs = images.features();
+      int from = (int) ((long) s * count / slices);
+      int to = (int) ((long) (s + 1) * count / slices);
+      List<Example> out = new ArrayList<>();
+      for (int e = from; e < to; e++) {
+        int index = selection.indexOf(e);
+        if (index >= 0) {
+          out.add(new Example(index, images.label(e),
+              Arrays.copyOfRange(images.pixels(), e * inputs, (e + 1) * inputs)));
+        }
+      }
+      return out.iterator();
+    });
+    return new Examples(rdd, broadcast::destroy);
+  }
+
+  @Override
+  public LabeledImages inMemory(JavaSparkContext jsc, long maxBytes) {
+    return this;
   }
 
   /** The label of example {@code i} as 0..255. */

@@ -9,6 +9,7 @@ import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.worker.SyncMode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledData;
 import io.sparkgrad.data.ExampleBlock;
 import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.evaluation.SparkEvaluator;
@@ -43,28 +44,34 @@ public final class SparkTrainer {
 
   /** Trains without checkpoints. */
   public TrainingResult train(TrainingSetup setup, DataSet data) {
-    return train(setup, data, null);
+    return train(setup, LabeledData.of(data), null);
+  }
+
+  /** Trains on data the driver holds, writing checkpoints as {@link #train(TrainingSetup, LabeledData, Checkpoints)}. */
+  public TrainingResult train(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
+    return train(setup, LabeledData.of(data), checkpoints);
   }
 
   /**
-   * Trains, writing a checkpoint every {@code checkpoint-every} epochs to {@code checkpoints}
-   * (none when null) and, with {@code resume}, starting from the newest one there.
+   * Trains on examples the executors read, writing a checkpoint every {@code checkpoint-every}
+   * epochs to {@code checkpoints} (none when null) and, with {@code resume}, starting from the
+   * newest one there.
    */
-  public TrainingResult train(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
+  public TrainingResult train(TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
     int partitions = config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism();
     SparkEvaluator evaluator =
         new SparkEvaluator(jsc, spec, config.precision(), config.blas());
     TrainingState state = initialState(setup, data, checkpoints);
-    try (BlockedData train = BlockedData.fromImages(jsc, data.train(), setup.trainSelection(),
+    try (BlockedData train = BlockedData.of(jsc, data.train(), setup.trainSelection(),
             partitions, config.seed(), config.blockRows(), "sparkgrad-train");
-        BlockedData test = BlockedData.fromImages(jsc, data.test(),
+        BlockedData test = BlockedData.of(jsc, data.test(),
             ExampleSelection.all(data.test().count()), partitions, config.seed(),
             config.blockRows(), "sparkgrad-test");
         BlockedData validation = setup.validationCount() == 0
             ? null
-            : BlockedData.fromImages(jsc, data.train(), setup.validationSelection(), partitions,
+            : BlockedData.of(jsc, data.train(), setup.validationSelection(), partitions,
                 config.seed(), config.blockRows(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
           validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
@@ -106,7 +113,8 @@ public final class SparkTrainer {
     }
   }
 
-  private TrainingState initialState(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
+  private TrainingState initialState(
+      TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
     Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());

@@ -4,6 +4,7 @@ import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledData;
 import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.network.NetworkSpec;
 
@@ -25,6 +26,11 @@ public record TrainingSetup(
 
   /** Checks the configuration against the data; throws before any Spark work is done. */
   public static TrainingSetup of(TrainingConfig config, DataSet data) {
+    return of(config, LabeledData.of(data));
+  }
+
+  /** Checks the configuration against the data's sizes and class count. */
+  public static TrainingSetup of(TrainingConfig config, LabeledData data) {
     // DataSet has checked that both splits share the image size and that every label is below
     // data.classes() (the configured class count, or the largest label + 1).
     int inputs = data.train().features();

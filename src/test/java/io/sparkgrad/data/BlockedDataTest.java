@@ -26,7 +26,7 @@ class BlockedDataTest {
   private static List<ExampleBlock> blocks(
       LabeledImages images, ExampleSelection selection, int partitions, long seed) {
     try (BlockedData data =
-        BlockedData.fromImages(jsc(), images, selection, partitions, seed, 64, "test")) {
+        BlockedData.of(jsc(), images, selection, partitions, seed, 64, "test")) {
       assertEquals(partitions, data.rdd().getNumPartitions());
       assertEquals(selection.size(), data.count());
       return data.rdd().collect();
@@ -86,7 +86,7 @@ class BlockedDataTest {
   @Test
   void layoutIsAFunctionOfTheSeedWithEqualShares() {
     ExampleSelection all = ExampleSelection.all(IMAGES.count());
-    try (BlockedData data = BlockedData.fromImages(jsc(), IMAGES, all, 4, 21, 64, "shares")) {
+    try (BlockedData data = BlockedData.of(jsc(), IMAGES, all, 4, 21, 64, "shares")) {
       List<Integer> shares = data.rdd()
           .mapPartitions(it -> {
             int rows = 0;
@@ -117,7 +117,7 @@ class BlockedDataTest {
   void cachedBlocksTakeAtMostAFewPercentMoreThanTheRawBytes() {
     LabeledImages images = SyntheticImages.make(20_000, 28, 28, 10, 3);
     long raw = (long) images.pixels().length + images.labels().length;
-    try (BlockedData data = BlockedData.fromImages(
+    try (BlockedData data = BlockedData.of(
         jsc(), images, ExampleSelection.all(images.count()), 2, 7, 4096, "storage-test")) {
       int id = data.rdd().id();
       RDDInfo info = Arrays.stream(jsc().sc().getRDDStorageInfo())

@@ -97,9 +97,9 @@ class HdfsDataTest {
     org.apache.spark.api.java.JavaSparkContext jsc =
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
             SparkTestSession.get().sparkContext());
-    try (BlockedData a = BlockedData.fromImages(jsc, expected,
+    try (BlockedData a = BlockedData.of(jsc, expected,
             ExampleSelection.all(expected.count()), 3, 11, 1000, "local");
-        BlockedData b = BlockedData.fromImages(jsc, actual,
+        BlockedData b = BlockedData.of(jsc, actual,
             ExampleSelection.all(actual.count()), 3, 11, 1000, "hdfs")) {
       java.util.List<ExampleBlock> left = a.rdd().collect();
       java.util.List<ExampleBlock> right = b.rdd().collect();

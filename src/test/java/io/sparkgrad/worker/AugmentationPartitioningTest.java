@@ -89,7 +89,7 @@ class AugmentationPartitioningTest {
         OptimizerKind.SGD, 0, new ExampleNoise(spec, 0, 0), SIDE, SIDE, 42, COUNT, batch, epoch,
         0, new double[] {0.1});
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
-    try (BlockedData data = BlockedData.fromImages(jsc, digits,
+    try (BlockedData data = BlockedData.of(jsc, digits,
         ExampleSelection.all(digits.count()), partitions, 7, 50, "augmentation-test")) {
       assertEquals(partitions, data.rdd().getNumPartitions());
       List<Tuple2<Integer, float[]>> seen = data.rdd().mapPartitions(blocks -> {
