@@ -264,6 +264,12 @@ public final class IdxSplit implements LabeledSplit {
     }
   }
 
+  /** The examples of {@code slice} selected by {@code selection}, read lazily (on an executor). */
+  static Iterator<Example> read(Configuration conf, Slice slice, int rows, int cols,
+      ExampleSelection selection) {
+    return new SliceReader(conf, slice, rows, cols, selection);
+  }
+
   /** Reads one slice's examples one at a time, keeping only the selected ones. */
   private static final class SliceReader implements Iterator<Example> {
     private final Configuration conf;

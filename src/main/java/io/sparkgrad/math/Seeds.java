@@ -15,7 +15,9 @@ public final class Seeds {
     PARTITION_ASSIGNMENT,
     EPOCH_ORDER,
     DROPOUT,
-    AUGMENTATION
+    AUGMENTATION,
+    /** The deformed copies the expand command writes (a data set, not a training run). */
+    EXPANSION
   }
 
   private Seeds() {}
