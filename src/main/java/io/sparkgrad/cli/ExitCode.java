@@ -9,7 +9,8 @@ public enum ExitCode {
   OUTPUT_PROBLEM(4, "output exists (without --overwrite) or cannot be written"),
   DIVERGED(5, "training diverged (non-finite loss or gradient)"),
   BAD_MODEL(6, "model folder missing, truncated, inconsistent or of an unknown format version"),
-  BELOW_MIN_ACCURACY(7, "evaluate: accuracy below --min-accuracy (metrics were still written)");
+  BELOW_MIN_ACCURACY(7, "evaluate: accuracy below --min-accuracy (metrics were still written)"),
+  DATA_TOO_LARGE(8, "the data does not fit the memory given (the message names the setting to raise)");
 
   private final int code;
   private final String meaning;

@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.data.DataDoesNotFitException;
 import io.sparkgrad.data.DataFormatException;
 import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.io.OutputExistsException;
@@ -89,6 +90,9 @@ public final class Main {
     }
     if (t instanceof ModelFormatException) {
       return ExitCode.BAD_MODEL;
+    }
+    if (t instanceof DataDoesNotFitException) {
+      return ExitCode.DATA_TOO_LARGE;
     }
     return null;
   }

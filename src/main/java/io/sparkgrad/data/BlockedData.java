@@ -3,7 +3,7 @@ package io.sparkgrad.data;
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
@@ -56,20 +56,46 @@ public final class BlockedData implements AutoCloseable {
   public static BlockedData build(
       JavaRDD<Example> examples, int count, int inputs, int partitions, long seed, int blockRows,
       String name, Runnable release) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
+    long needed = cachedBytes(count, inputs);
+    StorageMemory memory = StorageMemory.of(jsc);
+    if (needed > memory.free()) {
+      release.run();
+      throw new DataDoesNotFitException(memory.explain(name, count, inputs, needed));
+    }
     SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
     JavaRDD<ExampleBlock> blocks =
         examples
             .mapToPair(example -> new Tuple2<>(example.index(), example))
-            .partitionBy(partitioner)
+            // Sorted by index within each partition by the shuffle itself, which spills to disk
+            // when it must: a partition is stacked as it streams in, never held twice.
+            .repartitionAndSortWithinPartitions(partitioner)
             .mapPartitions(share -> stack(share, inputs, blockRows))
             .setName(name)
             .persist(StorageLevel.MEMORY_ONLY());
-    long held = blocks.map(ExampleBlock::rows).fold(0, Integer::sum);
+    List<Integer> shares = blocks.mapPartitions(it -> {
+      int rows = 0;
+      while (it.hasNext()) {
+        rows += it.next().rows();
+      }
+      return List.of(rows).iterator();
+    }).collect();
+    long held = shares.stream().mapToLong(Integer::longValue).sum();
+    long nonEmpty = shares.stream().filter(rows -> rows > 0).count();
     if (held != count) {
       blocks.unpersist(false);
       release.run();
       throw new IllegalStateException(
           name + ": expected " + count + " examples in the blocks; found " + held);
+    }
+    int cached = cachedPartitions(jsc, blocks.id());
+    if (cached < nonEmpty) {
+      // Spark keeps going without the partitions it could not cache, re-reading them at every
+      // job: far slower than the user expects, and the cause is invisible. Stop instead.
+      blocks.unpersist(false);
+      release.run();
+      throw new DataDoesNotFitException(memory.explain(name, count, inputs, needed)
+          + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
     }
     return new BlockedData(blocks, count, release);
   }
@@ -87,6 +113,20 @@ public final class BlockedData implements AutoCloseable {
         name, examples.release());
   }
 
+  /** The bytes {@code count} examples take as cached blocks: pixels, label and index (int each). */
+  public static long cachedBytes(long count, int inputs) {
+    return count * (inputs + 8L);
+  }
+
+  private static int cachedPartitions(JavaSparkContext jsc, int rddId) {
+    for (org.apache.spark.storage.RDDInfo info : jsc.sc().getRDDStorageInfo()) {
+      if (info.id() == rddId) {
+        return info.numCachedPartitions();
+      }
+    }
+    return 0;
+  }
+
   /** Drops the cached blocks and whatever the source holds. */
   @Override
   public void close() {
@@ -94,34 +134,34 @@ public final class BlockedData implements AutoCloseable {
     release.run();
   }
 
-  /** One partition's examples, in index order, stacked into blocks of {@code blockRows}. */
+  /** One partition's examples, arriving in index order, stacked into blocks of {@code blockRows}. */
   private static Iterator<ExampleBlock> stack(
       Iterator<Tuple2<Integer, Example>> share, int inputs, int blockRows) {
-    List<Example> examples = new ArrayList<>();
+    List<ExampleBlock> out = new ArrayList<>();
+    byte[] pixels = new byte[blockRows * inputs];
+    int[] labels = new int[blockRows];
+    int[] indices = new int[blockRows];
+    int rows = 0;
     while (share.hasNext()) {
       Example example = share.next()._2();
       if (example.pixels().length != inputs) {
         throw new IllegalArgumentException("example " + example.index() + ": expected " + inputs
             + " pixels; found " + example.pixels().length);
       }
-      examples.add(example);
-    }
-    // The shuffle delivers in no fixed order; the index order makes the layout reproducible.
-    examples.sort(Comparator.comparingInt(Example::index));
-    List<ExampleBlock> out = new ArrayList<>();
-    for (int start = 0; start < examples.size(); start += blockRows) {
-      int rows = Math.min(blockRows, examples.size() - start);
-      byte[] pixels = new byte[rows * inputs];
-      int[] labels = new int[rows];
-      int[] indices = new int[rows];
-      for (int r = 0; r < rows; r++) {
-        Example example = examples.get(start + r);
-        System.arraycopy(example.pixels(), 0, pixels, r * inputs, inputs);
-        labels[r] = example.label();
-        indices[r] = example.index();
-        examples.set(start + r, null); // its bytes now live in the block
+      System.arraycopy(example.pixels(), 0, pixels, rows * inputs, inputs);
+      labels[rows] = example.label();
+      indices[rows] = example.index();
+      if (++rows == blockRows) {
+        out.add(new ExampleBlock(pixels, labels, indices, rows, inputs));
+        pixels = new byte[blockRows * inputs];
+        labels = new int[blockRows];
+        indices = new int[blockRows];
+        rows = 0;
       }
-      out.add(new ExampleBlock(pixels, labels, indices, rows, inputs));
+    }
+    if (rows > 0) {
+      out.add(new ExampleBlock(Arrays.copyOf(pixels, rows * inputs), Arrays.copyOf(labels, rows),
+          Arrays.copyOf(indices, rows), rows, inputs));
     }
     return out.iterator();
   }

@@ -124,7 +124,7 @@ class BadInputTableTest {
     Files.writeString(badConfig, "hidden = 64\nepochs 3\n");
     return List.of(
         new Case("unknown command", "`sparkgrad fly`", new String[] {"fly"}, ExitCode.USAGE,
-            "unknown command 'fly'; expected one of: train, evaluate, predict, export, prepare"),
+            "unknown command 'fly'; expected one of: train, evaluate, predict, export, prepare, expand"),
         new Case("unknown option", "`train … --hiden 5`", train(good, "--hiden", "5"),
             ExitCode.USAGE, "unknown option '--hiden'; run with --help for the list of options"),
         new Case("malformed configuration file", "`--config bad.conf` with a line `epochs 3`",

@@ -133,4 +133,26 @@ class BlockedDataTest {
       assertTrue(ratio >= 1.0, "the estimate counts every pixel: " + ratio + "×");
     }
   }
+
+  /**
+   * Data larger than the executors' storage memory stops before anything is read, with a message
+   * naming its size, the memory and the setting to raise (the real memory of this session).
+   */
+  @Test
+  void dataLargerThanTheStorageMemoryIsRefusedNamingSizesAndSetting() {
+    int count = 100_000_000; // × 792 bytes: 79 GB of blocks
+    org.apache.spark.api.java.JavaRDD<Example> nothing = jsc().emptyRDD();
+    boolean[] released = {false};
+    DataDoesNotFitException e = org.junit.jupiter.api.Assertions.assertThrows(
+        DataDoesNotFitException.class, () -> BlockedData.build(
+            nothing, count, 784, 2, 1, 4096, "huge-train", () -> released[0] = true));
+    String message = e.getMessage();
+    System.out.println(message);
+    assertTrue(message.startsWith("huge-train: the data does not fit the memory given:"
+        + " 100,000,000 examples × (784 pixels + 8) bytes = 79200.0 MB of cached blocks"),
+        message);
+    assertTrue(message.contains("MB free of") && message.contains("SPARKGRAD_DRIVER_MEMORY"),
+        message);
+    assertTrue(released[0], "the source is released");
+  }
 }
