@@ -66,7 +66,9 @@ public final class BlockedData implements AutoCloseable {
     SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
     JavaRDD<ExampleBlock> blocks =
         examples
-            .mapToPair(example -> new Tuple2<>(example.index(), example))
+            // The shuffle moves plain byte arrays (the label, then the pixels): serialized in one
+            // write each, far cheaper than an object per example.
+            .mapToPair(example -> new Tuple2<>(example.index(), encode(example, inputs)))
             // Sorted by index within each partition by the shuffle itself, which spills to disk
             // when it must: a partition is stacked as it streams in, never held twice.
             .repartitionAndSortWithinPartitions(partitioner)
@@ -113,6 +115,22 @@ public final class BlockedData implements AutoCloseable {
         name, examples.release());
   }
 
+  /** The label, then the pixels, in one array; refuses pixels of the wrong count. */
+  private static byte[] encode(Example example, int inputs) {
+    if (example.pixels().length != inputs) {
+      throw new IllegalArgumentException("example " + example.index() + ": expected " + inputs
+          + " pixels; found " + example.pixels().length);
+    }
+    if (example.label() < 0 || example.label() > 255) {
+      throw new IllegalArgumentException("example " + example.index() + ": expected a label in"
+          + " 0..255; found " + example.label());
+    }
+    byte[] encoded = new byte[inputs + 1];
+    encoded[0] = (byte) example.label();
+    System.arraycopy(example.pixels(), 0, encoded, 1, inputs);
+    return encoded;
+  }
+
   /** The bytes {@code count} examples take as cached blocks: pixels, label and index (int each). */
   public static long cachedBytes(long count, int inputs) {
     return count * (inputs + 8L);
@@ -136,21 +154,18 @@ public final class BlockedData implements AutoCloseable {
 
   /** One partition's examples, arriving in index order, stacked into blocks of {@code blockRows}. */
   private static Iterator<ExampleBlock> stack(
-      Iterator<Tuple2<Integer, Example>> share, int inputs, int blockRows) {
+      Iterator<Tuple2<Integer, byte[]>> share, int inputs, int blockRows) {
     List<ExampleBlock> out = new ArrayList<>();
     byte[] pixels = new byte[blockRows * inputs];
     int[] labels = new int[blockRows];
     int[] indices = new int[blockRows];
     int rows = 0;
     while (share.hasNext()) {
-      Example example = share.next()._2();
-      if (example.pixels().length != inputs) {
-        throw new IllegalArgumentException("example " + example.index() + ": expected " + inputs
-            + " pixels; found " + example.pixels().length);
-      }
-      System.arraycopy(example.pixels(), 0, pixels, rows * inputs, inputs);
-      labels[rows] = example.label();
-      indices[rows] = example.index();
+      Tuple2<Integer, byte[]> example = share.next();
+      byte[] encoded = example._2();
+      System.arraycopy(encoded, 1, pixels, rows * inputs, inputs);
+      labels[rows] = encoded[0] & 0xFF;
+      indices[rows] = example._1();
       if (++rows == blockRows) {
         out.add(new ExampleBlock(pixels, labels, indices, rows, inputs));
         pixels = new byte[blockRows * inputs];
