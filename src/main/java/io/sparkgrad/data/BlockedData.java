@@ -90,7 +90,7 @@ public final class BlockedData implements AutoCloseable {
       throw new IllegalStateException(
           name + ": expected " + count + " examples in the blocks; found " + held);
     }
-    int cached = cachedPartitions(jsc, blocks.id());
+    int cached = cachedPartitions(jsc, blocks.id(), nonEmpty);
     if (cached < nonEmpty) {
       // Spark keeps going without the partitions it could not cache, re-reading them at every
       // job: far slower than the user expects, and the cause is invisible. Stop instead.
@@ -136,14 +136,33 @@ public final class BlockedData implements AutoCloseable {
     return count * (inputs + 8L);
   }
 
-  private static int cachedPartitions(JavaSparkContext jsc, int rddId) {
-    for (org.apache.spark.storage.RDDInfo info : jsc.sc().getRDDStorageInfo()) {
-      if (info.id() == rddId) {
-        return info.numCachedPartitions();
+  /**
+   * How many partitions of the RDD Spark's storage shows cached, waiting (at most
+   * {@link #STORAGE_REPORT_WAIT_MS}) for {@code expected}: the figures come from the listener
+   * bus, which may trail the job that cached the blocks.
+   */
+  private static int cachedPartitions(JavaSparkContext jsc, int rddId, long expected) {
+    long deadline = System.currentTimeMillis() + STORAGE_REPORT_WAIT_MS;
+    while (true) {
+      int cached = 0;
+      for (org.apache.spark.storage.RDDInfo info : jsc.sc().getRDDStorageInfo()) {
+        if (info.id() == rddId) {
+          cached = info.numCachedPartitions();
+        }
+      }
+      if (cached >= expected || System.currentTimeMillis() > deadline) {
+        return cached;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return cached;
       }
     }
-    return 0;
   }
+
+  private static final long STORAGE_REPORT_WAIT_MS = 30_000;
 
   /** Drops the cached blocks and whatever the source holds. */
   @Override

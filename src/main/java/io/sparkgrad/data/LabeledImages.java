@@ -12,8 +12,9 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * A set of labelled images in memory, exactly as stored in IDX: one unsigned byte per pixel,
  * examples one after another (row-major {@code count × rows·cols}), one label byte per example.
- * Pixels stay bytes here; they are scaled to [0, 1] once, when blocks are built
- * ({@link io.sparkgrad.math.Kernels#scalePixels}).
+ * Pixels stay bytes here and in the cached blocks; they are scaled to [0, 1] when a batch is
+ * gathered ({@link io.sparkgrad.math.Kernels#scalePixels}). One of the sources of a
+ * {@link LabeledSplit}: for tests and small tools, since the driver holds every example.
  *
  * @param source where the data came from (for messages and provenance)
  * @param imageRows height of each image
