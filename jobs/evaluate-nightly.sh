@@ -17,58 +17,45 @@
 #   SPLIT          test | train | all                                          [default: test]
 #   SPARK_MASTER   spark-submit --master (unset: the Spark install's default, else local[*])
 #   SPARK_HOME     a Spark 4.2 (Scala 2.13) install: its bin/spark-submit submits. Without one,
-#                  SparkSubmit runs from this checkout's Maven-resolved jars (target/classpath.txt)
+#                  scripts/standalone-cluster.sh spark-class runs SparkSubmit from this checkout's
+#                  Maven-resolved jars, through Spark's own launcher (as jobs/train-mnist.sh does)
 #   SPARKGRAD_JAR  the application jar [default: target/sparkgrad.jar, built when missing or
 #                  older than the sources]
+#   SPARKGRAD_NATIVE_JAR  the native OpenBLAS jar sent with the job (--jars) [default: the one
+#                  Maven resolved; empty: none] (README: Native BLAS)
+#   SPARKGRAD_SECRET_FILE  the cluster's shared secret (mode 600 or 400), e.g. DIR/secret of
+#                  scripts/standalone-cluster.sh start: the job authenticates with it
+#                  (spark.authenticate), through a private temporary properties file removed
+#                  when the job ends, never on a command line [default: no authentication]
 #   SPARK_SUBMIT_ARGS  more spark-submit options, split at spaces
 #                  (e.g. "--deploy-mode cluster --conf spark.executor.memory=1g")
-#   SPARKGRAD_DRIVER_MEMORY  driver heap without SPARK_HOME [default: 2g]
+#   SPARKGRAD_DRIVER_MEMORY  the driver's heap (--driver-memory) [default without SPARK_HOME: 2g;
+#                  with it: the install's setting]
 # Any arguments are passed on to `sparkgrad evaluate` (e.g. --report PATH, --partitions N).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="${SPARKGRAD_JAR:-$root/target/sparkgrad.jar}"
-classpath_file="$root/target/classpath.txt"
+launch_name=evaluate-nightly
+# shellcheck source=scripts/launch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/launch.sh"
+[[ -n "${MODEL:-}" ]] || launch_die "MODEL: required (the model folder to evaluate)"
+[[ -n "${DATA:-}" ]] || launch_die "DATA: required (an IDX folder or a Parquet table)"
+[[ -n "${METRICS:-}" ]] || launch_die "METRICS: required (the metrics table to append to)"
 
-die() { echo "evaluate-nightly: $*" >&2; exit 2; }
-[[ -n "${MODEL:-}" ]] || die "MODEL: required (the model folder to evaluate)"
-[[ -n "${DATA:-}" ]] || die "DATA: required (an IDX folder or a Parquet table)"
-[[ -n "${METRICS:-}" ]] || die "METRICS: required (the metrics table to append to)"
+launch_build_if_stale
+launch_secret_properties ""
 
-needs_build() {
-  [[ ! -f "$jar" || ! -f "$classpath_file" ]] && return 0
-  [[ -n "$(find "$root/src/main" "$root/pom.xml" "$root/conf" -newer "$jar" -type f -print -quit)" ]]
-}
-if [[ -z "${SPARKGRAD_JAR:-}" ]] && needs_build; then
-  echo "evaluate-nightly: building $jar (mvn package, tests skipped) ..." >&2
-  (cd "$root" && mvn -q -B -DskipTests package) >&2
+submit=(--name sparkgrad-evaluate-nightly --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1)
+[[ -z "$launch_properties" ]] || submit+=(--properties-file "$launch_properties" --load-spark-defaults)
+if [[ -n "${SPARKGRAD_DRIVER_MEMORY:-}" || -z "${SPARK_HOME:-}" ]]; then
+  submit+=(--driver-memory "${SPARKGRAD_DRIVER_MEMORY:-2g}")
 fi
-[[ -f "$jar" ]] || die "SPARKGRAD_JAR: no such file: $jar"
-
-submit=(--class io.sparkgrad.cli.Main --name sparkgrad-evaluate-nightly
-  --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1)
 if [[ -n "${SPARK_MASTER:-}" ]]; then
   submit+=(--master "$SPARK_MASTER")
 fi
 extra=()
 read -r -a extra <<< "${SPARK_SUBMIT_ARGS:-}"
 submit+=(${extra[@]+"${extra[@]}"})
-submit+=("$jar" evaluate --model "$MODEL" --data "$DATA" --metrics-out "$METRICS"
-  --min-accuracy "${MIN_ACCURACY:-0.97}" --run-date "${RUN_DATE:-$(date -u +%F)}"
-  --split "${SPLIT:-test}" "$@")
-
-if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
-  exec "$SPARK_HOME/bin/spark-submit" "${submit[@]}"
-fi
-
-# No Spark install: run SparkSubmit itself on the Maven-resolved Spark jars, with the JVM module
-# options Spark's launcher would add (scripts/spark-module-options.sh).
-[[ -f "$classpath_file" ]] || die "no $classpath_file: run 'mvn -DskipTests package' first"
-
-# shellcheck source=scripts/spark-module-options.sh
-source "$root/scripts/spark-module-options.sh"
-export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-exec java "${spark_module_options[@]}" -Xmx"${SPARKGRAD_DRIVER_MEMORY:-2g}" \
-  -Dlog4j2.configurationFile="$root/conf/log4j2.properties" \
-  -cp "$(cat "$classpath_file")" org.apache.spark.deploy.SparkSubmit "${submit[@]}"
+submit+=(--class io.sparkgrad.cli.Main "$launch_jar" evaluate --model "$MODEL" --data "$DATA"
+  --metrics-out "$METRICS" --min-accuracy "${MIN_ACCURACY:-0.97}"
+  --run-date "${RUN_DATE:-$(date -u +%F)}" --split "${SPLIT:-test}" "$@")
+launch_submit "${submit[@]}"

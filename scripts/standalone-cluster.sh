@@ -83,7 +83,7 @@ ensure_classpath() {
 }
 
 # make_spark_home HOME: HOME/jars/ gets a symlink to every jar of target/classpath.txt (Spark,
-# the Hadoop client, netlib BLAS, ...). Rebuilt, atomically, when the classpath has changed.
+# the Hadoop client, netlib BLAS, ...) but the native OpenBLAS one. Rebuilt, atomically, when the classpath has changed.
 # Concurrent callers (say, two submissions at once) take turns through a lock file, so that one
 # never removes the folder while another moves its copy into place.
 make_spark_home() {
@@ -99,7 +99,10 @@ make_spark_home() {
 
 build_spark_home() {
   local home="$1" staging jar
-  if [[ -d "$home/jars" ]] && cmp -s "$classpath_file" "$home/classpath.txt"; then
+  # "layout" marks how jars/ was made (2: without the native OpenBLAS jar), so that a change of
+  # the rule rebuilds a folder made by an older script from the same classpath.
+  if [[ -d "$home/jars" ]] && cmp -s "$classpath_file" "$home/classpath.txt" \
+      && [[ "$(cat "$home/layout" 2>/dev/null)" == 2 ]]; then
     return 0
   fi
   staging="$(mktemp -d "$home.XXXXXX")"
@@ -108,9 +111,13 @@ build_spark_home() {
     jar="${jar%$'\n'}"
     [[ -n "$jar" ]] || continue
     [[ -f "$jar" ]] || die "$classpath_file names $jar, which does not exist (run mvn package)"
+    # Like a Spark install's jars/, no bundled native BLAS: the jobs send it with --jars, and the
+    # cluster tests check that executors get it that way.
+    [[ "$jar" != */org/bytedeco/* ]] || continue
     ln -s "$jar" "$staging/jars/"
   done < "$classpath_file"
   cp "$classpath_file" "$staging/classpath.txt"
+  echo 2 > "$staging/layout"
   rm -rf "$home"
   mv "$staging" "$home"
 }

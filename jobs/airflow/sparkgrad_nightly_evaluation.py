@@ -32,6 +32,10 @@ MODEL = Variable.get("sparkgrad_model", default_var="hdfs:///models/mnist-curren
 DATA = Variable.get("sparkgrad_data", default_var="hdfs:///datasets/mnist")
 METRICS = Variable.get("sparkgrad_metrics", default_var="hdfs:///metrics/sparkgrad-evaluations")
 MIN_ACCURACY = Variable.get("sparkgrad_min_accuracy", default_var="0.97")
+# The native OpenBLAS jar (org.bytedeco:openblas:0.3.31-1.5.13:linux-x86_64) sent with the job,
+# as jobs/evaluate-nightly.sh does, so executors without a system BLAS run native (README: Native
+# BLAS). Empty: send none.
+OPENBLAS_JAR = Variable.get("sparkgrad_openblas_jar", default_var="")
 
 with DAG(
     dag_id="sparkgrad_nightly_evaluation",
@@ -57,6 +61,7 @@ with DAG(
         java_class="io.sparkgrad.cli.Main",
         name="sparkgrad-evaluate-nightly",
         conf={"spark.executorEnv.OPENBLAS_NUM_THREADS": "1"},
+        jars=OPENBLAS_JAR or None,
         application_args=[
             "evaluate",
             "--model", MODEL,

@@ -110,7 +110,7 @@ final class ComputeLimit {
   }
 
   static NetworkSpec spec(int hidden) {
-    return config(hidden).networkSpec(INPUTS, OUTPUTS);
+    return config(hidden).network().spec(INPUTS, OUTPUTS);
   }
 
   /** The default configuration with another hidden size (data and model are never used). */
@@ -311,13 +311,15 @@ final class ComputeLimit {
   private static Map<String, Object> workerRow(
       LabeledImages images, int hidden, BlasChoice blas, boolean quick) throws Exception {
     TrainingConfig config = config(hidden);
-    NetworkSpec spec = config.networkSpec(INPUTS, OUTPUTS);
-    List<List<ExampleBlock>> parts = partitions(images, 2, config.blockRows(), config.seed());
+    NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
+    List<List<ExampleBlock>> parts = partitions(images, 2, config.distribution().blockRows(),
+        config.run().seed());
     int n = images.count();
-    int stepsPerEpoch = StepPlan.stepsPerEpoch(n, config.batchSize());
+    int stepsPerEpoch = StepPlan.stepsPerEpoch(n, config.optimization().batchSize());
     int steps = quick ? 100 : stepsPerEpoch;
-    double[] params = config.init().initialize(spec, 1);
-    Optimizer optimizer = config.optimizer().create(spec.layout(), config.weightDecay());
+    double[] params = config.network().init().initialize(spec, 1);
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
     double[] state = optimizer.state();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     List<Double> epochSeconds = new ArrayList<>();
@@ -325,10 +327,11 @@ final class ComputeLimit {
       int epochs = quick ? 2 : 3;
       for (int epoch = 0; epoch < epochs; epoch++) {
         double[] rates = new double[steps];
-        java.util.Arrays.fill(rates, config.learningRate());
-        StepPlan plan = new StepPlan(spec, config.precision(), blas, SyncMode.LOCAL_STEPS,
-            config.optimizer(), config.weightDecay(), config.noise(), 28, 28, config.seed(), n,
-            config.batchSize(), epoch, 0, rates);
+        java.util.Arrays.fill(rates, config.optimization().learningRate());
+        StepPlan plan = new StepPlan(spec, config.distribution().precision(), blas,
+            SyncMode.LOCAL_STEPS, config.optimization().optimizer(),
+            config.regularization().weightDecay(), config.regularization().noise(), 28, 28,
+            config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates);
         List<Callable<Double>> tasks = new ArrayList<>();
         for (List<ExampleBlock> part : parts) {
           tasks.add(() -> {
@@ -370,15 +373,15 @@ final class ComputeLimit {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> stepBreakdown(LabeledImages images, int hidden, int steps) {
     TrainingConfig config = config(hidden);
-    NetworkSpec spec = config.networkSpec(INPUTS, OUTPUTS);
+    NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
     ParameterLayout layout = spec.layout();
     Kernels<float[]> k =
         (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(BlasChoice.AUTO));
     List<ExampleBlock> part =
-        partitions(images, 2, config.blockRows(), config.seed()).get(0);
+        partitions(images, 2, config.distribution().blockRows(), config.run().seed()).get(0);
     int n = images.count();
     int d = images.features();
-    int batch = config.batchSize();
+    int batch = config.optimization().batchSize();
     // Where each member of this partition sits: block b, row r.
     int[] blockOf = new int[n];
     int[] rowOf = new int[n];
@@ -391,7 +394,7 @@ final class ComputeLimit {
       }
     }
     IndexPermutation epochOrder =
-        new IndexPermutation(n, config.seed(), Seeds.Stream.EPOCH_ORDER, 0);
+        new IndexPermutation(n, config.run().seed(), Seeds.Stream.EPOCH_ORDER, 0);
     int[] order = new int[n];
     for (int j = 0; j < n; j++) {
       order[j] = epochOrder.inverse(j);
@@ -401,8 +404,9 @@ final class ComputeLimit {
     int[] labels = new int[batch];
     float[] paramsA = new float[layout.size()];
     float[] gradA = new float[layout.size()];
-    k.copyFromDouble(paramsA, config.init().initialize(spec, 1), layout.size());
-    Optimizer optimizer = config.optimizer().create(layout, config.weightDecay());
+    k.copyFromDouble(paramsA, config.network().init().initialize(spec, 1), layout.size());
+    Optimizer optimizer = config.optimization().optimizer().create(layout,
+        config.regularization().weightDecay());
     long[] nanos = new long[3];
     int rowsTotal = 0;
     for (int pass = 0; pass < 2; pass++) { // the first pass warms up the JIT
@@ -425,7 +429,7 @@ final class ComputeLimit {
         long t1 = System.nanoTime();
         network.computeGradient(paramsA, x, 0, labels, 0, rows, gradA, 1.0 / rows);
         long t2 = System.nanoTime();
-        optimizer.step(paramsA, gradA, config.learningRate());
+        optimizer.step(paramsA, gradA, config.optimization().learningRate());
         long t3 = System.nanoTime();
         nanos[0] += t1 - t0;
         nanos[1] += t2 - t1;

@@ -237,7 +237,7 @@ final class TrainerRuns {
         System.out.println(Bench.format(
             "harness: %s: epoch %d: %.2f s (train %.2f s), test accuracy %.2f%%", s.name(),
             m.epoch(), m.seconds(), trainSeconds(m, setup), 100 * m.testAccuracy()));
-        if (s.stop().atTarget() && m.testAccuracy() >= config.targetAccuracy()) {
+        if (s.stop().atTarget() && m.testAccuracy() >= config.run().targetAccuracy()) {
           throw new StopRun("target");
         }
         if (m.epoch() >= s.stop().capEpochs() && m.epoch() < totalEpochs) {
@@ -283,7 +283,7 @@ final class TrainerRuns {
         steadyTrain.add(train);
         steadyEpoch.add(m.seconds());
       }
-      if (epochReachingTarget == null && m.testAccuracy() >= config.targetAccuracy()) {
+      if (epochReachingTarget == null && m.testAccuracy() >= config.run().targetAccuracy()) {
         epochReachingTarget = m.epoch();
         secondsToTarget = m.trainingSecondsSoFar();
       }
@@ -294,14 +294,16 @@ final class TrainerRuns {
     row.put("group", s.group());
     row.put("name", s.name());
     row.put("master", jsc.master());
-    row.put("hidden", config.hidden());
-    row.put("dropout", config.hiddenDropout());
-    row.put("inputDropout", config.inputDropout());
-    row.put("augment", config.augment().label());
-    row.put("syncPeriod", config.syncPeriod() == 0 ? "epoch" : Integer.toString(config.syncPeriod()));
-    row.put("partitions", config.partitions() > 0 ? config.partitions() : jsc.defaultParallelism());
-    row.put("blas", config.blas().label());
-    row.put("blasImplementation", Blas.get(config.blas()).implementationName());
+    row.put("hidden", config.network().hidden());
+    row.put("dropout", config.regularization().dropout());
+    row.put("inputDropout", config.regularization().inputDropout());
+    row.put("augment", config.regularization().augment().label());
+    row.put("syncPeriod", config.distribution().syncPeriod() == 0 ? "epoch"
+        : Integer.toString(config.distribution().syncPeriod()));
+    row.put("partitions", config.distribution().partitions() > 0
+        ? config.distribution().partitions() : jsc.defaultParallelism());
+    row.put("blas", config.distribution().blas().label());
+    row.put("blasImplementation", Blas.get(config.distribution().blas()).implementationName());
     row.put("copies", s.copies());
     row.put("trainExamples", n);
     row.put("epochFlops", spec.trainingFlops(n));

@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.ExampleSelection;
@@ -11,7 +12,6 @@ import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.LabeledImages;
-import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.evaluation.SparkEvaluator;
@@ -21,7 +21,11 @@ import io.sparkgrad.io.AtomicOutput;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.report.HtmlReport;
 import io.sparkgrad.report.ReportContent;
+import io.sparkgrad.config.CommandLine;
 import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.Key;
+import io.sparkgrad.config.KeyTable;
+import io.sparkgrad.config.Values;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -54,10 +58,40 @@ import org.apache.spark.sql.SparkSession;
  * thing that does not fit it.
  */
 final class EvaluateCommand {
-  static final List<String> VALUED = List.of("model", "data", "split", "metrics-out",
-      "min-accuracy", "run-date", "report", "master", "partitions", "worst");
   private static final DateTimeFormatter RUN_DATE =
       DateTimeFormatter.ofPattern("uuuu-MM-dd", Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
+
+  private static final KeyTable.Builder O = KeyTable.builder("--");
+  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text()
+      .required();
+  static final Key<String> DATA = O.key("data", "an IDX folder or a Parquet table from 'prepare'")
+      .hint("PATH").text().required();
+  static final Key<Which> SPLIT = O.key("split", "which examples").hint("test|train|all")
+      .parsedBy((label, text) -> Which.parse(text), Which::label).defaultValue("test");
+  static final Key<String> METRICS_OUT = O.key("metrics-out", "Parquet metrics table to append"
+      + " the run's row to, partitioned by run_date (created when missing)")
+      .hint("PATH").text().optional("none");
+  static final Key<Double> MIN_ACCURACY = O.key("min-accuracy", "exit 7 when the accuracy is"
+      + " below X (0..1), after the metrics and the report are written")
+      .parsedBy(EvaluateCommand::parseFraction, x -> Double.toString(x)).optional(null);
+  static final Key<LocalDate> RUN_DATE_OPTION = O.key("run-date", "the run_date partition")
+      .hint("YYYY-MM-DD").parsedBy((label, text) -> parseRunDate(text), LocalDate::toString)
+      .optional("today, UTC");
+  static final Key<String> REPORT = O.key("report", "the HTML report").hint("PATH").text()
+      .optional("with --metrics-out, <metrics-out>.reports/<run-date>/<model id>-<split>.html;"
+          + " without it, none");
+  static final Key<String> MASTER = O.key("master", "Spark master when not set by spark-submit")
+      .hint("URL").text().defaultValue("local[*]");
+  static final Key<Integer> PARTITIONS = O.key("partitions", "data partitions").hint("N")
+      .parsedBy((label, text) -> parseCount(label, text, 0, 100_000), i -> Integer.toString(i))
+      .defaultValue("0", "Spark's default parallelism");
+  static final Key<Integer> WORST = O.key("worst",
+      "worst-classified examples to keep and draw").hint("N")
+      .parsedBy((label, text) -> parseCount(label, text, 0, 1000), i -> Integer.toString(i))
+      .defaultValue("24");
+  static final KeyTable OPTIONS = O.build();
+  /** The option names, in help order (all take a value). */
+  static final List<String> VALUED = OPTIONS.names();
 
   private final PrintStream out;
 
@@ -92,48 +126,35 @@ final class EvaluateCommand {
         examples. Prints a summary, appends one row to the metrics table and writes a report.
 
         options:
-          --split test|train|all   which examples [default: test]
-          --metrics-out PATH       Parquet metrics table to append the run's row to, partitioned
-                                   by run_date (created when missing) [default: none]
-          --min-accuracy X         exit 7 when the accuracy is below X (0..1), after the metrics
-                                   and the report are written
-          --run-date YYYY-MM-DD    the run_date partition [default: today, UTC]
-          --report PATH            the HTML report [default: with --metrics-out,
-                                   <metrics-out>.reports/<run-date>/<model id>-<split>.html;
-                                   without it, none]
-          --worst N                worst-classified examples to keep and draw [default: 24]
-          --partitions N           data partitions [default: Spark's default parallelism]
-          --master URL             Spark master when not set by spark-submit [default: local[*]]
-        """;
+        """ + OPTIONS.help();
   }
 
   ExitCode run(List<String> args) throws IOException {
-    Map<String, String> options = SimpleOptions.parse(args, VALUED, List.of());
-    if (options.containsKey("help")) {
+    CommandLine line = CommandLine.parse(args, OPTIONS);
+    if (line.help()) {
       out.print(usage());
       return ExitCode.OK;
     }
-    String modelPath = SimpleOptions.required(options, "model");
-    String dataPath = SimpleOptions.required(options, "data");
-    Which split = Which.parse(options.getOrDefault("split", "test"));
-    LocalDate runDate = options.containsKey("run-date")
-        ? parseRunDate(options.get("run-date"))
+    Values options = line.values(OPTIONS);
+    String modelPath = options.get(MODEL);
+    String dataPath = options.get(DATA);
+    Which split = options.get(SPLIT);
+    LocalDate runDate = options.given(RUN_DATE_OPTION)
+        ? options.get(RUN_DATE_OPTION)
         : LocalDate.now(ZoneOffset.UTC);
-    Double minAccuracy = options.containsKey("min-accuracy")
-        ? parseFraction("min-accuracy", options.get("min-accuracy"))
-        : null;
-    int partitions = parseCount("partitions", options.getOrDefault("partitions", "0"), 0, 100_000);
-    int worst = parseCount("worst", options.getOrDefault("worst", "24"), 0, 1000);
-    String metricsOut = options.get("metrics-out");
+    Double minAccuracy = options.get(MIN_ACCURACY);
+    int partitions = options.get(PARTITIONS);
+    int worst = options.get(WORST);
+    String metricsOut = options.get(METRICS_OUT);
 
     Configuration hadoop = new Configuration();
     ModelStore.LoadedModel model = ModelStore.read(modelPath, hadoop);
     JsonNode config = model.metadata().path("config");
-    Precision precision = Precision.parse("precision", config.path("precision").asText("float32"));
+    Precision precision = model.precision();
     int blockRows = config.path("block-rows").asInt(4096);
     long seed = config.path("seed").asLong(42);
-    String reportPath = options.containsKey("report")
-        ? options.get("report")
+    String reportPath = options.given(REPORT)
+        ? options.get(REPORT)
         : metricsOut == null ? null
             : new Path(metricsOut).toString() + ".reports/" + runDate + "/" + model.modelId()
                 + "-" + split.label() + ".html";
@@ -150,7 +171,7 @@ final class EvaluateCommand {
       checkFits(model, testSplit, folder.folder().toString());
     }
     try (SparkSessions sessions =
-        SparkSessions.start("sparkgrad-evaluate", options.getOrDefault("master", "local[*]"))) {
+        SparkSessions.start("sparkgrad-evaluate", options.get(MASTER))) {
       SparkSession spark = sessions.session();
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       LabeledData data = folder != null
@@ -194,7 +215,7 @@ final class EvaluateCommand {
       if (minAccuracy != null && !(sums.accuracy() >= minAccuracy)) {
         throw new CommandException(ExitCode.BELOW_MIN_ACCURACY, String.format(Locale.ROOT,
             "accuracy %.4f is below --min-accuracy %s (%s split of %s)%s", sums.accuracy(),
-            options.get("min-accuracy"), split.label(), data.source(),
+            line.given().get(MIN_ACCURACY.name()), split.label(), data.source(),
             metricsOut == null ? "" : "; the metrics were written to " + metricsOut));
       }
       return ExitCode.OK;
@@ -211,7 +232,7 @@ final class EvaluateCommand {
     }
   }
 
-  private static double parseFraction(String key, String text) {
+  private static double parseFraction(String label, String text) {
     double value;
     try {
       value = Double.parseDouble(text);
@@ -219,12 +240,12 @@ final class EvaluateCommand {
       value = Double.NaN;
     }
     if (!(value >= 0 && value <= 1)) {
-      throw new ConfigException("--" + key + ": expected a number in [0, 1]; found '" + text + "'");
+      throw new ConfigException(label + ": expected a number in [0, 1]; found '" + text + "'");
     }
     return value;
   }
 
-  private static int parseCount(String key, String text, int min, int max) {
+  private static int parseCount(String label, String text, int min, int max) {
     int value;
     try {
       value = Integer.parseInt(text.trim());
@@ -233,7 +254,7 @@ final class EvaluateCommand {
     }
     if (value < min || value > max) {
       throw new ConfigException(
-          "--" + key + ": expected an integer in " + min + ".." + max + "; found '" + text + "'");
+          label + ": expected an integer in " + min + ".." + max + "; found '" + text + "'");
     }
     return value;
   }
@@ -346,7 +367,7 @@ final class EvaluateCommand {
         return null;
       }
       try (InputStream in = fs.open(path)) {
-        return ModelStore.json().readTree(in);
+        return Json.mapper().readTree(in);
       }
     } catch (IOException e) {
       return null;

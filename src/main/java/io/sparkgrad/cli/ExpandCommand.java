@@ -1,13 +1,15 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.CommandLine;
+import io.sparkgrad.config.Key;
+import io.sparkgrad.config.KeyTable;
+import io.sparkgrad.config.Values;
 import io.sparkgrad.data.DataExpansion;
 import io.sparkgrad.data.augment.AugmentationSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -18,7 +20,28 @@ import org.apache.spark.api.java.JavaSparkContext;
  */
 final class ExpandCommand {
   /** The deformation of the ready configuration best-augmented: affine plus elastic. */
-  static final String DEFAULT_AUGMENT = "shift=2,rotate=10,scale=0.1,elastic-alpha=34,elastic-sigma=6";
+  static final String DEFAULT_AUGMENT =
+      "shift=2,rotate=10,scale=0.1,elastic-alpha=34,elastic-sigma=6";
+
+  private static final KeyTable.Builder O = KeyTable.builder("--");
+  static final Key<String> DATA = O.key("data", "the IDX folder to expand").hint("FOLDER").text()
+      .required();
+  static final Key<Integer> COPIES = O.key("copies",
+      "copies of every training image (copy 0 as it is, 1..K-1 deformed)").hint("K").integer()
+      .check(k -> k >= 1 && k <= 100_000, "an integer in 1..100000").required();
+  static final Key<String> OUT = O.key("out", "the folder to write").hint("FOLDER").text()
+      .required();
+  static final Key<Long> SEED = O.key("seed", "seed of the deformations").hint("N").longInteger()
+      .defaultValue("42");
+  static final Key<AugmentationSpec> AUGMENT = O.key("augment", "the deformation of copies 1..K-1")
+      .hint("SPEC").parsedBy((label, text) -> AugmentationSpec.parse(text),
+          AugmentationSpec::label)
+      .defaultValue(DEFAULT_AUGMENT);
+  static final Key<Boolean> OVERWRITE = O.key("overwrite",
+      "replace an existing --out written with other settings").flag().defaultValue("false");
+  static final Key<String> MASTER = O.key("master", "Spark master when not set by spark-submit")
+      .hint("URL").text().defaultValue("local[*]");
+  static final KeyTable OPTIONS = O.build();
 
   private final PrintStream out;
 
@@ -27,36 +50,28 @@ final class ExpandCommand {
   }
 
   ExitCode run(List<String> args) throws IOException {
-    Map<String, String> options = SimpleOptions.parse(
-        args, List.of("data", "out", "copies", "seed", "augment", "master"), List.of("overwrite"));
-    if (options.containsKey("help")) {
+    CommandLine line = CommandLine.parse(args, OPTIONS);
+    if (line.help()) {
       out.println("usage: sparkgrad expand --data <IDX folder> --copies K --out <folder>"
-          + " [--seed 42] [--augment " + DEFAULT_AUGMENT + "] [--overwrite] [--master URL]\n\n"
+          + " [--seed 42] [--augment SPEC] [--overwrite] [--master URL]\n\n"
           + "Writes K copies of every training image (copy 0 as it is, copies 1..K-1 seeded"
           + " deformations) as raw IDX part files, and copies the test split unchanged.\n"
           + "Disk: K x (training images x (rows x cols + 1) bytes) plus the test files"
           + " (--copies 135 of MNIST: 6.4 GB). Running it again with the same settings does"
-          + " nothing.");
+          + " nothing.\n\noptions:");
+      out.print(OPTIONS.help());
       return ExitCode.OK;
     }
-    String data = SimpleOptions.required(options, "data");
-    String target = SimpleOptions.required(options, "out");
-    int copies = parseInt("copies", SimpleOptions.required(options, "copies"), 1, 100_000);
-    long seed = parseLong("seed", options.getOrDefault("seed", "42"));
-    AugmentationSpec augmentation;
-    try {
-      augmentation = AugmentationSpec.parse(options.getOrDefault("augment", DEFAULT_AUGMENT));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--augment: " + e.getMessage());
-    }
+    Values options = line.values(OPTIONS);
+    int copies = options.get(COPIES);
     long start = System.nanoTime();
     try (SparkSessions sessions =
-        SparkSessions.start("sparkgrad-expand", options.getOrDefault("master", "local[*]"))) {
+        SparkSessions.start("sparkgrad-expand", options.get(MASTER))) {
       JavaSparkContext jsc =
           JavaSparkContext.fromSparkContext(sessions.session().sparkContext());
-      DataExpansion.Result result = DataExpansion.expand(jsc, new Path(data), new Path(target),
-          copies, seed, augmentation, options.containsKey("overwrite"),
-          jsc.hadoopConfiguration());
+      DataExpansion.Result result = DataExpansion.expand(jsc, new Path(options.get(DATA)),
+          new Path(options.get(OUT)), copies, options.get(SEED), options.get(AUGMENT),
+          options.get(OVERWRITE), jsc.hadoopConfiguration());
       out.printf(Locale.ROOT, "%s %,d training examples (%d copies) in %s: %d part pairs,"
               + " %.2f GB on disk, %.1f s%n",
           result.existed() ? "already expanded:" : "expanded", result.trainExamples(), copies,
@@ -64,22 +79,5 @@ final class ExpandCommand {
           (System.nanoTime() - start) / 1e9);
     }
     return ExitCode.OK;
-  }
-
-  private static int parseInt(String key, String text, int min, int max) {
-    long value = parseLong(key, text);
-    if (value < min || value > max) {
-      throw new ConfigException(
-          "--" + key + ": expected an integer in " + min + ".." + max + "; found '" + text + "'");
-    }
-    return (int) value;
-  }
-
-  private static long parseLong(String key, String text) {
-    try {
-      return Long.parseLong(text.trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException("--" + key + ": expected an integer; found '" + text + "'");
-    }
   }
 }

@@ -3,10 +3,13 @@ package io.sparkgrad.cli;
 import io.sparkgrad.export.ExportFormat;
 import io.sparkgrad.export.ModelExport;
 import io.sparkgrad.model.ModelStore;
+import io.sparkgrad.config.CommandLine;
 import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.Key;
+import io.sparkgrad.config.KeyTable;
+import io.sparkgrad.config.Values;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -14,14 +17,26 @@ import org.apache.hadoop.conf.Configuration;
  * numpy or ONNX tools read. Runs on the driver alone (no Spark job).
  */
 final class ExportCommand {
+  private static final KeyTable.Builder O = KeyTable.builder("--");
+  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text()
+      .required();
+  static final Key<ExportFormat> FORMAT = O.key("format", "npz or onnx (see above)")
+      .hint("npz|onnx").parsedBy((label, text) -> ExportFormat.parse("format", text),
+          ExportFormat::label)
+      .optional("from the extension of --out");
+  static final Key<String> OUT = O.key("out", "the file to write").hint("FILE").text().required();
+  static final Key<Boolean> OVERWRITE = O.key("overwrite", "replace an existing --out").flag()
+      .defaultValue("false");
+  static final KeyTable OPTIONS = O.build();
+
   static final String USAGE = "usage: sparkgrad export --model <folder> --out <file>"
       + " [--format npz|onnx] [--overwrite]\n\n"
       + "  --format npz    W1 [in, H], b1 [H], W2 [H, out], b2 [out] as float64 .npy arrays and"
       + " meta.json\n"
       + "  --format onnx   float32 graph: input [N, in] → Gemm → activation → Gemm → Softmax →"
       + " probabilities [N, out]\n"
-      + "  --format may be left out when --out ends with .npz or .onnx.\n"
-      + "  --overwrite     replace an existing --out";
+      + "  --format may be left out when --out ends with .npz or .onnx.\n\n"
+      + "options:\n" + OPTIONS.help();
 
   private final PrintStream out;
 
@@ -30,22 +45,17 @@ final class ExportCommand {
   }
 
   ExitCode run(List<String> args) {
-    Map<String, String> options =
-        SimpleOptions.parse(args, List.of("model", "format", "out"), List.of("overwrite"));
-    if (options.containsKey("help")) {
-      out.println(USAGE);
+    CommandLine line = CommandLine.parse(args, OPTIONS);
+    if (line.help()) {
+      out.print(USAGE);
       return ExitCode.OK;
     }
-    String modelPath = SimpleOptions.required(options, "model");
-    String target = SimpleOptions.required(options, "out");
+    Values options = line.values(OPTIONS);
+    String modelPath = options.get(MODEL);
+    String target = options.get(OUT);
     ExportFormat named = ExportFormat.ofFileName(target);
-    ExportFormat format;
-    if (options.containsKey("format")) {
-      try {
-        format = ExportFormat.parse("format", options.get("format"));
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(e.getMessage());
-      }
+    ExportFormat format = options.get(FORMAT);
+    if (format != null) {
       if (named != null && named != format) {
         throw new ConfigException("--out: its extension ." + named.label() + " names another"
             + " format than --format " + format.label() + "; make them agree");
@@ -56,7 +66,7 @@ final class ExportCommand {
       throw new ConfigException(
           "--format: required (npz or onnx) when --out does not end with .npz or .onnx");
     }
-    boolean overwrite = PredictCommand.flag(options, "overwrite");
+    boolean overwrite = options.get(OVERWRITE);
     ModelStore.LoadedModel model = ModelStore.read(modelPath, new Configuration());
     long bytes = ModelExport.write(model, format, target, overwrite, new Configuration());
     out.printf("exported model %s (%s) as %s: %s (%d bytes)%n", model.modelId(),

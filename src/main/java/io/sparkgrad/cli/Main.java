@@ -76,7 +76,7 @@ public final class Main {
     if (t instanceof CommandException command) {
       return command.exitCode();
     }
-    if (t instanceof ConfigException) {
+    if (t instanceof ConfigException || t instanceof io.sparkgrad.math.BlasUnavailableException) {
       return ExitCode.USAGE;
     }
     if (t instanceof DataFormatException) {

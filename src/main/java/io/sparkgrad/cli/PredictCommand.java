@@ -9,12 +9,15 @@ import io.sparkgrad.data.ImageSize;
 import io.sparkgrad.predict.PredictInput;
 import io.sparkgrad.predict.PredictionWriter;
 import io.sparkgrad.predict.SparkPredictor;
+import io.sparkgrad.config.CommandLine;
 import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.Key;
+import io.sparkgrad.config.KeyTable;
+import io.sparkgrad.config.Values;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -26,6 +29,32 @@ import org.apache.spark.sql.functions;
  * IDX images, a Parquet table from {@code prepare}, or PNG/JPEG files, written with Spark SQL.
  */
 final class PredictCommand {
+  private static final KeyTable.Builder O = KeyTable.builder("--");
+  static final Key<String> MODEL = O.key("model", "the model folder").hint("FOLDER").text()
+      .required();
+  static final Key<String> INPUT = O.key("input", "the images to classify (see above)")
+      .hint("PATH").text().required();
+  static final Key<String> OUT = O.key("out", "where the predictions go").hint("PATH").text()
+      .required();
+  static final Key<PredictionWriter.Format> FORMAT = O.key("format",
+      "output format; csv is one part file with a header").hint("parquet|csv")
+      .parsedBy((label, text) -> PredictionWriter.Format.parse("format", text),
+          PredictionWriter.Format::label)
+      .defaultValue("parquet");
+  static final Key<List<Split>> SPLIT = O.key("split",
+      "the split(s) of an IDX folder or a Parquet table").hint("test|train|all")
+      .parsedBy((label, text) -> parseSplits(text), PredictCommand::splitLabel)
+      .defaultValue("test");
+  static final Key<Long> MAX_PIXELS = O.key("max-pixels",
+      "refuse images whose header declares more than N pixels").hint("N")
+      .parsedBy((label, text) -> parseMaxPixels(text), n -> Long.toString(n))
+      .defaultValue(Long.toString(ImageDecoder.DEFAULT_MAX_PIXELS));
+  static final Key<String> MASTER = O.key("master", "Spark master when not set by spark-submit")
+      .hint("URL").text().defaultValue("local[*]");
+  static final Key<Boolean> OVERWRITE = O.key("overwrite", "replace an existing --out").flag()
+      .defaultValue("false");
+  static final KeyTable OPTIONS = O.build();
+
   static final String USAGE = "usage: sparkgrad predict --model <folder> --input <path>"
       + " --out <path> [--format parquet|csv] [--split test|train|all] [--max-pixels N]"
       + " [--master URL] [--overwrite]\n\n"
@@ -36,13 +65,7 @@ final class PredictCommand {
       + "  a PNG/JPEG file, a folder of them, or a glob such as 'digits/*.png'   id column: file\n"
       + "    (converted like MNIST digits: grayscale, light digit on dark, cropped, scaled into"
       + " 20/28 of the model's image, centred by centre of mass)\n\n"
-      + "options:\n"
-      + "  --format parquet|csv   output format [default: parquet]; csv is one part file with a"
-      + " header\n"
-      + "  --max-pixels N         refuse images whose header declares more than N pixels"
-      + " [default: " + ImageDecoder.DEFAULT_MAX_PIXELS + "]\n"
-      + "  --master URL           Spark master when not set by spark-submit [default: local[*]]\n"
-      + "  --overwrite            replace an existing --out\n\n"
+      + "options:\n" + OPTIONS.help() + "\n"
       + "Columns: the id column(s), predicted, probability (of the predicted class), p0 … p(K-1).";
 
   private final PrintStream out;
@@ -52,25 +75,19 @@ final class PredictCommand {
   }
 
   ExitCode run(List<String> args) throws IOException {
-    Map<String, String> options = SimpleOptions.parse(args,
-        List.of("model", "input", "out", "format", "split", "max-pixels", "master"),
-        List.of("overwrite"));
-    if (options.containsKey("help")) {
+    CommandLine line = CommandLine.parse(args, OPTIONS);
+    if (line.help()) {
       out.println(USAGE);
       return ExitCode.OK;
     }
-    String modelPath = SimpleOptions.required(options, "model");
-    String inputPath = SimpleOptions.required(options, "input");
-    String target = SimpleOptions.required(options, "out");
-    PredictionWriter.Format format;
-    try {
-      format = PredictionWriter.Format.parse("format", options.getOrDefault("format", "parquet"));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage());
-    }
-    List<Split> splits = parseSplits(options.getOrDefault("split", "test"));
-    long maxPixels = parseMaxPixels(options.get("max-pixels"));
-    boolean overwrite = flag(options, "overwrite");
+    Values options = line.values(OPTIONS);
+    String modelPath = options.get(MODEL);
+    String inputPath = options.get(INPUT);
+    String target = options.get(OUT);
+    PredictionWriter.Format format = options.get(FORMAT);
+    List<Split> splits = options.get(SPLIT);
+    long maxPixels = options.get(MAX_PIXELS);
+    boolean overwrite = options.get(OVERWRITE);
 
     // Model, output and input are checked before Spark starts.
     Configuration hadoop = new Configuration();
@@ -85,14 +102,14 @@ final class PredictCommand {
     PredictInput input = PredictInput.detect(inputPath, hadoop);
     boolean hasSplits = input.kind() == PredictInput.Kind.IDX_FOLDER
         || input.kind() == PredictInput.Kind.PARQUET_TABLE;
-    if (options.containsKey("split") && !hasSplits) {
+    if (options.given(SPLIT) && !hasSplits) {
       throw new ConfigException("--split: applies to an IDX folder or a Parquet table; the input"
           + " is " + (input.kind() == PredictInput.Kind.IMAGE_FILES
               ? input.files().size() + " image file(s)" : "an " + input.kind().description()));
     }
 
     try (SparkSessions sessions = SparkSessions.start(
-        "sparkgrad-predict", options.getOrDefault("master", "local[*]"))) {
+        "sparkgrad-predict", options.get(MASTER))) {
       SparkSession spark = sessions.session();
       try (SparkPredictor.Predictions predictions =
           SparkPredictor.predict(spark, model, input, splits, maxPixels)) {
@@ -135,9 +152,6 @@ final class PredictCommand {
   }
 
   private static long parseMaxPixels(String value) {
-    if (value == null) {
-      return ImageDecoder.DEFAULT_MAX_PIXELS;
-    }
     try {
       long parsed = Long.parseLong(value.trim());
       if (parsed >= 1) {
@@ -147,19 +161,5 @@ final class PredictCommand {
       // refused below
     }
     throw new ConfigException("max-pixels: expected an integer ≥ 1; found '" + value + "'");
-  }
-
-  static boolean flag(Map<String, String> options, String key) {
-    String value = options.get(key);
-    if (value == null) {
-      return false;
-    }
-    if (value.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (value.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new ConfigException(key + ": expected true or false; found '" + value + "'");
   }
 }

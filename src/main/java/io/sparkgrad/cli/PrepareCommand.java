@@ -5,9 +5,11 @@ import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.ParquetData;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
+import io.sparkgrad.config.CommandLine;
+import io.sparkgrad.config.Key;
+import io.sparkgrad.config.KeyTable;
+import io.sparkgrad.config.Values;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.SparkSession;
 
 /** {@code sparkgrad prepare --data <IDX folder> --out <table>}: IDX → Parquet with Spark SQL. */
 final class PrepareCommand {
@@ -17,20 +19,28 @@ final class PrepareCommand {
     this.out = out;
   }
 
+  private static final KeyTable.Builder O = KeyTable.builder("--");
+  static final Key<String> DATA = O.key("data", "the IDX folder").hint("FOLDER").text().required();
+  static final Key<String> OUT = O.key("out", "the Parquet table to write").hint("PATH").text()
+      .required();
+  static final Key<String> MASTER = O.key("master", "Spark master when not set by spark-submit")
+      .hint("URL").text().defaultValue("local[*]");
+  static final KeyTable OPTIONS = O.build();
+
   ExitCode run(List<String> args) throws IOException {
-    Map<String, String> options =
-        SimpleOptions.parse(args, List.of("data", "out", "master"), List.of());
-    if (options.containsKey("help")) {
-      this.out.println("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
+    CommandLine line = CommandLine.parse(args, OPTIONS);
+    if (line.help()) {
+      this.out.print("usage: sparkgrad prepare --data <IDX folder> --out <Parquet table path>"
           + " [--master URL]\n\nWrites one row per example (split, index, label, rows, cols,"
-          + " pixels), partitioned by split.");
+          + " pixels), partitioned by split.\n\noptions:\n" + OPTIONS.help());
       return ExitCode.OK;
     }
-    String data = SimpleOptions.required(options, "data");
-    String out = SimpleOptions.required(options, "out");
+    Values options = line.values(OPTIONS);
+    String data = options.get(DATA);
+    String out = options.get(OUT);
     DataSet dataSet = DataSetFolder.at(data, new Configuration()).load();
     try (SparkSessions sessions =
-        SparkSessions.start("sparkgrad-prepare", options.getOrDefault("master", "local[*]"))) {
+        SparkSessions.start("sparkgrad-prepare", options.get(MASTER))) {
       ParquetData.write(sessions.session(), dataSet, out);
     }
     this.out.printf("prepared %d training and %d test examples from %s into %s%n",

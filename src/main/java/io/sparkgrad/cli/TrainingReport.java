@@ -27,23 +27,26 @@ final class TrainingReport {
       TrainingResult result,
       JsonNode metadata, JsonNode metrics) {
     Map<String, String> facts = new LinkedHashMap<>();
-    facts.put("model", config.model());
+    facts.put("model", config.run().model());
     facts.put("model id", metadata.path("model_id").asText());
     facts.put("network", result.spec().describe());
-    facts.put("optimizer", config.optimizer().label() + ", learning rate " + config.learningRate()
-        + " (" + config.schedule().label() + "), batch " + config.batchSize());
+    facts.put("optimizer", config.optimization().optimizer().label() + ", learning rate "
+        + config.optimization().learningRate() + " ("
+        + config.optimization().lrSchedule().label() + "), batch "
+        + config.optimization().batchSize());
     facts.put("epochs", result.epochs().size() + " run, weights of epoch " + result.keptEpoch()
         + " kept" + (result.stoppedEarly() ? " (stopped early)" : ""));
     facts.put("data", data.source());
     facts.put("data SHA-256", MetricsTable.combinedSha256(data.sha256()));
-    facts.put("seed", Long.toString(config.seed()));
-    facts.put("precision, BLAS", config.precision().label() + ", " + result.blasImplementation());
+    facts.put("seed", Long.toString(config.run().seed()));
+    facts.put("precision, BLAS", config.distribution().precision().label() + ", "
+        + result.blasImplementation());
     facts.put("Spark", metadata.path("spark_version").asText() + " on "
         + metadata.path("spark_master").asText() + ", " + result.partitions() + " partitions");
     facts.put("training time", String.format(java.util.Locale.ROOT, "%.1f s",
         result.trainingSeconds()));
     facts.put("finished", metadata.path("finished").asText());
-    return HtmlReport.bytes(new ReportContent("sparkgrad training", config.model(), facts,
+    return HtmlReport.bytes(new ReportContent("sparkgrad training", config.run().model(), facts,
         metrics, "test split of " + data.source() + ", " + result.test().count()
             + " examples, with the kept weights", result.test(), pictures,
         i -> "test #" + i, result.spec(), result.params(), data.test().imageRows(),

@@ -1,5 +1,6 @@
 package io.sparkgrad.data;
 
+import io.sparkgrad.io.Sha256;
 import java.io.IOException;
 import java.io.Serializable;
 import java.security.MessageDigest;
@@ -64,7 +65,7 @@ public final class FileDigests {
       if (count == 1) {
         value = digests.get(file + "#0");
       } else {
-        MessageDigest list = IdxReader.newSha256();
+        MessageDigest list = Sha256.digest();
         for (int c = 0; c < count; c++) {
           list.update(digests.get(file + "#" + c));
         }
@@ -76,7 +77,7 @@ public final class FileDigests {
   }
 
   private static byte[] digest(Configuration conf, Chunk chunk) throws IOException {
-    MessageDigest sha = IdxReader.newSha256();
+    MessageDigest sha = Sha256.digest();
     Path path = new Path(chunk.file());
     try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
       in.seek(chunk.offset());

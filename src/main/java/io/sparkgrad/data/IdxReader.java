@@ -6,10 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.security.DigestInputStream;
+import io.sparkgrad.io.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
@@ -140,7 +139,7 @@ public final class IdxReader {
 
   /** SHA-256 of a file as stored, lower-case hex (for files not read through this class). */
   public static String sha256(Path file, Configuration conf) throws IOException {
-    MessageDigest sha = newSha256();
+    MessageDigest sha = Sha256.digest();
     FileSystem fs = fileSystem(file, conf);
     try (FSDataInputStream in = fs.open(file)) {
       byte[] buffer = new byte[GZIP_BUFFER_BYTES];
@@ -150,7 +149,7 @@ public final class IdxReader {
     } catch (FileNotFoundException e) {
       throw new DataFormatException(file + ": file not found", e);
     }
-    return HexFormat.of().formatHex(sha.digest());
+    return Sha256.hex(sha);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -202,7 +201,7 @@ public final class IdxReader {
           "an " + kind.describe() + " (a " + kind.headerBytes() + "-byte header, then data)",
           "an empty file (0 bytes)");
     }
-    MessageDigest sha = newSha256();
+    MessageDigest sha = Sha256.digest();
     boolean gzip = false;
     try (FSDataInputStream stored = fs.open(file)) {
       DigestInputStream digesting = new DigestInputStream(stored, sha);
@@ -264,7 +263,7 @@ public final class IdxReader {
       }
       // Finish the digest over whatever the gzip reader left unread (nothing, normally).
       countRemaining(digesting, Long.MAX_VALUE);
-      return new Content(name, dims, data, gzip, HexFormat.of().formatHex(sha.digest()));
+      return new Content(name, dims, data, gzip, Sha256.hex(sha));
     } catch (ZipException | EOFException e) {
       if (!gzip) {
         throw e;
@@ -475,11 +474,4 @@ public final class IdxReader {
     }
   }
 
-  static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
-  }
 }

@@ -358,6 +358,13 @@ public final class ParquetData {
     return sha256;
   }
 
+  /** Opens a table and checks its columns against {@link #SCHEMA} (predict reads it too). */
+  public static Dataset<Row> openChecked(SparkSession spark, Path table) {
+    Dataset<Row> df = open(spark, table);
+    checkSchema(table, df.schema());
+    return df;
+  }
+
   private static Dataset<Row> open(SparkSession spark, Path table) {
     try {
       return spark.read().parquet(table.toString());
@@ -393,7 +400,8 @@ public final class ParquetData {
     }
   }
 
-  private static int intOf(String source, Row row, int field, String column) {
+  /** The int in {@code field} of {@code row}; a null is refused, naming the source and column. */
+  public static int intOf(String source, Row row, int field, String column) {
     if (row.isNullAt(field)) {
       throw DataFormatException.of(source, "column '" + column + "'", "an int", "null");
     }

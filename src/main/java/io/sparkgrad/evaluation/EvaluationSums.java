@@ -312,11 +312,6 @@ public final class EvaluationSums implements Serializable {
     return n == 0 ? Double.NaN : sums.get(CONFIDENCE_WRONG) / n;
   }
 
-  /** How many worst examples are kept at most. */
-  public int worstCapacity() {
-    return worstCapacity;
-  }
-
   /** The worst-classified examples, lowest true-class score first (ties: lower index first). */
   public List<Example> worst() {
     List<Example> list = new ArrayList<>(worstSize);

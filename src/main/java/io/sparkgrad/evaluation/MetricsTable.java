@@ -1,15 +1,13 @@
 package io.sparkgrad.evaluation;
 
+import io.sparkgrad.io.Sha256;
 import io.sparkgrad.io.OutputExistsException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -119,12 +117,7 @@ public final class MetricsTable {
     StringBuilder listing = new StringBuilder();
     new TreeMap<>(files).forEach((name, sha) -> listing.append(sha).append("  ").append(name)
         .append('\n'));
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(listing.toString().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.hex(listing.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /** The run as a row of {@link #SCHEMA}. */

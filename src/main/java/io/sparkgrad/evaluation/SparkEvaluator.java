@@ -43,7 +43,7 @@ public final class SparkEvaluator {
     try {
       return blocks
           .mapPartitions(it -> {
-            BlockScorer<?> scorer = BlockScorer.create(spec, precision, blas, weights.value());
+            BlockScorer scorer = new BlockScorer(spec, precision, blas, weights.value());
             EvaluationSums sums = new EvaluationSums(classes, worst);
             it.forEachRemaining(block -> scorer.score(block, sums));
             return java.util.Collections.singletonList(sums).iterator();

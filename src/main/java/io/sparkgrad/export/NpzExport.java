@@ -1,7 +1,8 @@
 package io.sparkgrad.export;
 
+import io.sparkgrad.io.Json;
+import io.sparkgrad.model.Provenance;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
 import java.io.IOException;
@@ -51,24 +52,17 @@ public final class NpzExport {
       entry(zip, "b2.npy");
       Npy.writeFloat64(zip, params, layout.b2Offset(), k);
       entry(zip, META);
-      zip.write(ModelStore.toBytes(meta(spec, imageRows, imageCols, modelId)));
+      zip.write(Json.toBytes(meta(spec, imageRows, imageCols, modelId)));
       zip.closeEntry();
     }
   }
 
   static ObjectNode meta(NetworkSpec spec, int imageRows, int imageCols, String modelId) {
-    ObjectNode meta = ModelStore.json().createObjectNode();
+    ObjectNode meta = Json.object();
     meta.put("format", "sparkgrad-npz");
     meta.put("format_version", 1);
     meta.put("model_id", modelId);
-    meta.put("inputs", spec.inputs());
-    meta.put("hidden", spec.hidden());
-    meta.put("outputs", spec.outputs());
-    meta.put("activation", spec.activation().label());
-    meta.put("output", spec.output().label());
-    meta.put("loss", spec.loss().label());
-    meta.put("image_rows", imageRows);
-    meta.put("image_cols", imageCols);
+    Provenance.putArchitecture(meta, spec, imageRows, imageCols);
     ObjectNode preprocessing = meta.putObject("preprocessing");
     preprocessing.put("pixel_scale", "x / 255 (bytes 0..255 to [0, 1])");
     preprocessing.put("layout", "each image flattened row-major to image_rows*image_cols inputs");

@@ -1,6 +1,5 @@
 package io.sparkgrad.io;
 
-import io.sparkgrad.model.ModelFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -10,6 +9,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 import java.util.zip.CRC32;
 
 /**
@@ -29,17 +29,29 @@ import java.util.zip.CRC32;
 public final class ArrayFile {
   private ArrayFile() {}
 
-  /** What a kind of array file looks like. */
-  public interface Kind {
-    /** 8 ASCII bytes. */
-    String magic();
+  /**
+   * What a kind of array file looks like, and the exception its readers expect for a bad file
+   * (a model's weights and a checkpoint's arrays: ModelFormatException).
+   *
+   * @param magic 8 ASCII bytes
+   * @param counter the number of values a header declares; throws {@code formatError}'s
+   *     exception if the header is invalid
+   */
+  public record Kind(String magic, int version, int headerInts, ValueCount counter,
+      BiFunction<String, Throwable, RuntimeException> formatError) {
+    int valueCount(String file, int[] header) {
+      return counter.of(file, header);
+    }
 
-    int version();
+    RuntimeException error(String message) {
+      return formatError.apply(message, null);
+    }
+  }
 
-    int headerInts();
-
-    /** The number of values the header declares; throws ModelFormatException if it is invalid. */
-    int valueCount(String file, int[] header);
+  /** The number of values a header declares. */
+  @FunctionalInterface
+  public interface ValueCount {
+    int of(String file, int[] header);
   }
 
   /** The header and values of a decoded file. */
@@ -78,12 +90,12 @@ public final class ArrayFile {
       in.readFully(magic);
       crc.update(magic);
       if (!Arrays.equals(magic, kind.magic().getBytes(StandardCharsets.US_ASCII))) {
-        throw new ModelFormatException(file + ": magic: expected '" + kind.magic() + "'; found '"
+        throw kind.error(file + ": magic: expected '" + kind.magic() + "'; found '"
             + new String(magic, StandardCharsets.ISO_8859_1) + "'");
       }
       int version = readInt(in, crc);
       if (version != kind.version()) {
-        throw new ModelFormatException(
+        throw kind.error(
             file + ": format version: expected " + kind.version() + "; found " + version);
       }
       int[] header = new int[kind.headerInts()];
@@ -93,7 +105,7 @@ public final class ArrayFile {
       int count = kind.valueCount(file, header);
       long expectedLength = 8 + 4 + 4L * header.length + 8L * count + 4;
       if (length != expectedLength) {
-        throw new ModelFormatException(file + ": length: expected " + expectedLength
+        throw kind.error(file + ": length: expected " + expectedLength
             + " bytes for " + count + " values; found " + length);
       }
       double[] values = new double[count];
@@ -105,12 +117,12 @@ public final class ArrayFile {
       }
       int stored = in.readInt();
       if (stored != (int) crc.getValue()) {
-        throw new ModelFormatException(file + ": checksum: expected CRC-32 "
+        throw kind.error(file + ": checksum: expected CRC-32 "
             + Integer.toHexString((int) crc.getValue()) + "; found " + Integer.toHexString(stored));
       }
       return new Contents(header, values);
     } catch (EOFException e) {
-      throw new ModelFormatException(
+      throw kind.formatError().apply(
           file + ": truncated: the file ends before its declared contents (" + length + " bytes)",
           e);
     }

@@ -15,31 +15,45 @@ import org.slf4j.LoggerFactory;
  * {@code op(X)} is {@code X} or {@code X^T} as {@code trans} says ("N" or "T").
  *
  * <p>netlib falls back silently from native to Java, so the facade logs once which
- * implementation it got, and {@link #implementationName()} lets callers record it.
+ * implementation it got, and {@link #implementationName()} and {@link #library()} let callers
+ * record it. The first native choice in a JVM also loads the bundled OpenBLAS
+ * ({@link NativeBinding}), so on executors the first BLAS use in a task does it too.
  */
 public final class Blas {
   private static final Logger LOG = LoggerFactory.getLogger(Blas.class);
   private static final Map<BlasChoice, Blas> INSTANCES = new EnumMap<>(BlasChoice.class);
 
   private final BLAS blas;
+  private final String library;
 
-  private Blas(BLAS blas) {
+  private Blas(BLAS blas, String library) {
     this.blas = blas;
+    this.library = library;
   }
 
-  /** The instance for a choice, created and logged once per JVM. */
+  /**
+   * The instance for a choice, created and logged once per JVM.
+   *
+   * @throws BlasUnavailableException when {@code bundled}, {@code system} or {@code native} was
+   *     chosen and that library cannot be loaded in this JVM; the message says why
+   */
   public static synchronized Blas get(BlasChoice choice) {
     Blas existing = INSTANCES.get(choice);
     if (existing != null) {
       return existing;
     }
-    Blas created = new Blas(load(choice));
+    Blas created = load(choice);
     if (choice == BlasChoice.AUTO && !created.isNative()) {
-      LOG.warn("native BLAS not loaded; using {} (pure Java, several times slower). Install"
-          + " OpenBLAS for speed (Debian/Ubuntu: apt-get install libopenblas0-pthread)",
-          created.implementationName());
+      // One warning with every reason: it names the setting to change (java.io.tmpdir) when
+      // the temporary folder is the cause, and the jar when it is missing.
+      LOG.warn("native BLAS not loaded; using {} (pure Java, several times slower). {}",
+          created.implementationName(), NativeBinding.problem(NativeBinding.Library.BUNDLED));
+    } else if (choice == BlasChoice.JAVA) {
+      // Also taken by code that calls no BLAS (block building): not worth an executor log line
+      // beside the native one the run uses.
+      LOG.debug("BLAS ({}): {}", choice.label(), created.describe());
     } else {
-      LOG.info("BLAS ({}): {}", choice.label(), created.implementationName());
+      LOG.info("BLAS ({}): {}", choice.label(), created.describe());
     }
     INSTANCES.put(choice, created);
     return created;
@@ -50,30 +64,56 @@ public final class Blas {
     return get(BlasChoice.AUTO);
   }
 
-  private static BLAS load(BlasChoice choice) {
+  private static Blas load(BlasChoice choice) {
     switch (choice) {
       case JAVA:
-        return JavaBLAS.getInstance();
+        return javaBlas();
+      case BUNDLED:
+        return nativeBlas(choice, NativeBinding.Library.BUNDLED);
+      case SYSTEM:
+        return nativeBlas(choice, NativeBinding.Library.SYSTEM);
       case NATIVE:
-        try {
-          return NativeBLAS.getInstance();
-        } catch (RuntimeException | LinkageError e) {
-          throw new IllegalStateException(
-              "blas: 'native' was requested but no system BLAS could be loaded ("
-                  + e.getMessage()
-                  + "); install OpenBLAS (Debian: apt-get install libopenblas0-pthread)"
-                  + " or use blas=auto",
-              e);
-        }
+        return nativeBlas(choice, null);
       case AUTO:
       default:
-        return BLAS.getInstance();
+        NativeBinding.Bound bound = NativeBinding.bind(null);
+        return bound != null ? new Blas(bound.blas(), bound.description()) : javaBlas();
     }
+  }
+
+  private static Blas javaBlas() {
+    return new Blas(JavaBLAS.getInstance(), "pure Java");
+  }
+
+  private static Blas nativeBlas(BlasChoice choice, NativeBinding.Library wanted) {
+    NativeBinding.Bound bound = NativeBinding.bind(wanted);
+    if (bound == null) {
+      throw new BlasUnavailableException("blas: '" + choice.label() + "' was requested but "
+          + (wanted == null ? "no native BLAS" : "the " + choice.label() + " BLAS")
+          + " cannot be loaded: "
+          + NativeBinding.problem(wanted == null ? NativeBinding.Library.BUNDLED : wanted)
+          + ". Use blas=auto to fall back to Java (README: Native BLAS)");
+    }
+    return new Blas(bound.blas(), bound.description());
   }
 
   /** The simple class name of the loaded implementation, e.g. {@code JNIBLAS}, {@code VectorBLAS}. */
   public String implementationName() {
     return blas.getClass().getSimpleName();
+  }
+
+  /**
+   * The library behind it, with its version where known: {@code bundled OpenBLAS 0.3.31
+   * (org.bytedeco:openblas:0.3.31-1.5.13:linux-x86_64)}, {@code system libblas.so.3 (<mapped
+   * file>)} or {@code pure Java}.
+   */
+  public String library() {
+    return library;
+  }
+
+  /** {@code implementationName(), library()}: what the CLI prints and metadata.json records. */
+  public String describe() {
+    return implementationName() + ", " + library;
   }
 
   /** True when this instance calls a native library through JNI. */
@@ -100,15 +140,5 @@ public final class Blas {
       float[] b, int offB, int ldb,
       float beta, float[] c, int offC, int ldc) {
     blas.sgemm(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
-  }
-
-  /** {@code y := alpha * x + y} over n float64 elements with unit stride. */
-  public void daxpy(int n, double alpha, double[] x, double[] y) {
-    blas.daxpy(n, alpha, x, 1, y, 1);
-  }
-
-  /** {@code y := alpha * x + y} over n float32 elements with unit stride. */
-  public void saxpy(int n, float alpha, float[] x, float[] y) {
-    blas.saxpy(n, alpha, x, 1, y, 1);
   }
 }

@@ -2,16 +2,23 @@ package io.sparkgrad.math;
 
 import java.util.Locale;
 
-/** Which BLAS implementation to use; {@link #AUTO} takes the fastest one that loads. */
+/**
+ * Which BLAS implementation to use. Native ones go through netlib's JNI, which binds to one
+ * native library for the life of the JVM: the first native choice made in a JVM decides which.
+ */
 public enum BlasChoice {
-  /** Native (JNI to the system BLAS, e.g. OpenBLAS) if it loads, else the best Java one. */
+  /** The bundled OpenBLAS if it loads, else the system {@code libblas.so.3}, else the best Java. */
   AUTO,
-  /** Native only: fail if the system BLAS cannot be loaded. */
+  /** The OpenBLAS of the {@code org.bytedeco:openblas} jar only: fail if it cannot be loaded. */
+  BUNDLED,
+  /** The system {@code libblas.so.3} only (e.g. Debian's OpenBLAS): fail if it cannot be loaded. */
+  SYSTEM,
+  /** Any native library, as {@link #AUTO} would choose it, but fail rather than use Java. */
   NATIVE,
   /** The pure-Java implementation (Vector API where the JVM allows it, plain loops otherwise). */
   JAVA;
 
-  /** Parses {@code auto}, {@code native} or {@code java}, case-insensitively. */
+  /** Parses {@code auto}, {@code bundled}, {@code system}, {@code native} or {@code java}. */
   public static BlasChoice parse(String value) {
     for (BlasChoice choice : values()) {
       if (choice.name().equalsIgnoreCase(value.trim())) {
@@ -19,7 +26,7 @@ public enum BlasChoice {
       }
     }
     throw new IllegalArgumentException(
-        "blas: expected one of auto, native, java; found '" + value + "'");
+        "blas: expected one of auto, bundled, system, native, java; found '" + value + "'");
   }
 
   public String label() {

@@ -1,6 +1,5 @@
 package io.sparkgrad.math;
 
-import java.util.SplittableRandom;
 
 /**
  * Inverted dropout at rate p: each unit is zeroed with probability p and the kept ones are

@@ -95,14 +95,20 @@ public final class FloatKernels extends Kernels<float[]> {
     }
   }
 
+  /** The largest of {@code m[base .. base + classes)} (one column), in double. */
+  private static double columnMax(float[] m, int base, int classes) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int k = 0; k < classes; k++) {
+      max = Math.max(max, m[base + k]);
+    }
+    return max;
+  }
+
   @Override
   public void softmaxColumns(float[] out, float[] in, int classes, int cols) {
     for (int c = 0; c < cols; c++) {
       int base = c * classes;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        max = Math.max(max, in[base + k]);
-      }
+      double max = columnMax(in, base, classes);
       double sum = 0;
       for (int k = 0; k < classes; k++) {
         double e = Math.exp(in[base + k] - max);
@@ -123,10 +129,7 @@ public final class FloatKernels extends Kernels<float[]> {
       int label = labels[labelOff + c];
       checkLabel(label, c, classes);
       int base = c * classes;
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        max = Math.max(max, logits[base + k]);
-      }
+      double max = columnMax(logits, base, classes);
       double sum = 0;
       for (int k = 0; k < classes; k++) {
         sum += Math.exp(logits[base + k] - max);

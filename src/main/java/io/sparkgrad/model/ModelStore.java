@@ -1,23 +1,20 @@
 package io.sparkgrad.model;
 
 import io.sparkgrad.io.AtomicOutput;
+import io.sparkgrad.io.Json;
+import io.sparkgrad.io.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.LossFunction;
 import io.sparkgrad.math.OutputFunction;
+import io.sparkgrad.math.Precision;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -38,14 +35,7 @@ public final class ModelStore {
   public static final String WEIGHTS = "weights.bin";
   public static final String METRICS = "metrics.json";
 
-  static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private ModelStore() {}
-
-  public static ObjectMapper json() {
-    return JSON;
-  }
 
   /** A model read back from its folder. */
   public record LoadedModel(String folder, NetworkSpec spec, double[] params, JsonNode metadata) {
@@ -60,6 +50,25 @@ public final class ModelStore {
     public String modelId() {
       return metadata.path("model_id").asText();
     }
+
+    /** The precision the model was trained in, and so is scored in (float32 when unrecorded). */
+    /** Where the model comes from, as its metadata records it. */
+    public Provenance provenance() {
+      return Provenance.of(metadata, spec);
+    }
+
+    public Precision precision() {
+      return Precision.parse(
+          "precision", metadata.path("config").path("precision").asText("float32"));
+    }
+  }
+
+  /** Writes the folder of a trained model: its provenance becomes metadata.json. */
+  public static void write(
+      String folder, boolean overwrite, Configuration conf, Provenance provenance,
+      double[] params, ObjectNode metrics, Map<String, byte[]> extraFiles) {
+    write(folder, overwrite, conf, provenance.toJson(), provenance.spec(), params, metrics,
+        extraFiles);
   }
 
   /**
@@ -72,12 +81,12 @@ public final class ModelStore {
     byte[] weights = WeightsFile.encode(spec.layout(), params);
     metadata.put("format_version", FORMAT_VERSION);
     metadata.put("weights_file", WEIGHTS);
-    metadata.put("weights_sha256", sha256(weights));
+    metadata.put("weights_sha256", Sha256.hex(weights));
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(WEIGHTS, weights);
-    files.put(METRICS, toBytes(metrics));
+    files.put(METRICS, Json.toBytes(metrics));
     files.putAll(extraFiles);
-    files.put(METADATA, toBytes(metadata));
+    files.put(METADATA, Json.toBytes(metadata));
     AtomicOutput.write(folder, overwrite, conf, (fs, temporary) -> {
       if (!fs.mkdirs(temporary)) {
         throw new IOException("cannot create " + temporary);
@@ -88,14 +97,6 @@ public final class ModelStore {
         }
       }
     });
-  }
-
-  public static byte[] toBytes(JsonNode node) {
-    try {
-      return JSON.writeValueAsString(node).concat("\n").getBytes(StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot serialize JSON", e);
-    }
   }
 
   /** Reads and validates a model folder. */
@@ -113,7 +114,7 @@ public final class ModelStore {
       }
       JsonNode metadata;
       try (InputStream in = fs.open(metadataPath)) {
-        metadata = JSON.readTree(in);
+        metadata = Json.mapper().readTree(in);
       } catch (IOException e) {
         throw new ModelFormatException(
             metadataPath + ": not valid JSON: " + e.getMessage(), e);
@@ -176,14 +177,6 @@ public final class ModelStore {
 
   private static String describe(ParameterLayout layout) {
     return layout.inputs() + "→" + layout.hidden() + "→" + layout.outputs();
-  }
-
-  public static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Writes bytes to a Hadoop path (used for single-file outputs inside an atomic writer). */

@@ -15,27 +15,8 @@ import java.io.InputStream;
 public final class WeightsFile {
   public static final int VERSION = 1;
 
-  static final ArrayFile.Kind KIND = new ArrayFile.Kind() {
-    @Override
-    public String magic() {
-      return "SGWEIGHT";
-    }
-
-    @Override
-    public int version() {
-      return VERSION;
-    }
-
-    @Override
-    public int headerInts() {
-      return 3;
-    }
-
-    @Override
-    public int valueCount(String file, int[] header) {
-      return layoutOf(file, header).size();
-    }
-  };
+  static final ArrayFile.Kind KIND = new ArrayFile.Kind("SGWEIGHT", VERSION, 3,
+      (file, header) -> layoutOf(file, header).size(), ModelFormatException::new);
 
   private WeightsFile() {}
 

@@ -26,18 +26,24 @@ public abstract class Optimizer {
   /** Whether {@link #floatVectors} (rather than {@link #vectors}) holds the current state. */
   private boolean stateInFloat;
 
-  protected Optimizer(ParameterLayout layout, double weightDecay, int vectorCount, int scalarCount) {
+  private final OptimizerKind kind;
+
+  protected Optimizer(OptimizerKind kind, ParameterLayout layout, double weightDecay,
+      int vectorCount, int scalarCount) {
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
       throw new IllegalArgumentException(
           "weight-decay: expected a finite value ≥ 0; found " + weightDecay);
     }
+    this.kind = kind;
     this.layout = layout;
     this.weightDecay = weightDecay;
     this.vectors = new double[vectorCount][layout.size()];
     this.scalars = new double[scalarCount];
   }
 
-  public abstract OptimizerKind kind();
+  public final OptimizerKind kind() {
+    return kind;
+  }
 
   /**
    * One update of {@code params} from the mean gradient {@code grad} at learning rate {@code lr}.
@@ -179,12 +185,7 @@ public abstract class Optimizer {
   /** w := w − lr·g. */
   static final class Sgd extends Optimizer {
     Sgd(ParameterLayout layout, double weightDecay) {
-      super(layout, weightDecay, 0, 0);
-    }
-
-    @Override
-    public OptimizerKind kind() {
-      return OptimizerKind.SGD;
+      super(OptimizerKind.SGD, layout, weightDecay, 0, 0);
     }
 
     @Override
@@ -208,13 +209,8 @@ public abstract class Optimizer {
     private final double momentum;
 
     Momentum(ParameterLayout layout, double weightDecay, double momentum) {
-      super(layout, weightDecay, 1, 0);
+      super(OptimizerKind.MOMENTUM, layout, weightDecay, 1, 0);
       this.momentum = momentum;
-    }
-
-    @Override
-    public OptimizerKind kind() {
-      return OptimizerKind.MOMENTUM;
     }
 
     @Override
@@ -247,12 +243,7 @@ public abstract class Optimizer {
     private static final double EPSILON = 1e-7;
 
     AdaGrad(ParameterLayout layout, double weightDecay) {
-      super(layout, weightDecay, 1, 0);
-    }
-
-    @Override
-    public OptimizerKind kind() {
-      return OptimizerKind.ADAGRAD;
+      super(OptimizerKind.ADAGRAD, layout, weightDecay, 1, 0);
     }
 
     @Override
@@ -288,15 +279,10 @@ public abstract class Optimizer {
     private final double epsilon;
 
     Adam(ParameterLayout layout, double weightDecay, double beta1, double beta2, double epsilon) {
-      super(layout, weightDecay, 2, 1);
+      super(OptimizerKind.ADAM, layout, weightDecay, 2, 1);
       this.beta1 = beta1;
       this.beta2 = beta2;
       this.epsilon = epsilon;
-    }
-
-    @Override
-    public OptimizerKind kind() {
-      return OptimizerKind.ADAM;
     }
 
     /**

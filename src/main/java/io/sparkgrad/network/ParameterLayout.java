@@ -93,21 +93,6 @@ public record ParameterLayout(int inputs, int hidden, int outputs) implements Se
     }
   }
 
-  /** ½·λ·(‖W1‖² + ‖W2‖²): the L2 penalty added to the reported loss when decay is on. */
-  public double weightPenalty(double[] params, double lambda) {
-    if (lambda == 0) {
-      return 0;
-    }
-    double sum = 0;
-    for (int i = w1Offset(); i < w1Offset() + w1Size(); i++) {
-      sum += params[i] * params[i];
-    }
-    for (int i = w2Offset(); i < w2Offset() + w2Size(); i++) {
-      sum += params[i] * params[i];
-    }
-    return 0.5 * lambda * sum;
-  }
-
   /** Throws unless {@code array} holds exactly {@link #size()} values. */
   public void checkSize(String what, int length) {
     if (length != size()) {

@@ -60,14 +60,6 @@ public final class TwoLayerNetwork<A> {
     return spec;
   }
 
-  public Kernels<A> kernels() {
-    return k;
-  }
-
-  public int maxRows() {
-    return maxRows;
-  }
-
   /**
    * Runs the forward pass and returns the K×rows output buffer Y (class probabilities for
    * softmax). The buffer is reused by the next call.

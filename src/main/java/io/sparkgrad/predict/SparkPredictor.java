@@ -9,6 +9,9 @@ import io.sparkgrad.data.IdxSplit;
 import io.sparkgrad.data.IdxReader;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.data.Split;
+import io.sparkgrad.evaluation.Scorer;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.Precision;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.network.NetworkSpec;
 import java.io.IOException;
@@ -28,7 +31,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -36,7 +38,8 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * Scores an input on Spark. The weights travel once, as a broadcast; each partition scores its
- * examples in blocks of {@link PredictionScorer#BLOCK_ROWS} (one GEMM per layer and block):
+ * examples with the one {@link Scorer} (evaluation's too), in the model's precision, in chunks of
+ * {@link Scorer#CHUNK_ROWS} (one GEMM per layer and chunk):
  *
  * <ul>
  *   <li>IDX: the file is read and checked on the driver, broadcast, and cut into slices of
@@ -104,6 +107,7 @@ public final class SparkPredictor {
     Broadcast<double[]> weights = jsc.broadcast(model.params());
     broadcasts.add(weights);
     NetworkSpec spec = model.spec();
+    Scoring scoring = new Scoring(spec, model.precision(), weights);
     JavaRDD<Row> rows;
     List<StructField> ids = new ArrayList<>();
     boolean sortBySplit = false;
@@ -113,7 +117,7 @@ public final class SparkPredictor {
         checkSize(images.source(), size, images.rows(), images.cols());
         List<IdxPart> parts = List.of(new IdxPart(null, images.pixels(), null, images.count()));
         ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
-        rows = idxRows(jsc, parts, spec, weights, broadcasts);
+        rows = idxRows(jsc, parts, scoring, broadcasts);
       }
       case IDX_FOLDER -> {
         // The executors read the splits' files (headers only on the driver), in file order.
@@ -124,7 +128,7 @@ public final class SparkPredictor {
           checkSize(images.source(), size, images.imageRows(), images.imageCols());
           JavaRDD<Row> scored = exampleRows(
               images.examples(jsc, ExampleSelection.all(images.count())).rdd(), split.label(),
-              spec, weights);
+              scoring);
           rows = rows == null ? scored : rows.union(scored);
         }
         ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
@@ -135,7 +139,7 @@ public final class SparkPredictor {
         ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
         ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
         ids.add(DataTypes.createStructField(ParquetData.LABEL, DataTypes.IntegerType, false));
-        rows = tableRows(spark, input.path(), splits, spec, size, weights);
+        rows = tableRows(spark, input.path(), splits, scoring, size);
         sortBySplit = true;
       }
       case IMAGE_FILES -> {
@@ -143,8 +147,7 @@ public final class SparkPredictor {
         Broadcast<SerializableConfiguration> hadoop =
             jsc.broadcast(new SerializableConfiguration(conf));
         broadcasts.add(hadoop);
-        JavaRDD<Scored> scored = imageScores(jsc, input.files(), spec, size, maxPixels, weights,
-            hadoop).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Scored> scored = imageScores(jsc, input.files(), scoring, size, maxPixels, hadoop).persist(StorageLevel.MEMORY_AND_DISK());
         try {
           refuseProblems(scored);
         } catch (RuntimeException e) {
@@ -192,6 +195,14 @@ public final class SparkPredictor {
     return DataTypes.createStructType(fields);
   }
 
+  /** What an executor needs to build its scorer: the model, its precision, its weights. */
+  private record Scoring(NetworkSpec spec, Precision precision, Broadcast<double[]> weights)
+      implements Serializable {
+    RowScorer rowScorer() {
+      return new RowScorer(Scorer.create(spec, precision, BlasChoice.AUTO, weights.value()));
+    }
+  }
+
   // --- IDX ------------------------------------------------------------------------------------
 
   /** One IDX images file or split: {@code split} and {@code labels} are null for a lone file. */
@@ -199,10 +210,9 @@ public final class SparkPredictor {
       implements Serializable {}
 
   private static JavaRDD<Row> idxRows(
-      JavaSparkContext jsc, List<IdxPart> parts, NetworkSpec spec, Broadcast<double[]> weights,
-      List<Broadcast<?>> broadcasts) {
+      JavaSparkContext jsc, List<IdxPart> parts, Scoring scoring, List<Broadcast<?>> broadcasts) {
     long total = parts.stream().mapToLong(IdxPart::count).sum();
-    int perSlice = (int) Math.min(MAX_SLICE_ROWS, Math.max(PredictionScorer.BLOCK_ROWS,
+    int perSlice = (int) Math.min(MAX_SLICE_ROWS, Math.max(Scorer.CHUNK_ROWS,
         (total + 2L * jsc.defaultParallelism() - 1) / (2L * jsc.defaultParallelism())));
     List<int[]> slices = new ArrayList<>(); // {part, first index, end index}
     for (int p = 0; p < parts.size(); p++) {
@@ -212,9 +222,9 @@ public final class SparkPredictor {
     }
     Broadcast<IdxPart[]> shared = jsc.broadcast(parts.toArray(new IdxPart[0]));
     broadcasts.add(shared);
-    int inputs = spec.inputs();
+    int inputs = scoring.spec().inputs();
     return jsc.parallelize(slices, Math.max(1, slices.size())).mapPartitions(it -> {
-      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      RowScorer scorer = scoring.rowScorer();
       while (it.hasNext()) {
         int[] slice = it.next();
         IdxPart part = shared.value()[slice[0]];
@@ -230,10 +240,10 @@ public final class SparkPredictor {
   }
 
   /** Scored rows (split, index, label, …) of examples the executors read. */
-  private static JavaRDD<Row> exampleRows(JavaRDD<Example> examples, String split,
-      NetworkSpec spec, Broadcast<double[]> weights) {
+  private static JavaRDD<Row> exampleRows(
+      JavaRDD<Example> examples, String split, Scoring scoring) {
     return examples.mapPartitions(it -> {
-      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      RowScorer scorer = scoring.rowScorer();
       while (it.hasNext()) {
         Example e = it.next();
         scorer.add(new Object[] {split, e.index(), e.label()}, e.pixels(), 0);
@@ -245,16 +255,8 @@ public final class SparkPredictor {
   // --- Parquet --------------------------------------------------------------------------------
 
   private static JavaRDD<Row> tableRows(
-      SparkSession spark, Path table, List<Split> splits, NetworkSpec spec, ImageSize size,
-      Broadcast<double[]> weights) {
-    Dataset<Row> df;
-    try {
-      df = spark.read().parquet(table.toString());
-    } catch (Exception e) {
-      throw new DataFormatException(
-          table + ": expected a Parquet table; Spark cannot read it: " + e.getMessage(), e);
-    }
-    checkColumns(table, df.schema());
+      SparkSession spark, Path table, List<Split> splits, Scoring scoring, ImageSize size) {
+    Dataset<Row> df = ParquetData.openChecked(spark, table);
     List<String> labels = splits.stream().map(Split::label).toList();
     Dataset<Row> selected = df
         .where(functions.col(ParquetData.SPLIT).isin(labels.toArray()))
@@ -262,15 +264,15 @@ public final class SparkPredictor {
             ParquetData.COLS, ParquetData.PIXELS);
     String source = table.toString();
     return selected.javaRDD().mapPartitions(it -> {
-      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      RowScorer scorer = scoring.rowScorer();
       while (it.hasNext()) {
         Row row = it.next();
         String split = row.getString(0);
-        int index = notNullInt(source, row, 1, ParquetData.INDEX, "a row");
+        int index = ParquetData.intOf(source + ": a row", row, 1, ParquetData.INDEX);
         String at = "split " + split + ", index " + index;
-        int label = notNullInt(source, row, 2, ParquetData.LABEL, at);
-        int rows = notNullInt(source, row, 3, ParquetData.ROWS, at);
-        int cols = notNullInt(source, row, 4, ParquetData.COLS, at);
+        int label = ParquetData.intOf(source + ": " + at, row, 2, ParquetData.LABEL);
+        int rows = ParquetData.intOf(source + ": " + at, row, 3, ParquetData.ROWS);
+        int cols = ParquetData.intOf(source + ": " + at, row, 4, ParquetData.COLS);
         if (rows != size.rows() || cols != size.cols()) {
           throw new DataFormatException(source + ": " + at + ": columns 'rows'×'cols': expected "
               + size + " (the model's input image size); found " + rows + "×" + cols);
@@ -287,31 +289,6 @@ public final class SparkPredictor {
     });
   }
 
-  private static void checkColumns(Path table, StructType found) {
-    for (StructField expected : ParquetData.SCHEMA.fields()) {
-      DataType type = null;
-      for (StructField field : found.fields()) {
-        if (field.name().equals(expected.name())) {
-          type = field.dataType();
-        }
-      }
-      if (type == null || !type.equals(expected.dataType())) {
-        throw new DataFormatException(table + ": column '" + expected.name() + "': expected type "
-            + expected.dataType().simpleString() + "; found "
-            + (type == null ? "no such column (columns: " + String.join(", ", found.fieldNames())
-                + ")" : "type " + type.simpleString()));
-      }
-    }
-  }
-
-  private static int notNullInt(String source, Row row, int field, String column, String at) {
-    if (row.isNullAt(field)) {
-      throw new DataFormatException(
-          source + ": " + at + ": column '" + column + "': expected an int; found null");
-    }
-    return row.getInt(field);
-  }
-
   // --- image files ----------------------------------------------------------------------------
 
   /** The prediction for one image file, or why the file cannot be used. */
@@ -322,12 +299,12 @@ public final class SparkPredictor {
    * them all at once (and Spark logs no task failure for a user's bad file).
    */
   private static JavaRDD<Scored> imageScores(
-      JavaSparkContext jsc, List<String> files, NetworkSpec spec, ImageSize size, long maxPixels,
-      Broadcast<double[]> weights, Broadcast<SerializableConfiguration> hadoop) {
+      JavaSparkContext jsc, List<String> files, Scoring scoring, ImageSize size, long maxPixels,
+      Broadcast<SerializableConfiguration> hadoop) {
     int slices = Math.min(files.size(),
         Math.max(jsc.defaultParallelism(), (files.size() + 255) / 256));
     return jsc.parallelize(files, Math.max(1, slices)).mapPartitions(it -> {
-      RowScorer scorer = new RowScorer(new PredictionScorer(spec, weights.value()));
+      RowScorer scorer = scoring.rowScorer();
       Configuration conf = hadoop.value().get();
       List<Scored> out = new ArrayList<>();
       while (it.hasNext()) {
@@ -375,29 +352,27 @@ public final class SparkPredictor {
     }
   }
 
-  /** Collects examples into blocks, scores each full block, and keeps the output rows. */
+  /** Collects examples into chunks, scores each full chunk, and keeps the output rows. */
   private static final class RowScorer {
-    private final PredictionScorer scorer;
+    private final Scorer<?> scorer;
     private final int inputs;
     private final int classes;
     private final byte[] pixels;
-    private final Object[][] ids = new Object[PredictionScorer.BLOCK_ROWS][];
-    private final double[] outputs;
+    private final Object[][] ids = new Object[Scorer.CHUNK_ROWS][];
     private final List<Row> rows = new ArrayList<>();
     private int count;
 
-    RowScorer(PredictionScorer scorer) {
+    RowScorer(Scorer<?> scorer) {
       this.scorer = scorer;
       this.inputs = scorer.inputs();
       this.classes = scorer.classes();
-      this.pixels = new byte[PredictionScorer.BLOCK_ROWS * inputs];
-      this.outputs = new double[PredictionScorer.BLOCK_ROWS * classes];
+      this.pixels = new byte[Scorer.CHUNK_ROWS * inputs];
     }
 
     void add(Object[] id, byte[] source, int offset) {
       System.arraycopy(source, offset, pixels, count * inputs, inputs);
       ids[count++] = id;
-      if (count == PredictionScorer.BLOCK_ROWS) {
+      if (count == Scorer.CHUNK_ROWS) {
         flush();
       }
     }
@@ -411,16 +386,16 @@ public final class SparkPredictor {
       if (count == 0) {
         return;
       }
-      scorer.score(pixels, 0, count, outputs);
+      scorer.scorePixels(pixels, 0, count);
       for (int r = 0; r < count; r++) {
         Object[] id = ids[r];
         Object[] values = new Object[id.length + 2 + classes];
         System.arraycopy(id, 0, values, 0, id.length);
-        int predicted = PredictionScorer.argmax(outputs, r * classes, classes);
+        int predicted = scorer.predicted(r);
         values[id.length] = predicted;
-        values[id.length + 1] = outputs[r * classes + predicted];
+        values[id.length + 1] = scorer.output(r, predicted);
         for (int k = 0; k < classes; k++) {
-          values[id.length + 2 + k] = outputs[r * classes + k];
+          values[id.length + 2 + k] = scorer.output(r, k);
         }
         rows.add(RowFactory.create(values));
       }

@@ -1,6 +1,8 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.io.Json;
 import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.TrainingKeys;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.io.ArrayFile;
@@ -34,38 +36,18 @@ public final class Checkpoints {
   public static final int FORMAT_VERSION = 1;
   private static final Pattern NAME = Pattern.compile("epoch-(\\d{6})");
   /**
-   * Keys that may differ between the run that wrote a checkpoint and the one resuming it: where
-   * things are and how failures are handled, and the learning rate (a common deliberate change
-   * on resume, after which the run no longer equals an uninterrupted one).
+   * Keys that may differ between the run that wrote a checkpoint and the one resuming it: those
+   * the key table marks resumable (where things are, how failures are handled, the learning rate).
    */
-  private static final Set<String> RESUMABLE_DIFFERENCES =
-      Set.of("overwrite", "resume", "master", "on-divergence", "max-backoffs", "data", "model",
-          "checkpoint-every", "learning-rate");
+  private static final Set<String> RESUMABLE_DIFFERENCES = TrainingKeys.TABLE.resumableNames();
 
-  private static final ArrayFile.Kind STATE_ARRAY = new ArrayFile.Kind() {
-    @Override
-    public String magic() {
-      return "SGSTATE1";
-    }
-
-    @Override
-    public int version() {
-      return FORMAT_VERSION;
-    }
-
-    @Override
-    public int headerInts() {
-      return 1;
-    }
-
-    @Override
-    public int valueCount(String file, int[] header) {
-      if (header[0] < 0) {
-        throw new ModelFormatException(file + ": count: expected ≥ 0; found " + header[0]);
-      }
-      return header[0];
-    }
-  };
+  private static final ArrayFile.Kind STATE_ARRAY =
+      new ArrayFile.Kind("SGSTATE1", FORMAT_VERSION, 1, (file, header) -> {
+        if (header[0] < 0) {
+          throw new ModelFormatException(file + ": count: expected ≥ 0; found " + header[0]);
+        }
+        return header[0];
+      }, ModelFormatException::new);
 
   private final Path folder;
   private final Configuration conf;
@@ -81,33 +63,29 @@ public final class Checkpoints {
 
   /** Writes the state as the newest checkpoint and removes older ones. */
   public void write(TrainingState state, Map<String, String> config, Map<String, String> inputs) {
-    ObjectNode json = ModelStore.json().createObjectNode();
+    ObjectNode json = Json.object();
     json.put("format_version", FORMAT_VERSION);
-    json.put("epochs_done", state.epochsDone);
     ObjectNode configNode = json.putObject("config");
     config.forEach(configNode::put);
     ObjectNode inputsNode = json.putObject("input_sha256");
     inputs.forEach(inputsNode::put);
-    json.put("kept_epoch", state.keptEpoch);
-    MetricsJson.putNumber(json, "best_validation_loss", state.bestValidationLoss);
-    json.put("epochs_without_improvement", state.epochsWithoutImprovement);
-    json.put("stopped_early", state.stoppedEarly);
-    json.put("learning_rate_scale", state.learningRateScale);
-    json.put("backoffs", state.backoffs);
-    json.put("training_seconds", state.trainingSeconds);
-    json.put("epoch_reaching_target", state.epochReachingTarget);
-    MetricsJson.putNumber(json, "seconds_to_target", state.secondsToTarget);
-    MetricsJson.putNumber(json, "initial_loss", state.initialLoss);
-    MetricsJson.putEpochs(json.putArray("epochs"), state.history);
+    for (TrainingState.Field field : TrainingState.FIELDS) {
+      if (field instanceof TrainingState.Scalar<?> scalar) {
+        json.set(scalar.name(), scalar.toJson(state));
+      }
+    }
     Path target = new Path(folder, String.format("epoch-%06d", state.epochsDone));
     AtomicOutput.write(target.toString(), true, conf, (fs, temporary) -> {
       if (!fs.mkdirs(temporary)) {
         throw new IOException("cannot create " + temporary);
       }
-      ModelStore.writeBytes(fs, new Path(temporary, "params.bin"), encode(state.params));
-      ModelStore.writeBytes(fs, new Path(temporary, "kept.bin"), encode(state.kept));
-      ModelStore.writeBytes(fs, new Path(temporary, "optimizer.bin"), encode(state.optimizerState));
-      ModelStore.writeBytes(fs, new Path(temporary, "state.json"), ModelStore.toBytes(json));
+      for (TrainingState.Field field : TrainingState.FIELDS) {
+        if (field instanceof TrainingState.Array array) {
+          ModelStore.writeBytes(fs, new Path(temporary, array.name()),
+              encode(array.get().apply(state)));
+        }
+      }
+      ModelStore.writeBytes(fs, new Path(temporary, "state.json"), Json.toBytes(json));
     });
     try {
       FileSystem fs = folder.getFileSystem(conf);
@@ -166,7 +144,7 @@ public final class Checkpoints {
       int parameterCount, int optimizerStateSize) throws IOException {
     JsonNode json;
     try (InputStream in = fs.open(new Path(dir, "state.json"))) {
-      json = ModelStore.json().readTree(in);
+      json = Json.mapper().readTree(in);
     }
     int version = json.path("format_version").asInt(-1);
     if (version != FORMAT_VERSION) {
@@ -191,28 +169,16 @@ public final class Checkpoints {
       throw new ConfigException("resume: the checkpoint " + dir + " belongs to another run: "
           + String.join("; ", differences));
     }
-    TrainingState state = new TrainingState(
-        readArray(fs, new Path(dir, "params.bin"), parameterCount),
-        readArray(fs, new Path(dir, "optimizer.bin"), optimizerStateSize));
-    state.kept = readArray(fs, new Path(dir, "kept.bin"), parameterCount);
-    state.epochsDone = json.path("epochs_done").asInt();
-    state.keptEpoch = json.path("kept_epoch").asInt();
-    JsonNode best = json.path("best_validation_loss");
-    state.bestValidationLoss = best.isNull() || best.isMissingNode()
-        ? Double.POSITIVE_INFINITY : best.asDouble();
-    state.epochsWithoutImprovement = json.path("epochs_without_improvement").asInt();
-    state.stoppedEarly = json.path("stopped_early").asBoolean();
-    state.learningRateScale = json.path("learning_rate_scale").asDouble();
-    state.backoffs = json.path("backoffs").asInt();
-    state.trainingSeconds = json.path("training_seconds").asDouble();
-    state.epochReachingTarget = json.path("epoch_reaching_target").asInt();
-    JsonNode toTarget = json.path("seconds_to_target");
-    state.secondsToTarget = toTarget.isNull() || toTarget.isMissingNode()
-        ? Double.NaN : toTarget.asDouble();
-    JsonNode initialLoss = json.path("initial_loss");
-    state.initialLoss = initialLoss.isNull() || initialLoss.isMissingNode()
-        ? Double.NaN : initialLoss.asDouble();
-    state.history.addAll(MetricsJson.readEpochs(json.path("epochs")));
+    TrainingState state = new TrainingState(new double[0], new double[0]);
+    for (TrainingState.Field field : TrainingState.FIELDS) {
+      if (field instanceof TrainingState.Scalar<?> scalar) {
+        scalar.fromJson(state, json.path(scalar.name()));
+      } else if (field instanceof TrainingState.Array array) {
+        int expected = array.size() == TrainingState.ArraySize.PARAMETERS
+            ? parameterCount : optimizerStateSize;
+        array.set().accept(state, readArray(fs, new Path(dir, array.name()), expected));
+      }
+    }
     return state;
   }
 

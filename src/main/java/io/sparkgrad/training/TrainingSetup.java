@@ -41,34 +41,34 @@ public record TrainingSetup(
     }
 
     int count = data.train().count();
-    int validationCount = (int) Math.round(config.validationFraction() * count);
+    int validationCount = (int) Math.round(config.regularization().validationFraction() * count);
     int trainCount = count - validationCount;
-    if (config.batchSize() > trainCount) {
+    if (config.optimization().batchSize() > trainCount) {
       throw new ConfigException(
           "batch-size: expected at most the " + trainCount + " training examples"
               + (validationCount > 0 ? " left after the validation split" : "") + "; found "
-              + config.batchSize());
+              + config.optimization().batchSize());
     }
-    if (config.validationFraction() > 0 && validationCount == 0) {
+    if (config.regularization().validationFraction() > 0 && validationCount == 0) {
       throw new ConfigException(
-          "validation-fraction: " + config.validationFraction() + " of " + count
+          "validation-fraction: " + config.regularization().validationFraction() + " of " + count
               + " examples holds out none; raise it or set it to 0");
     }
-    NetworkSpec spec = config.networkSpec(inputs, classes);
+    NetworkSpec spec = config.network().spec(inputs, classes);
     return new TrainingSetup(
         config, spec, classes, trainCount, validationCount,
-        StepPlan.stepsPerEpoch(trainCount, config.batchSize()));
+        StepPlan.stepsPerEpoch(trainCount, config.optimization().batchSize()));
   }
 
   /** The examples trained on, among the training split's. */
   public ExampleSelection trainSelection() {
     return ExampleSelection.training(
-        trainCount + validationCount, validationCount, config.seed());
+        trainCount + validationCount, validationCount, config.run().seed());
   }
 
   /** The examples held out for validation, among the training split's. */
   public ExampleSelection validationSelection() {
     return ExampleSelection.validation(
-        trainCount + validationCount, validationCount, config.seed());
+        trainCount + validationCount, validationCount, config.run().seed());
   }
 }

@@ -137,6 +137,8 @@ class BadInputTableTest {
             "learning-rate: expected a finite number > 0; found -0.1"),
         new Case("unknown activation", "`--activation tanh`", train(good, "--activation", "tanh"),
             ExitCode.USAGE, "activation: expected one of step, sigmoid, relu; found 'tanh'"),
+        new Case("unknown BLAS", "`--blas fast`", train(good, "--blas", "fast"),
+            ExitCode.USAGE, "blas: expected one of auto, bundled, system, native, java; found 'fast'"),
         new Case("step function for training", "`--activation step`",
             train(good, "--activation", "step"), ExitCode.USAGE,
             "activation: 'step' cannot be trained: its derivative is 0 everywhere except at 0,"

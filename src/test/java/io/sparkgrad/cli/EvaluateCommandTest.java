@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import io.sparkgrad.cli.CommandRun.Outcome;
 import static io.sparkgrad.cli.CommandRun.run;
 
@@ -10,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.evaluation.MetricsTable;
-import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.report.HeadlessChromium;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.SparkTestSession;
@@ -57,8 +57,8 @@ class EvaluateCommandTest {
     Outcome trained = run("train", "--data", data.toString(), "--model", model.toString(),
         "--epochs", "2", "--hidden", "32", "--learning-rate", "0.005");
     assertEquals(0, trained.code(), trained.err());
-    trainingMetrics = ModelStore.json().readTree(model.resolve("metrics.json").toFile());
-    metadata = ModelStore.json().readTree(model.resolve("metadata.json").toFile());
+    trainingMetrics = Json.mapper().readTree(model.resolve("metrics.json").toFile());
+    metadata = Json.mapper().readTree(model.resolve("metadata.json").toFile());
   }
 
 
@@ -145,9 +145,9 @@ class EvaluateCommandTest {
   @Test
   void anUnknownFormatVersionIsABadModel() throws IOException {
     Path copy = copyOf(model, work.resolve("model-version-99"));
-    ObjectNode edited = (ObjectNode) ModelStore.json().readTree(copy.resolve("metadata.json").toFile());
+    ObjectNode edited = (ObjectNode) Json.mapper().readTree(copy.resolve("metadata.json").toFile());
     edited.put("format_version", 99);
-    Files.write(copy.resolve("metadata.json"), ModelStore.toBytes(edited));
+    Files.write(copy.resolve("metadata.json"), Json.toBytes(edited));
     Outcome outcome = run(evaluate(copy, data));
     assertEquals(ExitCode.BAD_MODEL.code(), outcome.code(), outcome.err());
     assertEquals("sparkgrad: error: " + copy.resolve("metadata.json")

@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,9 @@ import io.sparkgrad.math.OutputFunction;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.ParameterLayout;
-import io.sparkgrad.predict.PredictionScorer;
+import io.sparkgrad.evaluation.Scorer;
+import io.sparkgrad.math.BlasChoice;
+import io.sparkgrad.math.Precision;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.MnistFixture;
 import java.io.IOException;
@@ -144,7 +147,7 @@ class ExportCommandTest {
     for (int i = 0; i < params.length; i++) {
       params[i] = random.nextDouble(-1, 1);
     }
-    ObjectNode metadata = ModelStore.json().createObjectNode();
+    ObjectNode metadata = Json.object();
     metadata.put("model_id", "hand-made");
     ObjectNode architecture = metadata.putObject("architecture");
     architecture.put("inputs", 108);
@@ -157,7 +160,7 @@ class ExportCommandTest {
     architecture.put("image_cols", 9);
     Path folder = work.resolve("sigmoid-model");
     ModelStore.write(folder.toString(), false, new Configuration(), metadata, spec, params,
-        ModelStore.json().createObjectNode(), Map.of());
+        Json.object(), Map.of());
     ModelStore.LoadedModel handMade = ModelStore.read(folder.toString(), new Configuration());
     byte[] pixels = new byte[50 * 108];
     random.nextBytes(pixels);
@@ -182,16 +185,20 @@ class ExportCommandTest {
     double[] b1 = npy(entries.get("b1.npy"), "(7,)");
     double[] w2 = npy(entries.get("W2.npy"), "(7, 4)");
     double[] b2 = npy(entries.get("b2.npy"), "(4,)");
-    JsonNode meta = ModelStore.json().readTree(entries.get("meta.json"));
+    JsonNode meta = Json.mapper().readTree(entries.get("meta.json"));
     assertEquals("sigmoid", meta.path("activation").asText());
     assertEquals("identity", meta.path("output").asText());
     assertEquals(12, meta.path("image_rows").asInt());
     assertEquals(9, meta.path("image_cols").asInt());
-    PredictionScorer scorer = new PredictionScorer(handMade.spec(), handMade.params());
+    // float64, whatever the model's precision: the reference for the exported values.
+    Scorer<?> scorer = Scorer.create(handMade.spec(), Precision.FLOAT64, BlasChoice.AUTO, handMade.params());
     double[] expected = new double[4];
     double worst = 0;
     for (int n = 0; n < 50; n++) {
-      scorer.score(pixels, n * 108, 1, expected);
+      scorer.scorePixels(pixels, n * 108, 1);
+      for (int k = 0; k < 4; k++) {
+        expected[k] = scorer.output(0, k);
+      }
       double[] z = new double[7];
       for (int h = 0; h < 7; h++) {
         double a = b1[h];
@@ -277,7 +284,8 @@ class ExportCommandTest {
         input[n][i] = (float) ((pixels[n * inputs + i] & 0xFF) / 255.0);
       }
     }
-    PredictionScorer scorer = new PredictionScorer(model.spec(), model.params());
+    // float64, whatever the model's precision: the reference for the exported values.
+    Scorer<?> scorer = Scorer.create(model.spec(), Precision.FLOAT64, BlasChoice.AUTO, model.params());
     double[] expected = new double[classes];
     double worst = 0;
     try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions())) {
@@ -290,7 +298,10 @@ class ExportCommandTest {
         float[][] outputs = (float[][]) result.get(0).getValue();
         assertEquals(count, outputs.length);
         for (int n = 0; n < count; n++) {
-          scorer.score(pixels, n * inputs, 1, expected);
+          scorer.scorePixels(pixels, n * inputs, 1);
+          for (int k = 0; k < classes; k++) {
+            expected[k] = scorer.output(0, k);
+          }
           for (int k = 0; k < classes; k++) {
             worst = Math.max(worst, Math.abs(outputs[n][k] - expected[k]));
           }

@@ -8,7 +8,8 @@ import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.predict.CraftedPng;
 import io.sparkgrad.predict.DrawnDigits;
-import io.sparkgrad.predict.PredictionScorer;
+import io.sparkgrad.evaluation.Scorer;
+import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.SparkTestSession;
 import io.sparkgrad.testing.SyntheticImages;
@@ -73,12 +74,12 @@ class PredictCommandTest {
     // Ten test digits the model gets right as 28×28 originals (so the test measures the
     // conversion, not the model), each drawn twice; one in three light-on-dark ones as JPEG.
     LabeledImages test = IdxFolders.mnist().test();
-    PredictionScorer scorer = new PredictionScorer(loaded.spec(), loaded.params());
-    double[] outputs = new double[10];
+    Scorer<?> scorer =
+        Scorer.create(loaded.spec(), loaded.precision(), BlasChoice.AUTO, loaded.params());
     List<Integer> chosen = new ArrayList<>();
     for (int i = 0; chosen.size() < 10; i++) {
-      scorer.score(test.pixels(), i * 784, 1, outputs);
-      if (PredictionScorer.argmax(outputs, 0, 10) == test.label(i)) {
+      scorer.scorePixels(test.pixels(), i * 784, 1);
+      if (scorer.predicted(0) == test.label(i)) {
         chosen.add(i);
       }
     }

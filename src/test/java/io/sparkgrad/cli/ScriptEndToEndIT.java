@@ -1,11 +1,11 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.IdxFolders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ class ScriptEndToEndIT {
     assertEquals(0, process.exitValue(), output);
     assertTrue(output.contains("epoch   3/3"), output);
     assertFalse(output.contains(" INFO "), "Spark's INFO logging stays out of the console");
-    JsonNode metrics = ModelStore.json().readTree(model.resolve("metrics.json").toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve("metrics.json").toFile());
     double accuracy = metrics.path("test_accuracy").asDouble();
     assertTrue(accuracy > 0.85, "test accuracy " + accuracy);
     assertTrue(output.contains(String.format(java.util.Locale.ROOT, "test accuracy %.2f%%", 100 * accuracy)), output);

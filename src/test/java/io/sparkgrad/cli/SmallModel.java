@@ -1,6 +1,5 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.cli.CommandRun.Outcome;
 import static io.sparkgrad.cli.CommandRun.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.io.Json;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.MnistFixture;
 import java.io.BufferedOutputStream;
@@ -77,14 +78,14 @@ class SmallDriverClusterTest {
     assertEquals(0, process.exitValue(), "exit code; output:\n" + output);
     JsonNode metadata;
     try (var in = Files.newInputStream(model.resolve(ModelStore.METADATA))) {
-      metadata = ModelStore.json().readTree(in);
+      metadata = Json.mapper().readTree(in);
     }
     assertEquals(COPIES * 60_000, metadata.path("train_examples").asInt());
     assertTrue(metadata.path("spark_master").asText().startsWith("local-cluster"),
         metadata.path("spark_master").asText());
     JsonNode metrics;
     try (var in = Files.newInputStream(model.resolve(ModelStore.METRICS))) {
-      metrics = ModelStore.json().readTree(in);
+      metrics = Json.mapper().readTree(in);
     }
     double accuracy = metrics.path("test_accuracy").asDouble();
     assertTrue(accuracy > 0.95, "one epoch of 600,000 digits: test accuracy " + accuracy);

@@ -1,5 +1,6 @@
 package io.sparkgrad.cluster;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.model.ModelStore;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.testing.MnistFixture;
+import io.sparkgrad.testing.SystemBlas;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +52,11 @@ import org.junit.jupiter.api.Test;
  * cannot register, so they hold no cores; the refusal takes Spark's three 20 s registration
  * attempts (StandaloneAppClient), which is why they run beside the real job rather than after.
  *
+ * <p>No system BLAS: where the test may mount (root with unshare, as in CI), the cluster and
+ * the job run in a mount namespace where the system's libblas.so.3 is hidden, and the cluster's
+ * jars/ (like a Spark install's) lack the native OpenBLAS jar, so the executors can run native
+ * only with the jar the job sends (--jars): each executor's log must name the bundled library.
+ *
  * <p>The jar is packed from {@code target/classes} (what {@code mvn package} would put in
  * target/sparkgrad.jar), since the test phase runs before packaging. SPARK_HOME is removed from
  * the scripts' environment, so the no-Spark-install path (Spark's launcher on the Maven jars) is
@@ -89,6 +96,12 @@ class StandaloneSubmitTest {
   /** TMPDIR of the authenticated submission: its private properties copy goes there. */
   private static Path submitTemp;
   private static final List<Process> refusedClients = new ArrayList<>();
+  /** Whether the cluster and the job run with the system BLAS hidden (root with unshare). */
+  private static final boolean HIDE_SYSTEM_BLAS =
+      SystemBlas.canMount() && SystemBlas.folder().isPresent();
+  /** What each JVM's BLAS facade logs on its first use when it loaded the bundled library. */
+  private static final String BUNDLED_LOG =
+      "BLAS (auto): JNIBLAS, bundled OpenBLAS 0.3.31 (org.bytedeco:openblas:0.3.31-1.5.13:";
 
   @BeforeAll
   static void startClusterAndSubmitTheJob() throws IOException {
@@ -98,7 +111,7 @@ class StandaloneSubmitTest {
     model = work.resolve("model");
     System.out.println("standalone submission test: logs, cluster folder and model under " + work);
 
-    int started = run("start", work.resolve("start.log"), START_MINUTES, Map.of(),
+    int started = run("start", work.resolve("start.log"), START_MINUTES, Map.of(), HIDE_SYSTEM_BLAS,
         PROJECT.resolve("scripts/standalone-cluster.sh").toString(), "start",
         "--workers", Integer.toString(WORKERS), "--dir", cluster.toString());
     // Record whatever was started before judging the start, so that @AfterAll can stop it.
@@ -125,7 +138,7 @@ class StandaloneSubmitTest {
     unauthenticated.put("MODEL", work.resolve("model-unauthenticated").toString());
     unauthenticated.put("SPARK_MASTER", masterUrl);
     unauthenticated.put("SPARKGRAD_JAR", jar.toString());
-    Process noSecret = start(work.resolve("unauthenticated.log"), unauthenticated,
+    Process noSecret = start(work.resolve("unauthenticated.log"), unauthenticated, false,
         PROJECT.resolve("jobs/train-mnist.sh").toString(), "--epochs", "1", "--hidden", "8");
     refusedClients.add(noSecret);
 
@@ -136,7 +149,7 @@ class StandaloneSubmitTest {
     Map<String, String> wrong = new LinkedHashMap<>(unauthenticated);
     wrong.put("MODEL", work.resolve("model-wrong-secret").toString());
     wrong.put("SPARKGRAD_SECRET_FILE", wrongSecretFile.toString());
-    Process wrongSecret = start(work.resolve("wrong-secret.log"), wrong,
+    Process wrongSecret = start(work.resolve("wrong-secret.log"), wrong, false,
         PROJECT.resolve("jobs/train-mnist.sh").toString(), "--epochs", "1", "--hidden", "8");
     refusedClients.add(wrongSecret);
 
@@ -148,7 +161,7 @@ class StandaloneSubmitTest {
     env.put("SPARKGRAD_JAR", jar.toString());
     env.put("SPARKGRAD_SECRET_FILE", secret.toString());
     env.put("TMPDIR", submitTemp.toString());
-    submitExitCode = run("submit", work.resolve("submit.log"), SUBMIT_MINUTES, env,
+    submitExitCode = run("submit", work.resolve("submit.log"), SUBMIT_MINUTES, env, HIDE_SYSTEM_BLAS,
         PROJECT.resolve("jobs/train-mnist.sh").toString(),
         "--epochs", "2", "--hidden", "32", "--partitions", Integer.toString(WORKERS));
 
@@ -169,7 +182,7 @@ class StandaloneSubmitTest {
     if (cluster == null) {
       return;
     }
-    int stopped = run("stop", work.resolve("stop.log"), STOP_MINUTES, Map.of(),
+    int stopped = run("stop", work.resolve("stop.log"), STOP_MINUTES, Map.of(), false,
         PROJECT.resolve("scripts/standalone-cluster.sh").toString(), "stop",
         "--dir", cluster.toString());
     List<String> alive = new ArrayList<>();
@@ -330,7 +343,7 @@ class StandaloneSubmitTest {
         "metadata.json spark_master: the job ran on the standalone cluster");
     assertEquals(WORKERS, loaded.metadata().path("partitions").asInt(), "metadata.json partitions");
 
-    JsonNode metrics = ModelStore.json().readTree(model.resolve(ModelStore.METRICS).toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve(ModelStore.METRICS).toFile());
     assertEquals(2, metrics.path("epochs").size(), "metrics.json epochs: " + metrics.path("epochs"));
     double accuracy = metrics.path("test_accuracy").asDouble(Double.NaN);
     System.out.println("standalone cluster " + masterUrl + ": test accuracy " + accuracy);
@@ -356,6 +369,43 @@ class StandaloneSubmitTest {
     }
   }
 
+  @Test
+  void executorsWithoutASystemBlasUseTheBundledOneTheJobSent() throws IOException {
+    assertEquals(0, submitExitCode, "jobs/train-mnist.sh: exit code; "
+        + tail(work.resolve("submit.log")));
+    if (HIDE_SYSTEM_BLAS) {
+      // Seen through each Worker's own mount namespace: no system libblas.so.3 there.
+      Path blas = SystemBlas.folder().orElseThrow().resolve("libblas.so.3");
+      for (int i = 1; i <= WORKERS; i++) {
+        long pid = daemons.get("worker-" + i);
+        Path seen = Paths.get("/proc/" + pid + "/root").resolve(blas.toString().substring(1));
+        assertFalse(Files.exists(seen), "worker-" + i + " sees the system BLAS at " + blas);
+      }
+    } else {
+      System.out.println("standalone submission test: not root with unshare, so the system BLAS"
+          + " stays visible; the executors' jars/ still lack the bundled one");
+    }
+    try (Stream<Path> jars = Files.list(cluster.resolve("spark-home/jars"))) {
+      assertTrue(jars.noneMatch(jar -> jar.toString().contains("openblas")),
+          "the cluster's jars/ must not hold the native OpenBLAS jar (it travels with the job)");
+    }
+    List<Path> executorLogs;
+    try (Stream<Path> walk = Files.walk(cluster)) {
+      executorLogs = walk.filter(p -> p.getFileName().toString().equals("stderr"))
+          .filter(p -> p.toString().contains("/worker-") && p.toString().contains("/app-"))
+          .sorted().collect(Collectors.toList());
+    }
+    assertEquals(WORKERS, executorLogs.size(), "executor logs: " + executorLogs);
+    for (Path executorLog : executorLogs) {
+      String text = Files.readString(executorLog, StandardCharsets.UTF_8);
+      // Logged by the BLAS facade on its first use, inside the executor's first task.
+      assertTrue(text.contains(BUNDLED_LOG), executorLog + ": expected '" + BUNDLED_LOG + "'");
+      assertFalse(text.contains("native BLAS not loaded"), executorLog + ": fell back to Java");
+    }
+    String driver = Files.readString(work.resolve("submit.log"), StandardCharsets.UTF_8);
+    assertTrue(driver.contains("BLAS JNIBLAS, bundled OpenBLAS 0.3.31"), tail(work.resolve("submit.log")));
+  }
+
   private static List<String> daemonNames() {
     List<String> names = new ArrayList<>(List.of("master"));
     for (int i = 1; i <= WORKERS; i++) {
@@ -366,14 +416,18 @@ class StandaloneSubmitTest {
 
   /** Runs a script with output to {@code log}; its exit code, or fails after {@code minutes}. */
   private static int run(String what, Path log, long minutes, Map<String, String> extraEnv,
-      String... command) throws IOException {
-    return await(what, start(log, extraEnv, command), log, minutes);
+      boolean hideSystemBlas, String... command) throws IOException {
+    return await(what, start(log, extraEnv, hideSystemBlas, command), log, minutes);
   }
 
-  /** Starts a script in the background with output to {@code log}. */
-  private static Process start(Path log, Map<String, String> extraEnv, String... command)
-      throws IOException {
-    List<String> bash = new ArrayList<>(List.of("bash"));
+  /**
+   * Starts a script in the background with output to {@code log}; with {@code hideSystemBlas},
+   * in a mount namespace without the system BLAS, which the processes it starts inherit.
+   */
+  private static Process start(Path log, Map<String, String> extraEnv, boolean hideSystemBlas,
+      String... command) throws IOException {
+    List<String> bash = new ArrayList<>(hideSystemBlas ? SystemBlas.hidden() : List.of());
+    bash.add("bash");
     bash.addAll(List.of(command));
     ProcessBuilder builder = new ProcessBuilder(bash)
         .directory(PROJECT.toFile())

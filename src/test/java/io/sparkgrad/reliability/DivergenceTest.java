@@ -1,5 +1,6 @@
 package io.sparkgrad.reliability;
 
+import io.sparkgrad.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,7 +92,7 @@ class DivergenceTest {
         + " again at 0.2500 × the scheduled learning rate"), outcome.err());
     assertFalse(outcome.err().contains("back-off 3 of 3"), outcome.err());
     assertTrue(outcome.err().contains("training diverged in epoch 1 at step"), outcome.err());
-    JsonNode metrics = ModelStore.json().readTree(model.resolve(ModelStore.METRICS).toFile());
+    JsonNode metrics = Json.mapper().readTree(model.resolve(ModelStore.METRICS).toFile());
     assertEquals(2, metrics.path("epochs").size(), "epochs in metrics.json");
     for (JsonNode epoch : metrics.path("epochs")) {
       assertEquals(16.0, epoch.path("learning_rate").asDouble(), 0.0,

@@ -192,7 +192,8 @@ class KilledDriverIT {
         TrainingOptions.parseArguments(original.subList(1, original.size())));
     DataSet loaded = DataSetFolder.at(data.toString(), new Configuration()).load();
     TrainingSetup setup = TrainingSetup.of(config, loaded);
-    int optimizerState = config.optimizer().create(setup.spec().layout(), config.weightDecay())
+    int optimizerState = config.optimization().optimizer().create(setup.spec().layout(),
+        config.regularization().weightDecay())
         .stateSize();
     Optional<TrainingState> latest = new Checkpoints(model.toString(), new Configuration())
         .latest(config.toMap(), loaded.sha256(), setup.spec().layout().size(), optimizerState);

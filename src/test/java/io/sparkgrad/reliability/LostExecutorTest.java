@@ -80,8 +80,8 @@ class LostExecutorTest {
   private static final int EXECUTOR_WAITS = 12;
   private static final int EXECUTOR_WAIT_SECONDS = 10;
   private static final int TRAINING_MINUTES = 4;
-  /** The stage name of a training job: its call site in the trainer. */
-  private static final String TRAINING_STAGE = "SparkTrainer.java";
+  /** The stage name of a training job: its call site (training.StepJobs dispatches the jobs). */
+  private static final String TRAINING_STAGE = "StepJobs.java";
 
   private static JavaSparkContext jsc;
   private static DataSet data;

@@ -177,7 +177,7 @@ class TaskFailureTest {
   /** The training tasks the rule fails: one per (epoch, job, partition) it chooses. */
   private static int expectedFailures(TrainingSetup setup) {
     int stepsPerEpoch = setup.stepsPerEpoch();
-    int stepsPerJob = setup.config().stepsPerJob(stepsPerEpoch);
+    int stepsPerJob = setup.config().distribution().stepsPerJob(stepsPerEpoch);
     int count = 0;
     for (int epoch = 0; epoch < EPOCHS; epoch++) {
       for (int firstStep = 0; firstStep < stepsPerEpoch; firstStep += stepsPerJob) {
