@@ -56,7 +56,7 @@ class ArchitectureTest {
       Map.entry("config",
           layer(NO_SPARK, NO_HADOOP, "io", "math", "network", "worker", "data.augment")),
       Map.entry("model", layer(NO_SPARK, HADOOP, "io", "math", "network")),
-      Map.entry("data", layer(SPARK, HADOOP, "io", "math", "model")),
+      Map.entry("data", layer(SPARK, HADOOP, "data.augment", "io", "math", "model")),
       Map.entry("evaluation", layer(SPARK, HADOOP, "data", "io", "math", "network")),
       Map.entry("training", layer(SPARK, HADOOP,
           "config", "data", "evaluation", "io", "math", "model", "network", "worker")),

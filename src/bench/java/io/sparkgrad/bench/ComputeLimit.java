@@ -1,6 +1,7 @@
 package io.sparkgrad.bench;
 
 import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.ExampleBlock;
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.math.Blas;
@@ -12,6 +13,7 @@ import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.network.ParameterLayout;
 import io.sparkgrad.network.TwoLayerNetwork;
 import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.worker.SyncMode;
@@ -263,34 +265,38 @@ final class ComputeLimit {
   }
 
   /**
-   * The examples of each of 2 partitions as the trainer caches them: a seeded permutation cut
-   * in two, blocks of block-rows (4096) examples, pixels scaled to [0, 1] in float32.
+   * The examples of each of 2 partitions as the trainer caches them: the seeded partition
+   * assignment ({@link BlockedData.SharePartitioner}), index order within a partition, blocks of
+   * block-rows (4096) examples, pixels as bytes.
    */
-  @SuppressWarnings("unchecked")
-  static List<List<ExampleBlock<?>>> partitions(
+  static List<List<ExampleBlock>> partitions(
       LabeledImages images, int partitions, int blockRows, long seed) {
-    Kernels<float[]> k =
-        (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(BlasChoice.AUTO));
     int n = images.count();
     int d = images.features();
-    int[] order = Seeds.permutation(n, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
-    List<List<ExampleBlock<?>>> out = new ArrayList<>();
+    BlockedData.SharePartitioner assignment = new BlockedData.SharePartitioner(n, partitions, seed);
+    List<List<Integer>> members = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
-      List<ExampleBlock<?>> blocks = new ArrayList<>();
-      int from = (int) ((long) p * n / partitions);
-      int to = (int) ((long) (p + 1) * n / partitions);
-      for (int start = from; start < to; start += blockRows) {
-        int rows = Math.min(blockRows, to - start);
-        float[] features = new float[rows * d];
+      members.add(new ArrayList<>());
+    }
+    for (int i = 0; i < n; i++) {
+      members.get(assignment.getPartition(i)).add(i);
+    }
+    List<List<ExampleBlock>> out = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      List<ExampleBlock> blocks = new ArrayList<>();
+      List<Integer> share = members.get(p);
+      for (int start = 0; start < share.size(); start += blockRows) {
+        int rows = Math.min(blockRows, share.size() - start);
+        byte[] pixels = new byte[rows * d];
         int[] labels = new int[rows];
         int[] indices = new int[rows];
         for (int r = 0; r < rows; r++) {
-          int index = order[start + r];
-          k.scalePixels(features, r * d, images.pixels(), index * d, d);
+          int index = share.get(start + r);
+          System.arraycopy(images.pixels(), index * d, pixels, r * d, d);
           labels[r] = images.label(index);
           indices[r] = index;
         }
-        blocks.add(new ExampleBlock<>(features, labels, indices, rows, d));
+        blocks.add(new ExampleBlock(pixels, labels, indices, rows, d));
       }
       out.add(blocks);
     }
@@ -306,7 +312,7 @@ final class ComputeLimit {
       LabeledImages images, int hidden, BlasChoice blas, boolean quick) throws Exception {
     TrainingConfig config = config(hidden);
     NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
-    List<List<ExampleBlock<?>>> parts = partitions(images, 2, config.distribution().blockRows(),
+    List<List<ExampleBlock>> parts = partitions(images, 2, config.distribution().blockRows(),
         config.run().seed());
     int n = images.count();
     int stepsPerEpoch = StepPlan.stepsPerEpoch(n, config.optimization().batchSize());
@@ -327,7 +333,7 @@ final class ComputeLimit {
             config.regularization().weightDecay(), config.regularization().noise(), 28, 28,
             config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates);
         List<Callable<Double>> tasks = new ArrayList<>();
-        for (List<ExampleBlock<?>> part : parts) {
+        for (List<ExampleBlock> part : parts) {
           tasks.add(() -> {
             long start = System.nanoTime();
             PartitionWorker.create(plan, part).run(params, state);
@@ -371,7 +377,7 @@ final class ComputeLimit {
     ParameterLayout layout = spec.layout();
     Kernels<float[]> k =
         (Kernels<float[]>) Precision.FLOAT32.kernels(Blas.get(BlasChoice.AUTO));
-    List<ExampleBlock<?>> part =
+    List<ExampleBlock> part =
         partitions(images, 2, config.distribution().blockRows(), config.run().seed()).get(0);
     int n = images.count();
     int d = images.features();
@@ -387,7 +393,12 @@ final class ComputeLimit {
         rowOf[indices[r]] = r;
       }
     }
-    int[] order = Seeds.permutation(n, config.run().seed(), Seeds.Stream.EPOCH_ORDER, 0);
+    IndexPermutation epochOrder =
+        new IndexPermutation(n, config.run().seed(), Seeds.Stream.EPOCH_ORDER, 0);
+    int[] order = new int[n];
+    for (int j = 0; j < n; j++) {
+      order[j] = epochOrder.inverse(j);
+    }
     TwoLayerNetwork<float[]> network = new TwoLayerNetwork<>(spec, k, batch);
     float[] x = new float[d * batch];
     int[] labels = new int[batch];
@@ -409,9 +420,9 @@ final class ComputeLimit {
           if (b < 0) {
             continue;
           }
-          ExampleBlock<float[]> block = (ExampleBlock<float[]>) part.get(b);
+          ExampleBlock block = part.get(b);
           int r = rowOf[order[j]];
-          k.copy(x, rows * d, block.features(), r * d, d);
+          block.scaleRows(k, x, rows * d, r, 1);
           labels[rows] = block.labels()[r];
           rows++;
         }

@@ -13,6 +13,8 @@ import java.util.List;
  *   trainer  sparkgrad's SparkTrainer in process: scaling, hidden sizes, partitions, periods, BLAS
  *   mllib    Spark MLlib's MultilayerPerceptronClassifier
  *   report   merges the parts' JSON and the command runs into results.md and results.json
+ *   scale    mnist8m scale: expand --copies 135, then 3 epochs of the default network
+ *            (ScaleRuns; not run by scripts/bench.sh by default: ~7 GB of disk, long)
  * </pre>
  */
 public final class HarnessMain {
@@ -28,6 +30,7 @@ public final class HarnessMain {
       case "trainer" -> TrainerRuns.run(Bench.Args.parse(rest));
       case "mllib" -> MllibRuns.run(Bench.Args.parse(rest));
       case "report" -> Report.run(rest);
+      case "scale" -> ScaleRuns.run(rest);
       default -> throw new IllegalArgumentException(
           "expected a part: limit, trainer, mllib or report; found '" + argv[0] + "'");
     }

@@ -289,7 +289,7 @@ final class TrainerRuns {
       }
     }
     NetworkSpec spec = setup.spec();
-    int n = setup.trainMembers().length;
+    int n = setup.trainCount();
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("group", s.group());
     row.put("name", s.name());
@@ -383,6 +383,6 @@ final class TrainerRuns {
 
   /** The epoch's training jobs alone: its examples over the trainer's examples per second. */
   private static double trainSeconds(EpochMetrics m, TrainingSetup setup) {
-    return setup.trainMembers().length / m.examplesPerSecond();
+    return setup.trainCount() / m.examplesPerSecond();
   }
 }

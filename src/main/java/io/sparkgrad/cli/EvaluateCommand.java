@@ -3,11 +3,15 @@ package io.sparkgrad.cli;
 import io.sparkgrad.io.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.BlockedData;
-import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.ExampleSelection;
+import io.sparkgrad.data.ConcatSplit;
+import io.sparkgrad.data.IdxSplit;
+import io.sparkgrad.data.LabeledData;
+import io.sparkgrad.data.LabeledSplit;
+import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
 import io.sparkgrad.data.LabeledImages;
-import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.evaluation.SparkEvaluator;
@@ -190,20 +194,24 @@ final class EvaluateCommand {
     Interruption.stage(out, "loading the data from " + dataPath, null, null);
 
     DataSetFormat format = DataSetFormat.detect(new Path(dataPath), hadoop);
-    DataSet data = null;
+    DataSetFolder folder = null;
+    IdxSplit trainSplit = null;
+    IdxSplit testSplit = null;
     if (format == DataSetFormat.IDX_FOLDER) {
-      // IDX data is read and checked before Spark starts.
-      data = DataSetFolder.at(dataPath, hadoop).load(model.spec().outputs());
-      checkFits(model, data);
+      // The IDX headers are read and checked before Spark starts; the executors read the rest.
+      folder = DataSetFolder.at(dataPath, hadoop);
+      trainSplit = IdxSplit.open(folder, Split.TRAIN, hadoop);
+      testSplit = IdxSplit.open(folder, Split.TEST, hadoop);
+      checkFits(model, testSplit, folder.folder().toString());
     }
     try (SparkSessions sessions = SparkSessions.start("sparkgrad-evaluate", master)) {
       SparkSession spark = sessions.session();
-      if (data == null) {
-        data = ParquetData.load(spark, dataPath, model.spec().outputs());
-        checkFits(model, data);
-      }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      LabeledImages images = imagesOf(data, split);
+      LabeledData data = folder != null
+          ? LabeledData.idx(jsc, folder, trainSplit, testSplit, model.spec().outputs(), hadoop)
+          : LabeledData.parquet(spark, dataPath, model.spec().outputs());
+      checkFits(model, data.test(), data.source());
+      LabeledSplit images = imagesOf(data, split);
       int trainCount = data.train().count();
       IntFunction<String> exampleName = split == Which.ALL
           ? i -> i < trainCount ? "train #" + i : "test #" + (i - trainCount)
@@ -217,8 +225,9 @@ final class EvaluateCommand {
       Interruption.stage(out, "evaluating " + modelPath + " on the " + split.label() + " split of "
           + dataPath, null, null);
       EvaluationSums sums;
-      try (BlockedData blocks = BlockedData.build(jsc, images, BlockedData.all(images), parts,
-          seed, blockRows, precision, "sparkgrad-evaluate-" + split.label())) {
+      try (BlockedData blocks = BlockedData.of(jsc, images,
+          ExampleSelection.all(images.count()), parts, seed, blockRows,
+          "sparkgrad-evaluate-" + split.label())) {
         sums = new SparkEvaluator(jsc, model.spec(), precision, BlasChoice.AUTO)
             .evaluate(blocks.rdd(), model.params(), worst);
       }
@@ -236,7 +245,8 @@ final class EvaluateCommand {
       if (report != null) {
         Interruption.stage(out, "writing the report " + report.path(), null, null);
         ReportContent content = reportContent(model, qualifiedModel, data, split, runDate,
-            evaluatedAt, sums, images, exampleName, hadoop);
+            evaluatedAt, sums, images.inMemory(jsc, TrainCommand.REPORT_PICTURES_MAX_BYTES),
+            exampleName, hadoop);
         byte[] html = HtmlReport.bytes(content);
         report.write((fs, temporary) -> ModelStore.writeBytes(fs, temporary, html));
         out.println("report: " + report.path());
@@ -319,13 +329,12 @@ final class EvaluateCommand {
   }
 
   /** Refuses a model whose inputs (or declared image size) differ from the data's images. */
-  static void checkFits(ModelStore.LoadedModel model, DataSet data) {
-    LabeledImages images = data.test();
+  static void checkFits(ModelStore.LoadedModel model, LabeledSplit images, String source) {
     String metadata = model.folder() + "/" + ModelStore.METADATA;
     if (model.spec().inputs() != images.features()) {
       throw new CommandException(ExitCode.BAD_MODEL, String.format(Locale.ROOT,
           "%s: architecture.inputs: expected %d (the %d×%d images of %s); found %d",
-          metadata, images.features(), images.imageRows(), images.imageCols(), data.source(),
+          metadata, images.features(), images.imageRows(), images.imageCols(), source,
           model.spec().inputs()));
     }
     int rows = model.imageRows();
@@ -333,26 +342,16 @@ final class EvaluateCommand {
     if (rows > 0 && cols > 0 && (rows != images.imageRows() || cols != images.imageCols())) {
       throw new CommandException(ExitCode.BAD_MODEL, String.format(Locale.ROOT,
           "%s: architecture.image_rows×image_cols: expected %d×%d (the images of %s); found %d×%d",
-          metadata, images.imageRows(), images.imageCols(), data.source(), rows, cols));
+          metadata, images.imageRows(), images.imageCols(), source, rows, cols));
     }
   }
 
-  private static LabeledImages imagesOf(DataSet data, Which split) {
+  private static LabeledSplit imagesOf(LabeledData data, Which split) {
     return switch (split) {
       case TEST -> data.test();
       case TRAIN -> data.train();
-      case ALL -> concat(data.source() + " train+test", data.train(), data.test());
+      case ALL -> new ConcatSplit(data.source() + " train+test", data.train(), data.test());
     };
-  }
-
-  private static LabeledImages concat(String source, LabeledImages a, LabeledImages b) {
-    byte[] pixels = new byte[a.pixels().length + b.pixels().length];
-    System.arraycopy(a.pixels(), 0, pixels, 0, a.pixels().length);
-    System.arraycopy(b.pixels(), 0, pixels, a.pixels().length, b.pixels().length);
-    byte[] labels = new byte[a.count() + b.count()];
-    System.arraycopy(a.labels(), 0, labels, 0, a.count());
-    System.arraycopy(b.labels(), 0, labels, a.count(), b.count());
-    return new LabeledImages(source, a.imageRows(), a.imageCols(), pixels, labels);
   }
 
   private static String qualified(String path, Configuration hadoop) throws IOException {
@@ -360,7 +359,7 @@ final class EvaluateCommand {
     return p.getFileSystem(hadoop).makeQualified(p).toString();
   }
 
-  private void printSummary(ModelStore.LoadedModel model, String modelPath, DataSet data,
+  private void printSummary(ModelStore.LoadedModel model, String modelPath, LabeledData data,
       DataSetFormat format, Which split, EvaluationSums s, IntFunction<String> exampleName) {
     out.printf(Locale.ROOT, "sparkgrad evaluate: model %s (%s, id %s)%n", modelPath,
         model.spec().describe(), model.modelId());
@@ -407,7 +406,7 @@ final class EvaluateCommand {
   }
 
   private static ReportContent reportContent(ModelStore.LoadedModel model, String modelPath,
-      DataSet data, Which split, LocalDate runDate, Instant evaluatedAt, EvaluationSums sums,
+      LabeledData data, Which split, LocalDate runDate, Instant evaluatedAt, EvaluationSums sums,
       LabeledImages images, IntFunction<String> exampleName, Configuration hadoop) {
     JsonNode trainingMetrics = readTrainingMetrics(model, hadoop);
     Map<String, String> facts = new LinkedHashMap<>();
@@ -424,8 +423,8 @@ final class EvaluateCommand {
         : trainingMetrics.path("test_accuracy").asText("unknown"));
     return new ReportContent("sparkgrad evaluation", modelPath, facts, trainingMetrics,
         split.label() + " split of " + data.source() + ", " + sums.count() + " examples", sums,
-        images, exampleName, model.spec(), model.params(), images.imageRows(),
-        images.imageCols());
+        images, exampleName, model.spec(), model.params(), data.test().imageRows(),
+        data.test().imageCols());
   }
 
   /** The model's metrics.json, or null when it is missing or unreadable (the report says so). */

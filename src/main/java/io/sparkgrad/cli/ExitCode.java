@@ -13,8 +13,8 @@ public enum ExitCode {
   BAD_MODEL(6, "model folder missing, truncated, inconsistent, changed after writing"
       + " (weights_sha256), non-finite, or of an unknown format version"),
   BELOW_MIN_ACCURACY(7, "evaluate: accuracy below --min-accuracy (metrics were still written)"),
-  OUT_OF_MEMORY(8, "out of memory although the memory plan allowed the run (give the driver or"
-      + " executors more memory)"),
+  OUT_OF_MEMORY(8, "the data does not fit the memory given, or out of memory although the memory"
+      + " plan allowed the run (the message names the setting to raise)"),
   INTERRUPTED(130, "interrupted by SIGINT (Ctrl-C); temporary outputs removed"),
   TERMINATED(143, "stopped by SIGTERM; temporary outputs removed");
 

@@ -1,5 +1,6 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.data.DataDoesNotFitException;
 import io.sparkgrad.data.DataFormatException;
 import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.io.OutputException;
@@ -58,9 +59,11 @@ public final class Main {
           return new PredictCommand(out).run(rest).code();
         case "export":
           return new ExportCommand(out).run(rest).code();
+        case "expand":
+          return new ExpandCommand(out).run(rest).code();
         default:
           throw new ConfigException("unknown command '" + args[0]
-              + "'; expected one of: train, evaluate, predict, export, prepare");
+              + "'; expected one of: train, evaluate, predict, export, prepare, expand");
       }
     } catch (Throwable failure) {
       if (stopping) {
@@ -113,6 +116,9 @@ public final class Main {
     }
     if (t instanceof ModelFormatException) {
       return ExitCode.BAD_MODEL;
+    }
+    if (t instanceof DataDoesNotFitException) {
+      return ExitCode.OUT_OF_MEMORY;
     }
     return null;
   }
@@ -241,7 +247,8 @@ public final class Main {
         .append("  prepare   convert an IDX folder to a Parquet table (Spark SQL)\n")
         .append("  evaluate  evaluate a model folder on a data set; metrics table and report\n")
         .append("  predict   classify IDX images, a Parquet table or PNG/JPEG files on Spark\n")
-        .append("  export    write a model's weights as numpy .npz or ONNX\n\n")
+        .append("  export    write a model's weights as numpy .npz or ONNX\n")
+        .append("  expand    write a K-times larger training set of deformed copies (raw IDX)\n\n")
         .append("'sparkgrad <command> --help' lists a command's options.\n\nexit codes:\n");
     for (ExitCode code : ExitCode.values()) {
       text.append(String.format("  %d  %s%n", code.code(), code.meaning()));

@@ -1,10 +1,12 @@
 package io.sparkgrad.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.IdxSplit;
+import io.sparkgrad.data.LabeledData;
+import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
-import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.math.BlasChoice;
 import io.sparkgrad.io.Json;
@@ -31,7 +33,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -90,9 +91,8 @@ final class TrainCommand {
         checkMemory(config, shape[0], shape[1], Math.max(config.network().classes(), 10));
       }
     }
-    // Start-up work that needs nothing else runs side by side (docs/benchmarks/startup.md): the
-    // BLAS library is loaded (in local mode the driver's is also the executors'), and Spark
-    // starts while IDX data is read and checked, which still fails fast with the data's error.
+    // The BLAS library loads while Spark starts (in local mode the driver's is also the
+    // executors'; docs/benchmarks/startup.md).
     BlasChoice blas = config.distribution().blas();
     CompletableFuture.runAsync(() -> {
       try {
@@ -101,29 +101,27 @@ final class TrainCommand {
         // Reported where the BLAS is first used on this thread, below.
       }
     }, TrainCommand::startThread);
-    String master = config.distribution().master();
-    CompletableFuture<SparkSessions> starting = CompletableFuture.supplyAsync(
-        () -> SparkSessions.start("sparkgrad-train", master), TrainCommand::startThread);
-    DataSet data = null;
+    DataSetFolder folder = null;
+    IdxSplit trainSplit = null;
+    IdxSplit testSplit = null;
     if (format == DataSetFormat.IDX_FOLDER) {
-      try {
-        data = DataSetFolder.at(config.run().data(), hadoop).load(config.network().classes());
-        checkPartitions(config, TrainingSetup.of(config, data));
-        LOG.info("start-up: IDX data read and checked after {} s",
-            String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
-      } catch (RuntimeException | Error e) {
-        starting.thenAccept(SparkSessions::close); // stopped once started; nothing waits for it
-        throw e;
-      }
+      // Only the IDX headers are read on the driver (milliseconds), and checked before Spark
+      // starts, to fail fast; the examples themselves are read by the executors.
+      folder = DataSetFolder.at(config.run().data(), hadoop);
+      trainSplit = IdxSplit.open(folder, Split.TRAIN, hadoop);
+      testSplit = IdxSplit.open(folder, Split.TEST, hadoop);
+      LOG.info("start-up: IDX headers read and checked after {} s",
+          String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
     }
-    try (SparkSessions sessions = started(starting)) {
+    try (SparkSessions sessions =
+        SparkSessions.start("sparkgrad-train", config.distribution().master())) {
       LOG.info("start-up: Spark session ready after {} s",
           String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
       SparkSession spark = sessions.session();
-      if (data == null) {
-        data = ParquetData.load(spark, config.run().data(), config.network().classes());
-      }
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      LabeledData data = folder != null
+          ? LabeledData.idx(jsc, folder, trainSplit, testSplit, config.network().classes(), hadoop)
+          : LabeledData.parquet(spark, config.run().data(), config.network().classes());
       // spark-submit's --master wins over the configured one: record what is really used.
       config = config.with(TrainingKeys.MASTER, jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
@@ -135,14 +133,14 @@ final class TrainCommand {
       out.printf(Locale.ROOT,
           "data: %d training (%d held out for validation) and %d test images of %d×%d, %d classes,"
               + " from %s (%s)%n",
-          data.train().count(), setup.validationMembers().length, data.test().count(),
+          data.train().count(), setup.validationCount(), data.test().count(),
           data.train().imageRows(), data.train().imageCols(), setup.classes(), data.source(),
           format == DataSetFormat.IDX_FOLDER ? "IDX" : "Parquet");
       out.printf(Locale.ROOT, "network: %s; %s, %s precision, BLAS %s%n",
           setup.spec().describe(), jsc.master(), config.distribution().precision().label(),
           Blas.get(config.distribution().blas()).describe());
       out.printf(Locale.ROOT, "memory plan: %s; driver heap %s%n",
-          plan.describe(MasterUrl.localCores(MasterUrl.effective(master))),
+          plan.describe(MasterUrl.localCores(MasterUrl.effective(config.distribution().master()))),
           MemoryPlan.size(Runtime.getRuntime().maxMemory()));
       Checkpoints checkpoints =
           config.run().checkpointEvery() > 0 ? new Checkpoints(config.run().model(), hadoop) : null;
@@ -151,7 +149,8 @@ final class TrainCommand {
           .train(setup, data, checkpoints);
       Interruption.stage(out, "writing the model to " + config.run().model(), resumeHint(config),
           localCheckpoints(config));
-      writeModel(config, data, setup, result, jsc, claim, commandStart);
+      LabeledImages pictures = data.test().inMemory(jsc, REPORT_PICTURES_MAX_BYTES);
+      writeModel(config, data, pictures, setup, result, jsc, claim, commandStart);
       if (checkpoints != null) {
         checkpoints.deleteAll();
       }
@@ -180,21 +179,6 @@ final class TrainCommand {
     Thread thread = new Thread(work, "sparkgrad-start");
     thread.setDaemon(true);
     thread.start();
-  }
-
-  /** The session started in the background, or the reason it could not start. */
-  private static SparkSessions started(CompletableFuture<SparkSessions> starting) {
-    try {
-      return starting.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException cause) {
-        throw cause;
-      }
-      if (e.getCause() instanceof Error cause) {
-        throw cause;
-      }
-      throw e;
-    }
   }
 
   /**
@@ -277,7 +261,7 @@ final class TrainCommand {
 
   /** More partitions than examples only schedules empty tasks (hundreds of thousands of them). */
   private static void checkPartitions(TrainingConfig config, TrainingSetup setup) {
-    int examples = setup.trainMembers().length;
+    int examples = setup.trainCount();
     if (config.distribution().partitions() > examples) {
       throw new io.sparkgrad.config.ConfigException("partitions: expected at most the "
           + examples + " training examples (a partition without examples is an empty task);"
@@ -328,9 +312,15 @@ final class TrainCommand {
     return java.nio.file.Paths.get(uri.getPath());
   }
 
+  /**
+   * The test split's pixels are fetched for the report's pictures of the worst-classified
+   * examples only up to this size (MNIST's take 7.8 MB); a larger split's report has none.
+   */
+  static final long REPORT_PICTURES_MAX_BYTES = 64L << 20;
+
   private static void writeModel(
-      TrainingConfig config, DataSet data, TrainingSetup setup, TrainingResult result,
-      JavaSparkContext jsc, OutputClaim claim, long commandStart) {
+      TrainingConfig config, LabeledData data, LabeledImages pictures, TrainingSetup setup,
+      TrainingResult result, JavaSparkContext jsc, OutputClaim claim, long commandStart) {
     Provenance provenance = result.provenance(setup, data, UUID.randomUUID().toString(),
         Instant.now().toString(), jsc.version(), jsc.master(),
         (System.nanoTime() - commandStart) / 1e9, Instant.now().toString());
@@ -346,8 +336,7 @@ final class TrainCommand {
     metrics.put("target_accuracy", config.run().targetAccuracy());
     metrics.put("epoch_reaching_target", result.epochReachingTarget());
     Json.putNumber(metrics, "seconds_to_target", result.secondsToTarget());
-    ModelStore.write(claim, provenance,
-        result.params(), metrics,
-        Map.of(TrainingReport.FILE, TrainingReport.html(config, data, result, metadata, metrics)));
+    ModelStore.write(claim, provenance, result.params(), metrics, Map.of(TrainingReport.FILE,
+        TrainingReport.html(config, data, pictures, result, metadata, metrics)));
   }
 }

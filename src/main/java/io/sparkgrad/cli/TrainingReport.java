@@ -1,7 +1,8 @@
 package io.sparkgrad.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledData;
+import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.report.HtmlReport;
 import io.sparkgrad.report.ReportContent;
@@ -21,7 +22,9 @@ final class TrainingReport {
 
   private TrainingReport() {}
 
-  static byte[] html(TrainingConfig config, DataSet data, TrainingResult result,
+  /** {@code pictures}: the test split in memory for the worst examples' pictures, or null. */
+  static byte[] html(TrainingConfig config, LabeledData data, LabeledImages pictures,
+      TrainingResult result,
       JsonNode metadata, JsonNode metrics) {
     Map<String, String> facts = new LinkedHashMap<>();
     facts.put("model", config.run().model());
@@ -45,7 +48,7 @@ final class TrainingReport {
     facts.put("finished", metadata.path("finished").asText());
     return HtmlReport.bytes(new ReportContent("sparkgrad training", config.run().model(), facts,
         metrics, "test split of " + data.source() + ", " + result.test().count()
-            + " examples, with the kept weights", result.test(), data.test(),
+            + " examples, with the kept weights", result.test(), pictures,
         i -> "test #" + i, result.spec(), result.params(), data.test().imageRows(),
         data.test().imageCols()));
   }

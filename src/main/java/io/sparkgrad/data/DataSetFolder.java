@@ -83,8 +83,16 @@ public final class DataSetFolder {
     return folder;
   }
 
-  /** Whether {@code name} is one of the eight file names this class reads. */
+  /** Part files of a large split: {@code <canonical name>.part-<digits>[.gz]}. */
+  private static final java.util.regex.Pattern PART =
+      java.util.regex.Pattern.compile("(.+)\\.part-(\\d+)(\\.gz)?");
+
+  /** Whether {@code name} is one of the eight file names this class reads, or a part of one. */
   public static boolean isIdxFileName(String name) {
+    java.util.regex.Matcher part = PART.matcher(name);
+    if (part.matches()) {
+      name = part.group(1);
+    }
     String base = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
     for (Split s : Split.values()) {
       if (base.equals(s.imagesFileName()) || base.equals(s.labelsFileName())) {
@@ -92,6 +100,33 @@ public final class DataSetFolder {
       }
     }
     return false;
+  }
+
+  /**
+   * The files holding {@code base} (a canonical name): the one file {@code base} or
+   * {@code base.gz}, or else its parts {@code base.part-NNNNN[.gz]} in the order of their
+   * numbers. The one file and parts together are refused as ambiguous.
+   */
+  public List<Path> files(String base) {
+    java.util.TreeMap<Long, Path> parts = new java.util.TreeMap<>();
+    for (Map.Entry<String, FileStatus> child : children.entrySet()) {
+      java.util.regex.Matcher part = PART.matcher(child.getKey());
+      if (part.matches() && part.group(1).equals(base)) {
+        Path previous = parts.put(Long.parseLong(part.group(2)), child.getValue().getPath());
+        if (previous != null) {
+          throw DataFormatException.of(folder, base + " parts", "one file per part number",
+              previous.getName() + " and " + child.getKey());
+        }
+      }
+    }
+    if (parts.isEmpty()) {
+      return List.of(resolve(base));
+    }
+    if (children.containsKey(base) || children.containsKey(base + ".gz")) {
+      throw DataFormatException.of(folder, base, "either one file or its parts",
+          "both (remove one: they may differ, and the loader does not guess which to trust)");
+    }
+    return new ArrayList<>(parts.values());
   }
 
   /** The images file of {@code split}; refused when missing or present both raw and gzipped. */

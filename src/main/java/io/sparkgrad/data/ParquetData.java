@@ -305,6 +305,37 @@ public final class ParquetData {
     return new DataSet(table.toString(), train, test, decided, parquetDigests(fs, table, conf));
   }
 
+  /** A Parquet table opened for a distributed scan: its frame and its data files. */
+  record Table(Path path, Dataset<Row> frame, List<Path> files, List<String> fileNames) {}
+
+  /** Opens the table at {@code path}, checking it is one and that its schema is right. */
+  static Table table(SparkSession spark, String path) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path table = new Path(path);
+    FileSystem fs = IdxReader.fileSystem(table, conf);
+    try {
+      table = fs.getFileStatus(table).getPath();
+    } catch (FileNotFoundException e) {
+      throw new DataFormatException(path + ": Parquet table not found", e);
+    }
+    if (DataSetFormat.detect(table, conf) != DataSetFormat.PARQUET_TABLE) {
+      throw DataFormatException.of(table, "data set", "a Parquet table", "an IDX folder");
+    }
+    Dataset<Row> df = open(spark, table);
+    checkSchema(table, df.schema());
+    String prefix = table.toUri().getPath();
+    java.util.TreeMap<String, Path> byName = new java.util.TreeMap<>();
+    RemoteIterator<LocatedFileStatus> listing = fs.listFiles(table, true);
+    while (listing.hasNext()) {
+      FileStatus f = listing.next();
+      if (f.getPath().getName().endsWith(".parquet")) {
+        byName.put(f.getPath().toUri().getPath().substring(prefix.length() + 1), f.getPath());
+      }
+    }
+    return new Table(table, df, new ArrayList<>(byName.values()),
+        new ArrayList<>(byName.keySet()));
+  }
+
   private static Map<String, String> parquetDigests(FileSystem fs, Path table, Configuration conf)
       throws IOException {
     String prefix = table.toUri().getPath();

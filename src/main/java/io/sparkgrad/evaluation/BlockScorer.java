@@ -8,8 +8,9 @@ import io.sparkgrad.network.NetworkSpec;
 
 /**
  * Adds cached blocks to {@link EvaluationSums} through the one {@link Scorer}, in chunks of at
- * most {@link Scorer#CHUNK_ROWS} examples (no copying: a chunk is a column range of the block).
- * Per example: its label, predicted class, predicted-class score and true-class score.
+ * most {@link Scorer#CHUNK_ROWS} examples (a chunk's pixel bytes are scaled into the scorer's
+ * buffer, as training scales them). Per example: its label, predicted class, predicted-class
+ * score and true-class score.
  */
 public final class BlockScorer {
   private final Scorer<?> scorer;
@@ -19,13 +20,13 @@ public final class BlockScorer {
   }
 
   /** Adds the block's loss, confusion counts, scores and worst examples to {@code sums}. */
-  public EvaluationSums score(ExampleBlock<?> block, EvaluationSums sums) {
+  public EvaluationSums score(ExampleBlock block, EvaluationSums sums) {
     int inputs = block.inputs();
     int[] labels = block.labels();
     int[] indices = block.indices();
     for (int from = 0; from < block.rows(); from += Scorer.CHUNK_ROWS) {
       int rows = Math.min(Scorer.CHUNK_ROWS, block.rows() - from);
-      BlockStats stats = scorer.score(block.features(), from * inputs, labels, from, rows);
+      BlockStats stats = scorer.scorePixels(block.pixels(), from * inputs, labels, from, rows);
       sums.addLoss(stats.lossSum());
       for (int c = 0; c < rows; c++) {
         int label = labels[from + c];

@@ -29,7 +29,7 @@ public final class Scorer<A> {
   private final int inputs;
   private final int[] predicted = new int[CHUNK_ROWS];
   private final double[] outputs;
-  /** Scaled pixels of the current chunk; allocated on the first {@link #scorePixels} call. */
+  /** Scaled pixels of the current chunk; allocated on the first call that scores pixels. */
   private A pixelBuffer;
 
   /** A scorer of {@code params} in {@code precision} on the chosen BLAS. */
@@ -59,12 +59,13 @@ public final class Scorer<A> {
   }
 
   /**
-   * Scores {@code rows} (1..{@link #CHUNK_ROWS}) examples of {@code x} (d×rows column-major from
-   * {@code xOff}, in the model's precision) and returns their loss sum and correct count.
+   * Scores {@code rows} (1..{@link #CHUNK_ROWS}) labelled images of {@code inputs} pixel bytes
+   * each, stored one after another in {@code pixels} from {@code offset} (as cached blocks hold
+   * them), and returns their loss sum and correct count.
    */
-  @SuppressWarnings("unchecked")
-  public BlockStats score(Object x, int xOff, int[] labels, int labelOff, int rows) {
-    BlockStats stats = network.evaluate(params, (A) x, xOff, labels, labelOff, rows);
+  public BlockStats scorePixels(byte[] pixels, int offset, int[] labels, int labelOff, int rows) {
+    scale(pixels, offset, rows);
+    BlockStats stats = network.evaluate(params, pixelBuffer, 0, labels, labelOff, rows);
     keepOutputs(rows);
     return stats;
   }
@@ -75,6 +76,12 @@ public final class Scorer<A> {
    * exactly as the training data are.
    */
   public void scorePixels(byte[] pixels, int offset, int rows) {
+    scale(pixels, offset, rows);
+    network.forward(params, pixelBuffer, 0, rows);
+    keepOutputs(rows);
+  }
+
+  private void scale(byte[] pixels, int offset, int rows) {
     if (pixelBuffer == null) {
       pixelBuffer = k.allocate(inputs * CHUNK_ROWS);
     }
@@ -83,8 +90,6 @@ public final class Scorer<A> {
           "rows: expected 1.." + CHUNK_ROWS + " images; found " + rows);
     }
     k.scalePixels(pixelBuffer, 0, pixels, offset, inputs * rows);
-    network.forward(params, pixelBuffer, 0, rows);
-    keepOutputs(rows);
   }
 
   private void keepOutputs(int rows) {

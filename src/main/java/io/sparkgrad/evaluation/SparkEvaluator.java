@@ -29,12 +29,12 @@ public final class SparkEvaluator {
   }
 
   /** Evaluates, keeping the {@link #DEFAULT_WORST} worst-classified examples. */
-  public EvaluationSums evaluate(JavaRDD<ExampleBlock<?>> blocks, double[] params) {
+  public EvaluationSums evaluate(JavaRDD<ExampleBlock> blocks, double[] params) {
     return evaluate(blocks, params, DEFAULT_WORST);
   }
 
   /** Evaluates, keeping the {@code worst} worst-classified examples (0 for none). */
-  public EvaluationSums evaluate(JavaRDD<ExampleBlock<?>> blocks, double[] params, int worst) {
+  public EvaluationSums evaluate(JavaRDD<ExampleBlock> blocks, double[] params, int worst) {
     Broadcast<double[]> weights = jsc.broadcast(params);
     NetworkSpec spec = this.spec;
     Precision precision = this.precision;

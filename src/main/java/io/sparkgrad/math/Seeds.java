@@ -15,7 +15,9 @@ public final class Seeds {
     PARTITION_ASSIGNMENT,
     EPOCH_ORDER,
     DROPOUT,
-    AUGMENTATION
+    AUGMENTATION,
+    /** The deformed copies the expand command writes (a data set, not a training run). */
+    EXPANSION
   }
 
   private Seeds() {}
@@ -55,7 +57,7 @@ public final class Seeds {
     return order;
   }
 
-  private static long mix(long z) {
+  static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);

@@ -3,8 +3,10 @@ package io.sparkgrad.predict;
 import io.sparkgrad.data.ImageSize;
 import io.sparkgrad.data.DataFormatException;
 import io.sparkgrad.data.DataSetFolder;
+import io.sparkgrad.data.Example;
+import io.sparkgrad.data.ExampleSelection;
+import io.sparkgrad.data.IdxSplit;
 import io.sparkgrad.data.IdxReader;
-import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.data.Split;
 import io.sparkgrad.evaluation.Scorer;
@@ -110,25 +112,28 @@ public final class SparkPredictor {
     List<StructField> ids = new ArrayList<>();
     boolean sortBySplit = false;
     switch (input.kind()) {
-      case IDX_IMAGES_FILE, IDX_FOLDER -> {
-        List<IdxPart> parts = new ArrayList<>();
-        if (input.kind() == PredictInput.Kind.IDX_IMAGES_FILE) {
-          IdxReader.Images images = IdxReader.readImages(input.path(), conf);
-          checkSize(images.source(), size, images.rows(), images.cols());
-          parts.add(new IdxPart(null, images.pixels(), null, images.count()));
-          ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
-        } else {
-          DataSetFolder folder = DataSetFolder.at(input.path(), conf);
-          for (Split split : splits) {
-            LabeledImages images = folder.loadSplit(split, IdxReader.MAX_CLASSES).images();
-            checkSize(images.source(), size, images.imageRows(), images.imageCols());
-            parts.add(new IdxPart(split.label(), images.pixels(), images.labels(), images.count()));
-          }
-          ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
-          ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
-          ids.add(DataTypes.createStructField(ParquetData.LABEL, DataTypes.IntegerType, false));
-        }
+      case IDX_IMAGES_FILE -> {
+        IdxReader.Images images = IdxReader.readImages(input.path(), conf);
+        checkSize(images.source(), size, images.rows(), images.cols());
+        List<IdxPart> parts = List.of(new IdxPart(null, images.pixels(), null, images.count()));
+        ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
         rows = idxRows(jsc, parts, scoring, broadcasts);
+      }
+      case IDX_FOLDER -> {
+        // The executors read the splits' files (headers only on the driver), in file order.
+        DataSetFolder folder = DataSetFolder.at(input.path(), conf);
+        rows = null;
+        for (Split split : splits) {
+          IdxSplit images = IdxSplit.open(folder, split, conf);
+          checkSize(images.source(), size, images.imageRows(), images.imageCols());
+          JavaRDD<Row> scored = exampleRows(
+              images.examples(jsc, ExampleSelection.all(images.count())).rdd(), split.label(),
+              scoring);
+          rows = rows == null ? scored : rows.union(scored);
+        }
+        ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
+        ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
+        ids.add(DataTypes.createStructField(ParquetData.LABEL, DataTypes.IntegerType, false));
       }
       case PARQUET_TABLE -> {
         ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
@@ -229,6 +234,19 @@ public final class SparkPredictor {
               : new Object[] {part.split(), i, part.labels()[i] & 0xFF};
           scorer.add(id, part.pixels(), i * inputs);
         }
+      }
+      return scorer.finish();
+    });
+  }
+
+  /** Scored rows (split, index, label, …) of examples the executors read. */
+  private static JavaRDD<Row> exampleRows(
+      JavaRDD<Example> examples, String split, Scoring scoring) {
+    return examples.mapPartitions(it -> {
+      RowScorer scorer = scoring.rowScorer();
+      while (it.hasNext()) {
+        Example e = it.next();
+        scorer.add(new Object[] {split, e.index(), e.label()}, e.pixels(), 0);
       }
       return scorer.finish();
     });

@@ -8,7 +8,9 @@ import io.sparkgrad.worker.PartitionWorker;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledData;
 import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.evaluation.SparkEvaluator;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.math.Blas;
@@ -42,14 +44,23 @@ public final class SparkTrainer {
 
   /** Trains without checkpoints. */
   public TrainingResult train(TrainingSetup setup, DataSet data) {
-    return train(setup, data, null);
+    return train(setup, LabeledData.of(data), null);
   }
 
   /**
-   * Trains, writing a checkpoint every {@code checkpoint-every} epochs to {@code checkpoints}
-   * (none when null) and, with {@code resume}, starting from the newest one there.
+   * Trains on data the driver holds, writing checkpoints as
+   * {@link #train(TrainingSetup, LabeledData, Checkpoints)}.
    */
   public TrainingResult train(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
+    return train(setup, LabeledData.of(data), checkpoints);
+  }
+
+  /**
+   * Trains on examples the executors read, writing a checkpoint every {@code checkpoint-every}
+   * epochs to {@code checkpoints} (none when null) and, with {@code resume}, starting from the
+   * newest one there.
+   */
+  public TrainingResult train(TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
     int partitions = config.distribution().partitions() > 0 ? config.distribution().partitions()
@@ -58,17 +69,15 @@ public final class SparkTrainer {
         new SparkEvaluator(jsc, spec, config.distribution().precision(),
             config.distribution().blas());
     TrainingState state = initialState(setup, data, checkpoints);
-    try (BlockedData train = BlockedData.build(jsc, data.train(), setup.trainMembers(),
-            partitions, config.run().seed(), config.distribution().blockRows(),
-            config.distribution().precision(), "sparkgrad-train");
-        BlockedData test = BlockedData.build(jsc, data.test(), BlockedData.all(data.test()),
-            partitions, config.run().seed(), config.distribution().blockRows(),
-            config.distribution().precision(), "sparkgrad-test");
-        BlockedData validation = setup.validationMembers().length == 0
+    try (BlockedData train = BlockedData.of(jsc, data.train(), setup.trainSelection(),
+            partitions, config.run().seed(), config.distribution().blockRows(), "sparkgrad-train");
+        BlockedData test = BlockedData.of(jsc, data.test(),
+            ExampleSelection.all(data.test().count()), partitions, config.run().seed(),
+            config.distribution().blockRows(), "sparkgrad-test");
+        BlockedData validation = setup.validationCount() == 0
             ? null
-            : BlockedData.build(jsc, data.train(), setup.validationMembers(), partitions,
-                config.run().seed(), config.distribution().blockRows(),
-                config.distribution().precision(), "sparkgrad-validation")) {
+            : BlockedData.of(jsc, data.train(), setup.validationSelection(), partitions,
+                config.run().seed(), config.distribution().blockRows(), "sparkgrad-validation")) {
       Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
           validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
           data.train().imageCols());
@@ -110,7 +119,8 @@ public final class SparkTrainer {
     }
   }
 
-  private TrainingState initialState(TrainingSetup setup, DataSet data, Checkpoints checkpoints) {
+  private TrainingState initialState(
+      TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
     Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
@@ -138,14 +148,14 @@ public final class SparkTrainer {
     private final TrainingConfig config;
     private final StepJobs jobs;
     private final LearningRates rates;
-    private final JavaRDD<ExampleBlock<?>> test;
-    private final JavaRDD<ExampleBlock<?>> validation;
+    private final JavaRDD<ExampleBlock> test;
+    private final JavaRDD<ExampleBlock> validation;
     private final SparkEvaluator evaluator;
     private final int imageRows;
     private final int imageCols;
 
-    Epochs(TrainingSetup setup, JavaRDD<ExampleBlock<?>> train, JavaRDD<ExampleBlock<?>> test,
-        JavaRDD<ExampleBlock<?>> validation, SparkEvaluator evaluator, int imageRows,
+    Epochs(TrainingSetup setup, JavaRDD<ExampleBlock> train, JavaRDD<ExampleBlock> test,
+        JavaRDD<ExampleBlock> validation, SparkEvaluator evaluator, int imageRows,
         int imageCols) {
       this.setup = setup;
       this.imageRows = imageRows;
@@ -163,7 +173,8 @@ public final class SparkTrainer {
      * weights, or throws DivergenceException.
      */
     EvaluationSums run(TrainingState state) {
-      Optimizer optimizer = config.optimization().optimizer().create(setup.spec().layout(), config.regularization().weightDecay());
+      Optimizer optimizer = config.optimization().optimizer().create(setup.spec().layout(),
+          config.regularization().weightDecay());
       optimizer.setState(state.optimizerState);
       long epochStart = System.nanoTime();
       TrainPass pass = train(state, optimizer, epochStart);
@@ -198,7 +209,7 @@ public final class SparkTrainer {
         lastRate = jobRates[steps - 1];
         StepPlan plan = new StepPlan(setup.spec(), config.distribution().precision(), config.distribution().blas(),
             config.distribution().syncMode(), config.optimization().optimizer(), config.regularization().weightDecay(), config.regularization().noise(),
-            imageRows, imageCols, config.run().seed(), setup.trainMembers().length,
+            imageRows, imageCols, config.run().seed(), setup.trainCount(),
             config.optimization().batchSize(), epoch, firstStep, jobRates);
         JobResult result = jobs.run(plan, params, optimizer);
         DivergenceGuard.checkNotExploded(epoch, firstStep + steps, "the training loss",
@@ -229,7 +240,8 @@ public final class SparkTrainer {
       state.history.add(metrics);
       listener.epochFinished(metrics, config.optimization().epochs());
       TargetAccuracy.track(state, testSums.accuracy(), config.run().targetAccuracy());
-      KeptWeights.update(state, state.params, validationSums, config.regularization().patience(), config.optimization().epochs());
+      KeptWeights.update(state, state.params, validationSums, config.regularization().patience(),
+          config.optimization().epochs());
     }
   }
 }

@@ -21,9 +21,9 @@ import org.apache.spark.broadcast.Broadcast;
  */
 final class StepJobs {
   private final JavaSparkContext jsc;
-  private final JavaRDD<ExampleBlock<?>> train;
+  private final JavaRDD<ExampleBlock> train;
 
-  StepJobs(JavaSparkContext jsc, JavaRDD<ExampleBlock<?>> train) {
+  StepJobs(JavaSparkContext jsc, JavaRDD<ExampleBlock> train) {
     this.jsc = jsc;
     this.train = train;
   }
@@ -41,7 +41,7 @@ final class StepJobs {
     try {
       JobResult result = train
           .mapPartitions(blocks -> {
-            List<ExampleBlock<?>> list = new ArrayList<>();
+            List<ExampleBlock> list = new ArrayList<>();
             blocks.forEachRemaining(list::add);
             double[][] w = weights.value();
             FaultInjection.beforeTask(plan.epoch(), plan.firstStep());

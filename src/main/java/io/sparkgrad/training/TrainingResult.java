@@ -2,7 +2,7 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.math.Blas;
 import io.sparkgrad.config.TrainingConfig;
-import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledData;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.model.Provenance;
 import io.sparkgrad.network.NetworkSpec;
@@ -32,14 +32,14 @@ public record TrainingResult(
    * The provenance of the model this result becomes: its configuration, the data, and where it
    * ran ({@code created} and {@code finished} are ISO-8601 instants).
    */
-  public Provenance provenance(TrainingSetup setup, DataSet data, String modelId, String created,
+  public Provenance provenance(TrainingSetup setup, LabeledData data, String modelId, String created,
       String sparkVersion, String sparkMaster, double commandSecondsBeforeWrite,
       String finished) {
     TrainingConfig config = setup.config();
     return new Provenance(modelId, created, spec, data.train().imageRows(),
         data.train().imageCols(), config.toMap(), new Provenance.Run(config.run().seed(),
-            data.source(), data.sha256(), setup.trainMembers().length,
-            setup.validationMembers().length, data.test().count(), partitions, sparkVersion,
+            data.source(), data.sha256(), setup.trainCount(),
+            setup.validationCount(), data.test().count(), partitions, sparkVersion,
             sparkMaster, System.getProperty("java.version"), blasImplementation,
             // The driver's library (in local mode also the executors'), with its version.
             Blas.get(config.distribution().blas()).library(),

@@ -2,30 +2,35 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
-import io.sparkgrad.math.Seeds;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.data.DataSet;
+import io.sparkgrad.data.LabeledData;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.network.NetworkSpec;
-import java.util.Arrays;
 
 /**
  * Everything about a run that follows from the configuration and the data, worked out and
  * checked before Spark starts: the network, the classes, which training examples are held out
  * for validation, and the steps per epoch.
  *
- * @param trainMembers indices into the training images of the examples trained on, ascending
- * @param validationMembers indices held out for validation, ascending (empty when none)
+ * @param trainCount how many training examples are trained on
+ * @param validationCount how many of them are held out for validation instead (0 when none)
  */
 public record TrainingSetup(
     TrainingConfig config,
     NetworkSpec spec,
     int classes,
-    int[] trainMembers,
-    int[] validationMembers,
+    int trainCount,
+    int validationCount,
     int stepsPerEpoch) {
 
   /** Checks the configuration against the data; throws before any Spark work is done. */
   public static TrainingSetup of(TrainingConfig config, DataSet data) {
+    return of(config, LabeledData.of(data));
+  }
+
+  /** Checks the configuration against the data's sizes and class count. */
+  public static TrainingSetup of(TrainingConfig config, LabeledData data) {
     // DataSet has checked that both splits share the image size and that every label is below
     // data.classes() (the configured class count, or the largest label + 1).
     int inputs = data.train().features();
@@ -37,14 +42,10 @@ public record TrainingSetup(
 
     int count = data.train().count();
     int validationCount = (int) Math.round(config.regularization().validationFraction() * count);
-    int[] order = Seeds.permutation(count, config.run().seed(), Seeds.Stream.VALIDATION_SPLIT, 0);
-    int[] validation = Arrays.copyOfRange(order, 0, validationCount);
-    int[] train = Arrays.copyOfRange(order, validationCount, count);
-    Arrays.sort(validation);
-    Arrays.sort(train);
-    if (config.optimization().batchSize() > train.length) {
+    int trainCount = count - validationCount;
+    if (config.optimization().batchSize() > trainCount) {
       throw new ConfigException(
-          "batch-size: expected at most the " + train.length + " training examples"
+          "batch-size: expected at most the " + trainCount + " training examples"
               + (validationCount > 0 ? " left after the validation split" : "") + "; found "
               + config.optimization().batchSize());
     }
@@ -55,7 +56,19 @@ public record TrainingSetup(
     }
     NetworkSpec spec = config.network().spec(inputs, classes);
     return new TrainingSetup(
-        config, spec, classes, train, validation,
-        StepPlan.stepsPerEpoch(train.length, config.optimization().batchSize()));
+        config, spec, classes, trainCount, validationCount,
+        StepPlan.stepsPerEpoch(trainCount, config.optimization().batchSize()));
+  }
+
+  /** The examples trained on, among the training split's. */
+  public ExampleSelection trainSelection() {
+    return ExampleSelection.training(
+        trainCount + validationCount, validationCount, config.run().seed());
+  }
+
+  /** The examples held out for validation, among the training split's. */
+  public ExampleSelection validationSelection() {
+    return ExampleSelection.validation(
+        trainCount + validationCount, validationCount, config.run().seed());
   }
 }

@@ -1,26 +1,82 @@
 package io.sparkgrad.worker;
 
+import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The order of the training examples in each epoch: a permutation of 0..n−1 drawn from (seed,
- * epoch) alone, the same on every executor. The last one computed is kept, because every job of
- * an epoch on an executor asks for the same order.
+ * The order of a partition's training examples in each epoch. The epoch's order of all n
+ * examples is the seeded permutation π of (seed, epoch): index i stands at position π(i). A
+ * partition needs only its own examples' positions, sorted, so that step t's members are those
+ * at positions [t·batchSize, (t+1)·batchSize): memory and time in proportion to its share.
+ *
+ * <p>Each entry is {@code position << 32 | block·blockStride + row}. A few recent orders are
+ * kept, because every job of an epoch on an executor asks for the same ones.
  */
 final class EpochOrders {
-  private record Key(long seed, int epoch, int count) {}
+  private static final int KEPT = 16;
 
-  private static Key lastKey;
-  private static int[] lastOrder;
+  private record Key(long seed, int epoch, int count, int blockStride, long fingerprint) {}
+
+  private static final Map<Key, long[]> recent = new LinkedHashMap<>(KEPT, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Key, long[]> eldest) {
+      return size() > KEPT;
+    }
+  };
 
   private EpochOrders() {}
 
-  static synchronized int[] get(long seed, int epoch, int count) {
-    Key key = new Key(seed, epoch, count);
-    if (!key.equals(lastKey)) {
-      lastOrder = Seeds.permutation(count, seed, Seeds.Stream.EPOCH_ORDER, epoch);
-      lastKey = key;
+  static long[] get(
+      long seed, int epoch, int count, List<ExampleBlock> blocks, int blockStride) {
+    long fingerprint = 1;
+    int members = 0;
+    for (ExampleBlock block : blocks) {
+      for (int r = 0; r < block.rows(); r++) {
+        fingerprint = fingerprint * 0x9E3779B97F4A7C15L + block.indices()[r];
+      }
+      members += block.rows();
     }
-    return lastOrder;
+    Key key = new Key(seed, epoch, count, blockStride, fingerprint * 31 + members);
+    synchronized (recent) {
+      long[] order = recent.get(key);
+      if (order != null) {
+        return order;
+      }
+    }
+    IndexPermutation permutation =
+        new IndexPermutation(count, seed, Seeds.Stream.EPOCH_ORDER, epoch);
+    long[] order = new long[members];
+    int m = 0;
+    for (int b = 0; b < blocks.size(); b++) {
+      ExampleBlock block = blocks.get(b);
+      for (int r = 0; r < block.rows(); r++) {
+        order[m++] = (long) permutation.apply(block.indices()[r]) << 32 | (b * blockStride + r);
+      }
+    }
+    Arrays.sort(order);
+    synchronized (recent) {
+      recent.put(key, order);
+    }
+    return order;
+  }
+
+  /** The first entry of {@code order} at a position ≥ {@code position}. */
+  static int firstAt(long[] order, int position) {
+    int lo = 0;
+    int hi = order.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if ((order[mid] >>> 32) < position) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 }

@@ -11,7 +11,6 @@ import io.sparkgrad.network.BlockStats;
 import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.network.ParameterLayout;
 import io.sparkgrad.network.TwoLayerNetwork;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -23,13 +22,10 @@ import java.util.SplittableRandom;
  * ({@link SyncMode#LOCAL_STEPS}).
  */
 public final class PartitionWorker<A> {
-  private static final int ABSENT = -1;
-
   private final StepPlan plan;
   private final Kernels<A> k;
-  private final List<ExampleBlock<A>> blocks;
+  private final List<ExampleBlock> blocks;
   private final int blockStride;
-  private final int[] positionOf;
   private final TwoLayerNetwork<A> network;
   private final ParameterLayout layout;
   private final int inputs;
@@ -39,6 +35,8 @@ public final class PartitionWorker<A> {
   private final int[] batchIndices;
   /** Resamples each gathered image, or null without augmentation. */
   private final ImageAugmenter augmenter;
+  /** One scaled image, the augmenter's source, or null without augmentation. */
+  private final A scaledImage;
   private final Dropout inputDropout;
   private final Dropout hiddenDropout;
   /** H×batchSize hidden dropout mask, or null without hidden dropout. */
@@ -47,34 +45,27 @@ public final class PartitionWorker<A> {
   private final A gradA;
 
   @SuppressWarnings("unchecked")
-  public static PartitionWorker<?> create(StepPlan plan, List<? extends ExampleBlock<?>> blocks) {
+  public static PartitionWorker<?> create(StepPlan plan, List<ExampleBlock> blocks) {
     Kernels<?> kernels = plan.precision().kernels(Blas.get(plan.blas()));
-    return new PartitionWorker<>(plan, (Kernels<Object>) kernels, (List<ExampleBlock<Object>>) blocks);
+    return new PartitionWorker<>(plan, (Kernels<Object>) kernels, blocks);
   }
 
-  PartitionWorker(StepPlan plan, Kernels<A> kernels, List<ExampleBlock<A>> blocks) {
+  PartitionWorker(StepPlan plan, Kernels<A> kernels, List<ExampleBlock> blocks) {
     this.plan = plan;
     this.k = kernels;
     this.blocks = blocks;
     this.layout = plan.spec().layout();
     this.inputs = layout.inputs();
     int maxRows = 1;
-    for (ExampleBlock<A> block : blocks) {
-      maxRows = Math.max(maxRows, block.rows());
-    }
-    this.blockStride = maxRows;
-    this.positionOf = new int[plan.trainCount()];
-    Arrays.fill(positionOf, ABSENT);
     for (int b = 0; b < blocks.size(); b++) {
-      ExampleBlock<A> block = blocks.get(b);
+      ExampleBlock block = blocks.get(b);
       if (block.inputs() != inputs) {
         throw new IllegalArgumentException(
             "block " + b + ": expected " + inputs + " inputs per example; found " + block.inputs());
       }
-      for (int r = 0; r < block.rows(); r++) {
-        positionOf[block.indices()[r]] = b * blockStride + r;
-      }
+      maxRows = Math.max(maxRows, block.rows());
     }
+    this.blockStride = maxRows;
     this.network = new TwoLayerNetwork<>(plan.spec(), k, plan.batchSize());
     this.batchFeatures = k.allocate(inputs * plan.batchSize());
     this.batchLabels = new int[plan.batchSize()];
@@ -87,6 +78,7 @@ public final class PartitionWorker<A> {
     this.augmenter = augmentation.enabled()
         ? new ImageAugmenter(augmentation, plan.imageCols(), plan.imageRows())
         : null;
+    this.scaledImage = augmenter == null ? null : k.allocate(inputs);
     this.inputDropout = plan.noise().input();
     this.hiddenDropout = plan.noise().hidden();
     this.hiddenMask =
@@ -97,13 +89,13 @@ public final class PartitionWorker<A> {
 
   /** Runs the plan's steps from the broadcast parameters and optimizer state. */
   public JobResult run(double[] params, double[] optimizerState) {
-    int[] order = EpochOrders.get(plan.seed(), plan.epoch(), plan.trainCount());
+    long[] order = epochOrder();
     return plan.mode() == SyncMode.GRADIENT
         ? sumGradients(order, params)
         : localSteps(order, params, optimizerState);
   }
 
-  private JobResult sumGradients(int[] order, double[] params) {
+  private JobResult sumGradients(long[] order, double[] params) {
     JobResult result = new JobResult(layout.size(), 0);
     k.copyFromDouble(paramsA, params, layout.size());
     k.zero(gradA, layout.size());
@@ -122,7 +114,7 @@ public final class PartitionWorker<A> {
     return result;
   }
 
-  private JobResult localSteps(int[] order, double[] startParams, double[] startState) {
+  private JobResult localSteps(long[] order, double[] startParams, double[] startState) {
     Optimizer optimizer = plan.optimizer().create(layout, plan.weightDecay());
     optimizer.setState(startState);
     // Parameters, gradient and optimizer state stay in the plan's precision for all the steps:
@@ -171,7 +163,12 @@ public final class PartitionWorker<A> {
    * and {@link #batchIndices()} then hold them. For tests of what training sees.
    */
   int gatherStep(int step) {
-    return gather(EpochOrders.get(plan.seed(), plan.epoch(), plan.trainCount()), step);
+    return gather(epochOrder(), step);
+  }
+
+  /** This partition's examples in the epoch's order ({@link EpochOrders}). */
+  private long[] epochOrder() {
+    return EpochOrders.get(plan.seed(), plan.epoch(), plan.trainCount(), blocks, blockStride);
   }
 
   A batchFeatures() {
@@ -183,27 +180,27 @@ public final class PartitionWorker<A> {
   }
 
   /**
-   * Copies this partition's members of global step {@code step} into the batch buffers, in the
-   * epoch's order, and returns how many there are.
+   * Scales this partition's members of global step {@code step} (positions [step·batchSize,
+   * (step+1)·batchSize) of the epoch's order) into the batch buffers, in that order, and returns
+   * how many there are.
    */
-  private int gather(int[] order, int step) {
-    int from = step * plan.batchSize();
-    int to = Math.min(from + plan.batchSize(), plan.trainCount());
+  private int gather(long[] order, int step) {
+    long to = Math.min((long) (step + 1) * plan.batchSize(), plan.trainCount());
     int rows = 0;
-    for (int j = from; j < to; j++) {
-      int position = positionOf[order[j]];
-      if (position == ABSENT) {
-        continue;
-      }
-      ExampleBlock<A> block = blocks.get(position / blockStride);
-      int row = position % blockStride;
+    for (int j = EpochOrders.firstAt(order, step * plan.batchSize());
+        j < order.length && (order[j] >>> 32) < to; j++) {
+      int slot = (int) order[j];
+      ExampleBlock block = blocks.get(slot / blockStride);
+      int row = slot % blockStride;
+      int index = block.indices()[row];
       if (augmenter == null) {
-        k.copy(batchFeatures, rows * inputs, block.features(), row * inputs, inputs);
+        block.scaleRows(k, batchFeatures, rows * inputs, row, 1);
       } else {
-        augment(block.features(), row * inputs, rows * inputs, order[j]);
+        block.scaleRows(k, scaledImage, 0, row, 1);
+        augment(scaledImage, 0, rows * inputs, index);
       }
       batchLabels[rows] = block.labels()[row];
-      batchIndices[rows] = order[j];
+      batchIndices[rows] = index;
       rows++;
     }
     if (inputDropout.active() || hiddenDropout.active()) {

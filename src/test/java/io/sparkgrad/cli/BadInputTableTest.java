@@ -254,7 +254,7 @@ class BadInputTableTest {
     Path configFolder = Files.createDirectories(work.resolve("conf.d"));
     return List.of(
         new Case("unknown command", "`sparkgrad fly`", new String[] {"fly"}, ExitCode.USAGE,
-            "unknown command 'fly'; expected one of: train, evaluate, predict, export, prepare"),
+            "unknown command 'fly'; expected one of: train, evaluate, predict, export, prepare, expand"),
         new Case("unknown option", "`train … --hiden 5`", train(good, "--hiden", "5"),
             ExitCode.USAGE, "unknown option '--hiden'; run with --help for the list of options"),
         new Case("malformed configuration file", "`--config bad.conf` with a line `epochs 3`",
@@ -310,9 +310,9 @@ class BadInputTableTest {
         new Case("huge declared count", "header claims 2^31−1 images in a 1 KiB file",
             train(withFile("huge", "train-images-idx3-ubyte",
                 concat(idx(2051, Integer.MAX_VALUE, 28, 28), 1008))), ExitCode.BAD_DATA,
-            "file:<dir>/huge/train-images-idx3-ubyte: count×rows×cols: expected at most"
-                + " 2147483639 pixel bytes (the largest Java array); found 2147483647×28×28 ="
-                + " 1683627179248"),
+            "file:<dir>/huge/train-images-idx3-ubyte: file length: expected 16-byte header"
+                + " + 2147483647 images × 28×28 = 1683627179264 bytes, as the header declares;"
+                + " found 1024 bytes (truncated: room for only 1 complete images)"),
         new Case("empty file", "an empty labels file",
             train(withFile("empty", "train-labels-idx1-ubyte", new byte[0])), ExitCode.BAD_DATA,
             "file:<dir>/empty/train-labels-idx1-ubyte: file length: expected an IDX labels file"

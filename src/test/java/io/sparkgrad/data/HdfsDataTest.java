@@ -97,16 +97,16 @@ class HdfsDataTest {
     org.apache.spark.api.java.JavaSparkContext jsc =
         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
             SparkTestSession.get().sparkContext());
-    try (BlockedData a = BlockedData.build(jsc, expected, BlockedData.all(expected), 3, 11, 1000,
-            io.sparkgrad.math.Precision.FLOAT32, "local");
-        BlockedData b = BlockedData.build(jsc, actual, BlockedData.all(actual), 3, 11, 1000,
-            io.sparkgrad.math.Precision.FLOAT32, "hdfs")) {
-      java.util.List<ExampleBlock<?>> left = a.rdd().collect();
-      java.util.List<ExampleBlock<?>> right = b.rdd().collect();
+    try (BlockedData a = BlockedData.of(jsc, expected,
+            ExampleSelection.all(expected.count()), 3, 11, 1000, "local");
+        BlockedData b = BlockedData.of(jsc, actual,
+            ExampleSelection.all(actual.count()), 3, 11, 1000, "hdfs")) {
+      java.util.List<ExampleBlock> left = a.rdd().collect();
+      java.util.List<ExampleBlock> right = b.rdd().collect();
       assertEquals(left.size(), right.size());
       assertEquals(12, left.size(), "10000 examples in 3 partitions of blocks of at most 1000");
       for (int i = 0; i < left.size(); i++) {
-        assertArrayEquals((float[]) left.get(i).features(), (float[]) right.get(i).features(), 0f);
+        assertArrayEquals(left.get(i).pixels(), right.get(i).pixels());
         assertArrayEquals(left.get(i).labels(), right.get(i).labels());
         assertArrayEquals(left.get(i).indices(), right.get(i).indices());
       }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.data.BlockedData;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.data.Split;
@@ -99,8 +100,8 @@ class EvaluatePredictAgreementTest {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     LabeledImages test = IdxFolders.mnist().test();
     EvaluationSums sums;
-    try (BlockedData blocks = BlockedData.build(jsc, test, BlockedData.all(test), 2, 42, 4096,
-        model.precision(), "agreement-test")) {
+    try (BlockedData blocks = BlockedData.of(jsc, test, ExampleSelection.all(test.count()), 2, 42,
+        4096, "agreement-test")) {
       sums = new SparkEvaluator(jsc, model.spec(), model.precision(), BlasChoice.AUTO)
           .evaluate(blocks.rdd(), model.params(), TEST_IMAGES);
     }

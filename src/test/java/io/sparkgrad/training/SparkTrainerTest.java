@@ -3,6 +3,8 @@ package io.sparkgrad.training;
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.config.TrainingOptions;
+import io.sparkgrad.data.ExampleSelection;
+import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -121,7 +123,15 @@ class SparkTrainerTest {
   private static double[] referenceLoop(TrainingConfig config) {
     TrainingSetup setup = TrainingSetup.of(config, DATA);
     NetworkSpec spec = setup.spec();
-    int n = setup.trainMembers().length;
+    int n = setup.trainCount();
+    // The reference builds whole arrays the trainer never does: which example has each index.
+    ExampleSelection selection = setup.trainSelection();
+    int[] exampleOf = new int[n];
+    for (int e = 0; e < selection.splitCount(); e++) {
+      if (selection.indexOf(e) >= 0) {
+        exampleOf[selection.indexOf(e)] = e;
+      }
+    }
     int inputs = spec.inputs();
     int batch = config.optimization().batchSize();
     TwoLayerNetwork<double[]> network =
@@ -135,11 +145,12 @@ class SparkTrainerTest {
     double[] x = new double[inputs * batch];
     int[] labels = new int[batch];
     for (int epoch = 0; epoch < config.optimization().epochs(); epoch++) {
-      int[] order = Seeds.permutation(n, config.run().seed(), Seeds.Stream.EPOCH_ORDER, epoch);
+      IndexPermutation order =
+          new IndexPermutation(n, config.run().seed(), Seeds.Stream.EPOCH_ORDER, epoch);
       for (int t = 0; t < steps; t++) {
         int rows = 0;
         for (int j = t * batch; j < Math.min(n, (t + 1) * batch); j++, rows++) {
-          int example = setup.trainMembers()[order[j]];
+          int example = exampleOf[order.inverse(j)];
           for (int i = 0; i < inputs; i++) {
             x[rows * inputs + i] = (TRAIN.pixels()[example * inputs + i] & 0xFF) / 255.0;
           }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.ExampleBlock;
+import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.data.augment.AugmentationSpec;
 import io.sparkgrad.math.Activation;
@@ -88,11 +89,11 @@ class AugmentationPartitioningTest {
         OptimizerKind.SGD, 0, new ExampleNoise(spec, 0, 0), SIDE, SIDE, 42, COUNT, batch, epoch,
         0, new double[] {0.1});
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
-    try (BlockedData data = BlockedData.build(jsc, digits, BlockedData.all(digits), partitions,
-        7, 50, Precision.FLOAT32, "augmentation-test")) {
+    try (BlockedData data = BlockedData.of(jsc, digits,
+        ExampleSelection.all(digits.count()), partitions, 7, 50, "augmentation-test")) {
       assertEquals(partitions, data.rdd().getNumPartitions());
       List<Tuple2<Integer, float[]>> seen = data.rdd().mapPartitions(blocks -> {
-        List<ExampleBlock<?>> list = new ArrayList<>();
+        List<ExampleBlock> list = new ArrayList<>();
         blocks.forEachRemaining(list::add);
         @SuppressWarnings("unchecked")
         PartitionWorker<float[]> worker = (PartitionWorker<float[]>) PartitionWorker.create(plan, list);

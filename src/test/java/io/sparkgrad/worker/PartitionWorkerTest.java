@@ -50,7 +50,7 @@ class PartitionWorkerTest {
         OptimizerKind.SGD, 0, noise, 3, 4, 77, COUNT, 16, 3, 1, new double[] {0.1});
     double[] sum = new double[SPEC.layout().size()];
     long examples = 0;
-    for (List<ExampleBlock<?>> partition : split(partitions)) {
+    for (List<ExampleBlock> partition : split(partitions)) {
       JobResult result = PartitionWorker.create(plan, partition).run(params, new double[0]);
       double[] vector = result.vector(1.0);
       for (int i = 0; i < sum.length; i++) {
@@ -63,24 +63,26 @@ class PartitionWorkerTest {
   }
 
   /** COUNT synthetic examples dealt round-robin into partitions of blocks of at most 3 rows. */
-  private static List<List<ExampleBlock<?>>> split(int partitions) {
+  private static List<List<ExampleBlock>> split(int partitions) {
     SplittableRandom random = new SplittableRandom(2);
-    double[][] features = new double[COUNT][];
+    byte[][] features = new byte[COUNT][INPUTS];
     int[] labels = new int[COUNT];
     for (int i = 0; i < COUNT; i++) {
-      features[i] = random.doubles(INPUTS, 0, 1).toArray();
+      for (int j = 0; j < INPUTS; j++) {
+        features[i][j] = (byte) random.nextInt(256);
+      }
       labels[i] = random.nextInt(3);
     }
-    List<List<ExampleBlock<?>>> result = new ArrayList<>();
+    List<List<ExampleBlock>> result = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       List<Integer> members = new ArrayList<>();
       for (int i = p; i < COUNT; i += partitions) {
         members.add(i);
       }
-      List<ExampleBlock<?>> blocks = new ArrayList<>();
+      List<ExampleBlock> blocks = new ArrayList<>();
       for (int from = 0; from < members.size(); from += 3) {
         int rows = Math.min(3, members.size() - from);
-        double[] x = new double[rows * INPUTS];
+        byte[] x = new byte[rows * INPUTS];
         int[] y = new int[rows];
         int[] indices = new int[rows];
         for (int r = 0; r < rows; r++) {
@@ -89,7 +91,7 @@ class PartitionWorkerTest {
           y[r] = labels[index];
           indices[r] = index;
         }
-        blocks.add(new ExampleBlock<>(x, y, indices, rows, INPUTS));
+        blocks.add(new ExampleBlock(x, y, indices, rows, INPUTS));
       }
       result.add(blocks);
     }

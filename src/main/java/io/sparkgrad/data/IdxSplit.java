@@ -1,0 +1,457 @@
+package io.sparkgrad.data;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * One split of an IDX folder, read by the executors: one pair of files (images, labels), or
+ * several numbered part pairs, each a complete IDX file. The driver reads only the headers (16
+ * and 8 bytes; the start of the stream of a gzip file) to learn the counts and the image size and
+ * to check that raw files have exactly the length their header declares.
+ *
+ * <p>A raw file is cut into slices of consecutive examples, each read by its own task with
+ * positioned reads (records have a fixed size after the header), so every executor reads only
+ * its share. A gzip file cannot be split: one task reads it whole, and Spark's shuffle spreads
+ * its examples (large data sets belong in raw IDX or Parquet).
+ */
+public final class IdxSplit implements LabeledSplit {
+  static final int IMAGES_HEADER = 16;
+  static final int LABELS_HEADER = 8;
+  /** Pixels a task reads from a raw file: 32 MiB, about 43,000 MNIST images. */
+  static final long SLICE_BYTES = 32L << 20;
+
+  /** One (images, labels) file pair; its first example has global index {@code first}. */
+  record Part(String images, String labels, boolean imagesGzip, boolean labelsGzip, long first,
+      int count) implements Serializable {
+    boolean gzip() {
+      return imagesGzip || labelsGzip;
+    }
+  }
+
+  /** Examples [from, from+count) of a part, read by one task. */
+  record Slice(Part part, int from, int count) implements Serializable {}
+
+  private final String source;
+  private final int imageRows;
+  private final int imageCols;
+  private final List<Part> parts;
+  private final int count;
+  private final Configuration conf;
+
+  private IdxSplit(String source, int imageRows, int imageCols, List<Part> parts, int count,
+      Configuration conf) {
+    this.source = source;
+    this.imageRows = imageRows;
+    this.imageCols = imageCols;
+    this.parts = List.copyOf(parts);
+    this.count = count;
+    this.conf = conf;
+  }
+
+  /**
+   * Reads the headers of {@code split}'s files in {@code folder} and checks them: magic numbers,
+   * image and label counts per pair, one image size, raw file lengths.
+   */
+  public static IdxSplit open(DataSetFolder folder, Split split, Configuration conf)
+      throws IOException {
+    List<Path> images = folder.files(split.imagesFileName());
+    List<Path> labels = folder.files(split.labelsFileName());
+    if (images.size() != labels.size()) {
+      throw DataFormatException.of(folder.folder(), split.label() + " part files",
+          "as many labels parts as images parts", images.size() + " images parts and "
+              + labels.size() + " labels parts");
+    }
+    List<Part> parts = new ArrayList<>();
+    long first = 0;
+    int rows = 0;
+    int cols = 0;
+    for (int i = 0; i < images.size(); i++) {
+      Header image = Header.read(images.get(i), conf, IdxReader.IMAGES_MAGIC);
+      Header label = Header.read(labels.get(i), conf, IdxReader.LABELS_MAGIC);
+      if (image.count != label.count) {
+        throw new DataFormatException(image.file + " and " + label.file
+            + ": example count: expected the same number of images and labels; found "
+            + image.count + " images and " + label.count + " labels");
+      }
+      if (i == 0) {
+        rows = image.rows;
+        cols = image.cols;
+      } else if (image.rows != rows || image.cols != cols) {
+        throw DataFormatException.of(image.file, "rows×cols", rows + "×" + cols
+            + " (as in " + images.get(0).getName() + ")", image.rows + "×" + image.cols);
+      }
+      parts.add(new Part(image.file, label.file, image.gzip, label.gzip, first, image.count));
+      first += image.count;
+    }
+    if (first == 0) {
+      throw DataFormatException.of(
+          images.get(0), "image count", "at least 1 " + split.label() + " example", 0);
+    }
+    if (first > Integer.MAX_VALUE) {
+      throw DataFormatException.of(folder.folder(), split.label() + " example count",
+          "at most " + Integer.MAX_VALUE, first);
+    }
+    String names = images.size() == 1
+        ? images.get(0).getName() + ", " + labels.get(0).getName()
+        : images.size() + " part pairs";
+    String source = folder.folder() + " " + split.label() + " split (" + names + ")";
+    return new IdxSplit(source, rows, cols, parts, (int) first, conf);
+  }
+
+  @Override
+  public String source() {
+    return source;
+  }
+
+  @Override
+  public int count() {
+    return count;
+  }
+
+  @Override
+  public int imageRows() {
+    return imageRows;
+  }
+
+  @Override
+  public int imageCols() {
+    return imageCols;
+  }
+
+  /** The files as stored, images then labels of each part: what provenance hashes. */
+  public List<Path> files() {
+    List<Path> files = new ArrayList<>();
+    for (Part p : parts) {
+      files.add(new Path(p.images()));
+      files.add(new Path(p.labels()));
+    }
+    return files;
+  }
+
+  /** Whether any file is gzip-compressed (then it is read by one task per file). */
+  public boolean anyGzip() {
+    return parts.stream().anyMatch(Part::gzip);
+  }
+
+  /** The slices the tasks read: a gzip part whole, a raw part in runs of {@link #SLICE_BYTES}. */
+  List<Slice> slices() {
+    int perSlice = (int) Math.max(1, SLICE_BYTES / features());
+    List<Slice> slices = new ArrayList<>();
+    for (Part p : parts) {
+      if (p.gzip()) {
+        slices.add(new Slice(p, 0, p.count()));
+        continue;
+      }
+      for (int from = 0; from < p.count(); from += perSlice) {
+        slices.add(new Slice(p, from, Math.min(perSlice, p.count() - from)));
+      }
+    }
+    return slices;
+  }
+
+  @Override
+  public Examples examples(JavaSparkContext jsc, ExampleSelection selection) {
+    if (selection.splitCount() != count) {
+      throw new IllegalArgumentException(source + ": selection of " + selection.splitCount()
+          + " examples for " + count);
+    }
+    List<Slice> slices = slices();
+    HadoopConf hadoop = new HadoopConf(conf);
+    int rows = imageRows;
+    int cols = imageCols;
+    JavaRDD<Example> rdd = jsc.parallelize(slices, slices.size())
+        .flatMap(slice -> new SliceReader(hadoop.get(), slice, rows, cols, selection));
+    return new Examples(rdd, () -> { });
+  }
+
+  /**
+   * The largest label of the split, read by one task per slice from the labels files alone,
+   * each label checked to be below {@code classes}.
+   */
+  public int maxLabel(JavaSparkContext jsc, int classes) {
+    List<Slice> slices = slices();
+    HadoopConf hadoop = new HadoopConf(conf);
+    return jsc.parallelize(slices, slices.size())
+        .map(slice -> maxLabel(hadoop.get(), slice, classes))
+        .reduce(Math::max);
+  }
+
+  private static int maxLabel(Configuration conf, Slice slice, int classes) throws IOException {
+    Part p = slice.part();
+    try (InputStream in = open(conf, p.labels(), p.labelsGzip(), LABELS_HEADER, slice.from(),
+        1)) {
+      byte[] labels = new byte[slice.count()];
+      readFully(in, labels, p.labels(), "labels", slice.from(), p.count());
+      int max = 0;
+      for (int i = 0; i < labels.length; i++) {
+        int label = labels[i] & 0xFF;
+        if (label >= classes) {
+          throw DataFormatException.of(p.labels(), "label of example " + (slice.from() + i),
+              "0.." + (classes - 1) + " (" + classes + " classes)", label);
+        }
+        max = Math.max(max, label);
+      }
+      if (p.labelsGzip()) {
+        checkEnd(in, p.labels(), "labels", p.count(), LABELS_HEADER + (long) p.count());
+      }
+      return max;
+    }
+  }
+
+  /**
+   * A stream of a part file positioned at record {@code from} (records of {@code recordBytes}
+   * after a header of {@code headerBytes}): a positioned read in a raw file; in a gzip file,
+   * the decompressed stream after its header (a whole-part slice starts at 0).
+   */
+  private static InputStream open(Configuration conf, String file, boolean gzip, int headerBytes,
+      long from, long recordBytes) throws IOException {
+    Path path = new Path(file);
+    FileSystem fs = path.getFileSystem(conf);
+    FSDataInputStream stored = fs.open(path);
+    if (!gzip) {
+      stored.seek(headerBytes + from * recordBytes);
+      return new BufferedInputStream(stored, 1 << 20);
+    }
+    InputStream in = new BufferedInputStream(new GZIPInputStream(stored, 1 << 16), 1 << 20);
+    byte[] header = new byte[headerBytes];
+    readFully(in, header, file, "header", 0, 0);
+    return in;
+  }
+
+  private static void readFully(InputStream in, byte[] buffer, String file, String what,
+      long example, int declared) throws IOException {
+    try {
+      int n = IdxReader.readUpTo(in, buffer, 0, buffer.length);
+      if (n < buffer.length) {
+        throw new DataFormatException(file + ": " + what + ": expected the " + declared
+            + " examples the header declares; found the file ends within example " + example);
+      }
+    } catch (ZipException | EOFException e) {
+      throw corrupt(file, e);
+    }
+  }
+
+  private static DataFormatException corrupt(String file, IOException e) {
+    return new DataFormatException(file + ": gzip stream: expected a valid gzip stream; found "
+        + "corrupt or truncated compressed data (" + e.getClass().getSimpleName() + ": "
+        + e.getMessage() + ")", e);
+  }
+
+  /** A gzip part read to its declared end must end there. */
+  private static void checkEnd(InputStream in, String file, String field, int declared,
+      long expectedBytes) throws IOException {
+    if (in.read() >= 0) {
+      throw DataFormatException.of(file, "decompressed length", expectedBytes + " bytes ("
+          + declared + " " + field + ", as the header declares)", "trailing data after the last");
+    }
+  }
+
+  /** The examples of {@code slice} selected by {@code selection}, read lazily (on an executor). */
+  static Iterator<Example> read(Configuration conf, Slice slice, int rows, int cols,
+      ExampleSelection selection) {
+    return new SliceReader(conf, slice, rows, cols, selection);
+  }
+
+  /** Reads one slice's examples one at a time, keeping only the selected ones. */
+  private static final class SliceReader implements Iterator<Example> {
+    private final Configuration conf;
+    private final Slice slice;
+    private final int features;
+    private final ExampleSelection selection;
+    private InputStream images;
+    private InputStream labels;
+    private int next;
+    private Example pending;
+    private boolean closed;
+
+    SliceReader(Configuration conf, Slice slice, int rows, int cols, ExampleSelection selection) {
+      this.conf = conf;
+      this.slice = slice;
+      this.features = rows * cols;
+      this.selection = selection;
+    }
+
+    @Override
+    public boolean hasNext() {
+      try {
+        while (pending == null && !closed) {
+          if (images == null) {
+            Part p = slice.part();
+            images = open(conf, p.images(), p.imagesGzip(), IMAGES_HEADER, slice.from(),
+                features);
+            labels = open(conf, p.labels(), p.labelsGzip(), LABELS_HEADER, slice.from(), 1);
+            TaskContext task = TaskContext.get();
+            if (task != null) {
+              task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close());
+            }
+          }
+          if (next == slice.count()) {
+            finish();
+            break;
+          }
+          Part p = slice.part();
+          int local = slice.from() + next++;
+          byte[] pixels = new byte[features];
+          readFully(images, pixels, p.images(), "images", local, p.count());
+          int label = labels.read();
+          if (label < 0) {
+            throw new DataFormatException(p.labels() + ": labels: expected the " + p.count()
+                + " examples the header declares; found the file ends at example " + local);
+          }
+          long global = p.first() + local;
+          int index = selection.indexOf((int) global);
+          if (index >= 0) {
+            pending = new Example(index, label, pixels);
+          }
+        }
+        return pending != null;
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException(slice.part().images() + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public Example next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Example e = pending;
+      pending = null;
+      return e;
+    }
+
+    private void finish() throws IOException {
+      Part p = slice.part();
+      if (p.gzip()) {
+        if (p.imagesGzip()) {
+          checkEnd(images, p.images(), "images", p.count(),
+              IMAGES_HEADER + (long) p.count() * features);
+        }
+        if (p.labelsGzip()) {
+          checkEnd(labels, p.labels(), "labels", p.count(), LABELS_HEADER + (long) p.count());
+        }
+      }
+      close();
+    }
+
+    private void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (InputStream in : new InputStream[] {images, labels}) {
+        if (in != null) {
+          try {
+            in.close();
+          } catch (IOException ignored) {
+            // Read-only: nothing is lost by a failed close.
+          }
+        }
+      }
+    }
+  }
+
+  /** An IDX header as the driver reads it. */
+  private record Header(String file, boolean gzip, int count, int rows, int cols) {
+    static Header read(Path path, Configuration conf, int magic) throws IOException {
+      FileSystem fs = IdxReader.fileSystem(path, conf);
+      FileStatus status = fs.getFileStatus(path);
+      String file = status.getPath().toString();
+      boolean images = magic == IdxReader.IMAGES_MAGIC;
+      int headerBytes = images ? IMAGES_HEADER : LABELS_HEADER;
+      String kind = images ? "IDX images file" : "IDX labels file";
+      if (status.getLen() == 0) {
+        throw DataFormatException.of(file, "file length", "an " + kind + " (a " + headerBytes
+            + "-byte header, then data)", "an empty file (0 bytes)");
+      }
+      byte[] header = new byte[headerBytes];
+      boolean gzip;
+      try (FSDataInputStream stored = fs.open(path)) {
+        byte[] first = new byte[2];
+        gzip = stored.read(0, first, 0, 2) == 2 && (first[0] & 0xFF) == 0x1f
+            && (first[1] & 0xFF) == 0x8b;
+        InputStream in = gzip ? new GZIPInputStream(stored) : stored;
+        int n = IdxReader.readUpTo(in, header, 0, headerBytes);
+        if (n < 4) {
+          throw DataFormatException.of(file, "header", "at least 4 bytes (the magic number)",
+              n + " bytes");
+        }
+        int found = intAt(header, 0);
+        if (found != magic) {
+          String described = IdxReader.describeMagic(found);
+          if (found == IdxReader.IMAGES_MAGIC || found == IdxReader.LABELS_MAGIC) {
+            described += ": an " + (images ? "IDX labels file" : "IDX images file")
+                + " where an " + kind + " was expected (images and labels swapped?)";
+          }
+          throw DataFormatException.of(file, "magic number", IdxReader.describeMagic(magic),
+              described);
+        }
+        if (n < headerBytes) {
+          throw DataFormatException.of(file, "header", headerBytes + " bytes", n + " bytes");
+        }
+      } catch (ZipException | EOFException e) {
+        throw corrupt(file, e);
+      }
+      long count = Integer.toUnsignedLong(intAt(header, 4));
+      if (count > Integer.MAX_VALUE) {
+        throw DataFormatException.of(file, (images ? "image" : "label") + " count",
+            "0.." + Integer.MAX_VALUE, count);
+      }
+      int rows = 1;
+      int cols = 1;
+      if (images) {
+        long r = Integer.toUnsignedLong(intAt(header, 8));
+        long c = Integer.toUnsignedLong(intAt(header, 12));
+        if (r < 1 || c < 1 || r * c > IdxReader.MAX_ARRAY_BYTES) {
+          throw DataFormatException.of(file, "rows×cols", "positive sizes of at most "
+              + IdxReader.MAX_ARRAY_BYTES + " pixels", r + "×" + c);
+        }
+        rows = (int) r;
+        cols = (int) c;
+      }
+      long record = (long) rows * cols;
+      long expected = headerBytes + count * record;
+      long length = status.getLen();
+      if (!gzip && length != expected) {
+        String found;
+        if (length < expected) {
+          found = length + " bytes (truncated: room for only "
+              + Math.max(0, length - headerBytes) / record + " complete "
+              + (images ? "images" : "labels") + ")";
+        } else {
+          long trailing = length - expected;
+          found = length + " bytes (" + trailing + (trailing == 1 ? " byte" : " bytes")
+              + " of trailing data after the last " + (images ? "image" : "label") + ")";
+        }
+        throw DataFormatException.of(file, "file length", headerBytes + "-byte header + "
+            + (images ? count + " images × " + rows + "×" + cols : count + " labels") + " = "
+            + expected + " bytes, as the header declares", found);
+      }
+      return new Header(file, gzip, (int) count, rows, cols);
+    }
+
+    private static int intAt(byte[] b, int off) {
+      return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8)
+          | (b[off + 3] & 0xFF);
+    }
+  }
+}
