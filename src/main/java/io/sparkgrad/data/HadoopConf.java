@@ -7,19 +7,20 @@ import java.io.Serializable;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * A Hadoop {@link Configuration} that travels to the executors with a task, so that they open
- * files with the driver's settings ({@code spark.hadoop.*}, S3 credentials providers, …).
+ * A Hadoop {@link Configuration} that travels to the executors with a task (or a broadcast), so
+ * that they open files with the driver's settings ({@code spark.hadoop.*}, S3 credentials
+ * providers, …).
  */
-final class HadoopConf implements Serializable {
+public final class HadoopConf implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private transient Configuration conf;
 
-  HadoopConf(Configuration conf) {
+  public HadoopConf(Configuration conf) {
     this.conf = conf;
   }
 
-  Configuration get() {
+  public Configuration get() {
     return conf;
   }
 

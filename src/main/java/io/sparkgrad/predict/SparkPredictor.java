@@ -1,5 +1,6 @@
 package io.sparkgrad.predict;
 
+import io.sparkgrad.data.HadoopConf;
 import io.sparkgrad.data.ImageSize;
 import io.sparkgrad.data.DataFormatException;
 import io.sparkgrad.data.DataSetFolder;
@@ -144,8 +145,8 @@ public final class SparkPredictor {
       }
       case IMAGE_FILES -> {
         ids.add(DataTypes.createStructField("file", DataTypes.StringType, false));
-        Broadcast<SerializableConfiguration> hadoop =
-            jsc.broadcast(new SerializableConfiguration(conf));
+        Broadcast<HadoopConf> hadoop =
+            jsc.broadcast(new HadoopConf(conf));
         broadcasts.add(hadoop);
         JavaRDD<Scored> scored = imageScores(jsc, input.files(), scoring, size, maxPixels, hadoop).persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -300,7 +301,7 @@ public final class SparkPredictor {
    */
   private static JavaRDD<Scored> imageScores(
       JavaSparkContext jsc, List<String> files, Scoring scoring, ImageSize size, long maxPixels,
-      Broadcast<SerializableConfiguration> hadoop) {
+      Broadcast<HadoopConf> hadoop) {
     int slices = Math.min(files.size(),
         Math.max(jsc.defaultParallelism(), (files.size() + 255) / 256));
     return jsc.parallelize(files, Math.max(1, slices)).mapPartitions(it -> {
