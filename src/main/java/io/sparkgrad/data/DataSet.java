@@ -25,12 +25,8 @@ public record DataSet(
     Objects.requireNonNull(test, "test");
     Objects.requireNonNull(sha256, "sha256");
     IdxReader.checkClasses(classes);
-    if (train.imageRows() != test.imageRows() || train.imageCols() != test.imageCols()) {
-      throw new DataFormatException(
-          source + ": image size: expected the same rows×cols in train and test; found "
-              + train.imageRows() + "×" + train.imageCols() + " (" + train.source() + ") and "
-              + test.imageRows() + "×" + test.imageCols() + " (" + test.source() + ")");
-    }
+    IdxReader.checkSameImageSize(source, train.source(), train.imageRows(), train.imageCols(),
+        test.source(), test.imageRows(), test.imageCols());
     IdxReader.checkLabels(train.source(), train.labels(), classes);
     IdxReader.checkLabels(test.source(), test.labels(), classes);
     sha256 = Collections.unmodifiableMap(new LinkedHashMap<>(sha256));

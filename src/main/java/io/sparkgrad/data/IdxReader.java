@@ -116,6 +116,17 @@ public final class IdxReader {
   }
 
   /** Refuses a class count outside 1..{@value #MAX_CLASSES} (a caller error). */
+  /** The two splits of one data set hold images of one size. */
+  static void checkSameImageSize(String source, String trainSource, int trainRows, int trainCols,
+      String testSource, int testRows, int testCols) {
+    if (trainRows != testRows || trainCols != testCols) {
+      throw new DataFormatException(
+          source + ": image size: expected the same rows×cols in train and test; found "
+              + trainRows + "×" + trainCols + " (" + trainSource + ") and "
+              + testRows + "×" + testCols + " (" + testSource + ")");
+    }
+  }
+
   public static void checkClasses(int classes) {
     if (classes < 1 || classes > MAX_CLASSES) {
       throw new IllegalArgumentException(

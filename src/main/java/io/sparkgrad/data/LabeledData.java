@@ -34,12 +34,8 @@ public record LabeledData(
     Objects.requireNonNull(train, "train");
     Objects.requireNonNull(test, "test");
     IdxReader.checkClasses(classes);
-    if (train.imageRows() != test.imageRows() || train.imageCols() != test.imageCols()) {
-      throw new DataFormatException(
-          source + ": image size: expected the same rows×cols in train and test; found "
-              + train.imageRows() + "×" + train.imageCols() + " (" + train.source() + ") and "
-              + test.imageRows() + "×" + test.imageCols() + " (" + test.source() + ")");
-    }
+    IdxReader.checkSameImageSize(source, train.source(), train.imageRows(), train.imageCols(),
+        test.source(), test.imageRows(), test.imageCols());
     sha256 = Collections.unmodifiableMap(new LinkedHashMap<>(sha256));
   }
 
