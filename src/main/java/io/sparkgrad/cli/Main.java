@@ -1,14 +1,16 @@
 package io.sparkgrad.cli;
 
+import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.data.DataDoesNotFitException;
 import io.sparkgrad.data.DataFormatException;
-import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.io.OutputException;
-import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.training.DivergenceException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * {@code sparkgrad <command> [options]}: the entry point for scripts/sparkgrad and spark-submit.
@@ -89,36 +91,27 @@ public final class Main {
   }
 
   /** The code for this exception's own type, ignoring its causes; null when it has none. */
+  /** Each failure sparkgrad recognizes and its exit code, tried in order (the README's table). */
+  private static final List<Map.Entry<Predicate<Throwable>, ExitCode>> EXIT_CODES = List.of(
+      Map.entry(t -> t instanceof ConfigException
+          || t instanceof io.sparkgrad.math.BlasUnavailableException, ExitCode.USAGE),
+      Map.entry(t -> t instanceof DataFormatException, ExitCode.BAD_DATA),
+      Map.entry(t -> t instanceof OutputException, ExitCode.OUTPUT_PROBLEM),
+      Map.entry(t -> t instanceof OutOfMemoryError, ExitCode.OUT_OF_MEMORY),
+      Map.entry(Main::isCorruptParquet, ExitCode.BAD_DATA),
+      Map.entry(Main::isUnreachableMaster, ExitCode.USAGE),
+      Map.entry(t -> t instanceof DivergenceException, ExitCode.DIVERGED),
+      Map.entry(t -> t instanceof ModelFormatException, ExitCode.BAD_MODEL),
+      Map.entry(t -> t instanceof DataDoesNotFitException, ExitCode.OUT_OF_MEMORY));
+
   private static ExitCode ownExitCode(Throwable t) {
     if (t instanceof CommandException command) {
       return command.exitCode();
     }
-    if (t instanceof ConfigException || t instanceof io.sparkgrad.math.BlasUnavailableException) {
-      return ExitCode.USAGE;
-    }
-    if (t instanceof DataFormatException) {
-      return ExitCode.BAD_DATA;
-    }
-    if (t instanceof OutputException) {
-      return ExitCode.OUTPUT_PROBLEM;
-    }
-    if (t instanceof OutOfMemoryError) {
-      return ExitCode.OUT_OF_MEMORY;
-    }
-    if (isCorruptParquet(t)) {
-      return ExitCode.BAD_DATA;
-    }
-    if (isUnreachableMaster(t)) {
-      return ExitCode.USAGE;
-    }
-    if (t instanceof DivergenceException) {
-      return ExitCode.DIVERGED;
-    }
-    if (t instanceof ModelFormatException) {
-      return ExitCode.BAD_MODEL;
-    }
-    if (t instanceof DataDoesNotFitException) {
-      return ExitCode.OUT_OF_MEMORY;
+    for (Map.Entry<Predicate<Throwable>, ExitCode> entry : EXIT_CODES) {
+      if (entry.getKey().test(t)) {
+        return entry.getValue();
+      }
     }
     return null;
   }
