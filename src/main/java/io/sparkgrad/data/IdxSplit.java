@@ -379,6 +379,12 @@ public final class IdxSplit implements LabeledSplit {
       boolean images = magic == IdxReader.IMAGES_MAGIC;
       int headerBytes = images ? IMAGES_HEADER : LABELS_HEADER;
       String kind = images ? "IDX images file" : "IDX labels file";
+      String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(fs, path);
+      if (special != null) {
+        // A FIFO or a device would block the read forever or never end.
+        throw DataFormatException.of(file, "file type", "an " + kind + " (a regular file)",
+            special);
+      }
       if (status.getLen() == 0) {
         throw DataFormatException.of(file, "file length", "an " + kind + " (a " + headerBytes
             + "-byte header, then data)", "an empty file (0 bytes)");

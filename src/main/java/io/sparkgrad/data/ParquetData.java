@@ -366,6 +366,7 @@ public final class ParquetData {
   }
 
   private static Dataset<Row> open(SparkSession spark, Path table) {
+    checkRegularFiles(table, spark.sparkContext().hadoopConfiguration());
     try {
       return spark.read().parquet(table.toString());
     } catch (Exception e) {
@@ -374,6 +375,34 @@ public final class ParquetData {
             table + ": expected a Parquet table; Spark cannot read it: " + e.getMessage(), e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * Every file of a table is a regular file: Spark's reader would block forever on a FIFO part
+   * file (only local file systems have them, so only those are walked).
+   */
+  private static void checkRegularFiles(Path table, Configuration conf) {
+    try {
+      FileSystem fs = IdxReader.fileSystem(table, conf);
+      if (!"file".equals(fs.makeQualified(table).toUri().getScheme())) {
+        return;
+      }
+      try (java.util.stream.Stream<java.nio.file.Path> files =
+          java.nio.file.Files.walk(java.nio.file.Paths.get(fs.makeQualified(table).toUri()))) {
+        for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) files::iterator) {
+          if (java.nio.file.Files.isDirectory(file)) {
+            continue;
+          }
+          String special = io.sparkgrad.io.RegularFiles.whatIfNotRegular(file);
+          if (special != null) {
+            throw DataFormatException.of(file.toString(), "file type",
+                "a file of a Parquet table (a regular file)", special);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new DataFormatException(table + ": cannot list the table's files: " + e, e);
     }
   }
 

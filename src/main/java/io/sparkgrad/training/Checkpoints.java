@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.io.ArrayFile;
 import io.sparkgrad.io.AtomicOutput;
+import io.sparkgrad.io.RegularFiles;
 import io.sparkgrad.model.ModelFormatException;
 import io.sparkgrad.model.ModelStore;
 import java.io.IOException;
@@ -143,7 +144,7 @@ public final class Checkpoints {
       FileSystem fs, Path dir, Map<String, String> config, Map<String, String> inputs,
       int parameterCount, int optimizerStateSize) throws IOException {
     JsonNode json;
-    try (InputStream in = fs.open(new Path(dir, "state.json"))) {
+    try (InputStream in = openRegular(fs, new Path(dir, "state.json"))) {
       json = Json.mapper().readTree(in);
     }
     int version = json.path("format_version").asInt(-1);
@@ -182,10 +183,20 @@ public final class Checkpoints {
     return state;
   }
 
+  /** Opens a checkpoint file, refusing a FIFO or a device (a read would block or never end). */
+  private static InputStream openRegular(FileSystem fs, Path file) throws IOException {
+    String special = RegularFiles.whatIfNotRegular(fs, file);
+    if (special != null && !special.startsWith("nothing")) {
+      throw new ModelFormatException(
+          file + ": file type: expected a checkpoint file (a regular file); found " + special);
+    }
+    return fs.open(file);
+  }
+
   private static double[] readArray(FileSystem fs, Path file, int expected) throws IOException {
     long length = fs.getFileStatus(file).getLen();
     double[] values;
-    try (InputStream in = fs.open(file)) {
+    try (InputStream in = openRegular(fs, file)) {
       values = ArrayFile.decode(STATE_ARRAY, file.toString(), in, length).values();
     }
     if (values.length != expected) {

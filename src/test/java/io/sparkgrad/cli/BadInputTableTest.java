@@ -121,9 +121,29 @@ class BadInputTableTest {
     return dir;
   }
 
+  /** A copy of the prepared Parquet table with a FIFO among its train part files. */
+  private static Path tableWithFifo() throws IOException {
+    Path copy = copyTable("table-fifo");
+    fifo(copy.resolve("split=train/part-99999-fifo.parquet"));
+    return copy;
+  }
+
   /** A copy of the prepared Parquet table with its first train part file's middle overwritten. */
   private static Path corruptTable() throws IOException {
-    Path copy = work.resolve("table-corrupt");
+    Path copy = copyTable("table-corrupt");
+    try (java.util.stream.Stream<Path> parts = Files.list(copy.resolve("split=train"))) {
+      Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted()
+          .findFirst().orElseThrow();
+      byte[] bytes = Files.readAllBytes(part);
+      Arrays.fill(bytes, 4, bytes.length - 8, (byte) 0x5a);
+      Files.write(part, bytes);
+    }
+    return copy;
+  }
+
+  /** A copy of the prepared Parquet table, without its checksum files. */
+  private static Path copyTable(String folder) throws IOException {
+    Path copy = work.resolve(folder);
     try (java.util.stream.Stream<Path> walk = Files.walk(table)) {
       for (Path from : (Iterable<Path>) walk::iterator) {
         Path to = copy.resolve(table.relativize(from).toString());
@@ -133,13 +153,6 @@ class BadInputTableTest {
           Files.copy(from, to);
         }
       }
-    }
-    try (java.util.stream.Stream<Path> parts = Files.list(copy.resolve("split=train"))) {
-      Path part = parts.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted()
-          .findFirst().orElseThrow();
-      byte[] bytes = Files.readAllBytes(part);
-      Arrays.fill(bytes, 4, bytes.length - 8, (byte) 0x5a);
-      Files.write(part, bytes);
     }
     return copy;
   }
@@ -501,6 +514,11 @@ class BadInputTableTest {
             "file:<dir>/table-corrupt/split=train/part-00000-….parquet: content: expected a"
                 + " Parquet file of the data set; found a corrupt, truncated or non-Parquet file"
                 + " that Spark cannot read"),
+        new Case("a FIFO as a Parquet part file", "a named pipe among a prepared table's part"
+            + " files",
+            train(tableWithFifo()), ExitCode.BAD_DATA,
+            "<dir>/table-fifo/split=train/part-99999-fifo.parquet: file type: expected a file of a"
+                + " Parquet table (a regular file); found a FIFO (named pipe)"),
         new Case("a folder as --config", "`--config` a directory",
             train(good, "--config", configFolder.toString()), ExitCode.USAGE,
             "config: <dir>/conf.d: expected a regular file of 'key = value' lines; found a"
