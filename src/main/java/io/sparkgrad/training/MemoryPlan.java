@@ -2,7 +2,6 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
-import io.sparkgrad.math.Precision;
 import io.sparkgrad.network.OptimizerKind;
 import java.util.Locale;
 
@@ -16,11 +15,12 @@ import java.util.Locale;
  *   parameters P = H·d + H + K·H + K; optimizer state S = v·P (v = 0 sgd, 1 momentum/adagrad, 2 adam)
  *   driver      8·(2P + S)      weights, kept weights, optimizer state
  *             + 40·(P + S)      a job's exact sums (16 bytes a value) twice while merging, one broadcast copy
- *             + n·(d + 1)       the examples as bytes
+ *                               (the examples never reach the driver: the executors read them)
  *   per task    24·(P + S)      its exact sums and its double gradient
  *             + 8·r·(d + 2H + 2K) one block's activations and deltas (r = block-rows)
  *   executor    8·(P + S)       the broadcast weights and state, once
- *             + n·d·b           the cached blocks (b = 4 float32, 8 float64), spread over the executors
+ *             + n·(d + 8)       the cached blocks (a byte a pixel, an int label and index), spread
+ *                               over the executors
  * </pre>
  *
  * A local master runs driver and tasks in one heap; other masters are checked separately
@@ -39,10 +39,10 @@ public record MemoryPlan(
     long k = classes;
     long p = h * d + h + k * h + k;
     long s = stateVectors(config.optimization().optimizer()) * p;
-    long driver = 8 * (2 * p + s) + 40 * (p + s) + examples * (d + 1);
+    long driver = 8 * (2 * p + s) + 40 * (p + s);
     long task = 24 * (p + s) + 8L * config.distribution().blockRows() * (d + 2 * h + 2 * k);
     long executor = 8 * (p + s);
-    long cache = examples * d * (config.distribution().precision() == Precision.FLOAT32 ? 4 : 8);
+    long cache = examples * (d + 8);
     return new MemoryPlan(p, s, driver, task, executor, cache);
   }
 
@@ -84,11 +84,10 @@ public record MemoryPlan(
     if (driverBytes > driverHeap - SPARK_RESERVED) {
       throw new ConfigException(String.format(Locale.ROOT, "memory: expected the driver's part"
           + " of the run to fit in its heap of %s; found it needs about %s (parameters %s,"
-          + " optimizer state %s, data %s): lower --hidden or the data, or give the driver more"
+          + " optimizer state %s, a job's exact sums %s): lower --hidden, or give the driver more"
           + " memory (SPARKGRAD_DRIVER_MEMORY, --driver-memory / spark.driver.memory)",
           size(driverHeap), size(driverBytes), size(8 * parameters), size(8 * stateValues),
-          size(driverBytes - 8 * (2 * parameters + stateValues) - 40 * (parameters
-              + stateValues))));
+          size(40 * (parameters + stateValues))));
     }
     long executorNeeds = executorBytes + (long) executorCores * taskBytes;
     if (executorNeeds > executorHeap - SPARK_RESERVED) {

@@ -33,33 +33,36 @@ class MemoryPlanTest {
     assertEquals(203_530, p);
     assertEquals(p, plan.parameters());
     assertEquals(2 * p, plan.stateValues());
-    assertEquals(8 * (2 * p + 2 * p) + 40 * (3 * p) + 70_000L * 785, plan.driverBytes());
+    // The examples never reach the driver: the executors read them.
+    assertEquals(8 * (2 * p + 2 * p) + 40 * (3 * p), plan.driverBytes());
     assertEquals(24 * (3 * p) + 8L * 4096 * (784 + 512 + 20), plan.taskBytes());
     assertEquals(8 * 3 * p, plan.executorBytes());
-    assertEquals(70_000L * 784 * 4, plan.cacheBytes());
+    assertEquals(70_000L * (784 + 8), plan.cacheBytes());
     assertEquals(plan.driverBytes() + 2 * plan.taskBytes() + plan.executorBytes()
         + plan.cacheBytes(), plan.localBytes(2));
   }
 
   @Test
-  void sgdHasNoStateAndFloat64DoublesTheCache() {
+  void sgdHasNoStateAndTheCacheHoldsBytesInEitherPrecision() {
     MemoryPlan plan = MemoryPlan.of(config("hidden", "32", "optimizer", "sgd",
         "precision", "float64"), 1000, 784, 10);
     assertEquals(0, plan.stateValues());
-    assertEquals(1000L * 784 * 8, plan.cacheBytes());
+    assertEquals(1000L * (784 + 8), plan.cacheBytes());
   }
 
   @Test
-  void theDefaultRunFitsAGibibyteAndNotHalfOfOne() {
+  void theDefaultRunFitsHalfAGibibyteAndNotAThirdOfOne() {
     MemoryPlan plan = MemoryPlan.of(config("hidden", "256", "optimizer", "adam"), 70_000, 784,
         10);
-    plan.check(2, GIB, 0, 0);
+    plan.check(2, 512 * MIB, 0, 0);
     ConfigException refused = assertThrows(ConfigException.class,
-        () -> plan.check(2, 512 * MIB, 0, 0));
-    assertEquals("memory: expected the run to fit in the driver's heap of 512 MiB (212 MiB"
-        + " usable beside Spark's reserve); found it needs about 407 MiB (203,530 parameters"
-        + " and 407,060 optimizer values: driver 82 MiB, 2 tasks × 56 MiB, broadcast 5 MiB,"
-        + " cache 210 MiB) with the local master's 2 task slots: lower --hidden, --block-rows"
+        () -> plan.check(2, 384 * MIB, 0, 0));
+    // By hand: driver 152·P = 29.5 MiB, a task 72·P + 8·4096·1316 = 55.1 MiB, the broadcast
+    // 24·P = 4.7 MiB, the cache 70,000·792 bytes = 52.9 MiB; 197.2 MiB in all.
+    assertEquals("memory: expected the run to fit in the driver's heap of 384 MiB (84 MiB"
+        + " usable beside Spark's reserve); found it needs about 198 MiB (203,530 parameters"
+        + " and 407,060 optimizer values: driver 30 MiB, 2 tasks × 56 MiB, broadcast 5 MiB,"
+        + " cache 53 MiB) with the local master's 2 task slots: lower --hidden, --block-rows"
         + " or the data, or give the driver more memory (SPARKGRAD_DRIVER_MEMORY for"
         + " scripts/sparkgrad, --driver-memory / spark.driver.memory for spark-submit)",
         refused.getMessage());
