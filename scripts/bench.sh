@@ -6,6 +6,8 @@
 #   scripts/bench.sh --quick    # reduced set, a few minutes: checks the harness works; writes
 #                               # target/bench-quick/results.{md,json}, not docs/benchmarks
 #   scripts/bench.sh --out DIR  # write the report elsewhere
+#   scripts/bench.sh --scale    # also the mnist8m-scale part (an hour or more; ~7 GB of disk
+#                               # under SPARKGRAD_SCALE_WORK, default /tmp/sparkgrad-scale)
 #
 # Parts, each in a JVM of its own (logs and raw JSON in target/bench/):
 #   limit    GEMM and training-pass GFLOPS at the training shapes (native and Java BLAS), and
@@ -16,9 +18,12 @@
 #            partitions, sync-period 1/10/50/epoch, --blas java
 #   cluster  the same trainer on local-cluster[2,1,1024] (2 executor JVMs)
 #   mllib    MultilayerPerceptronClassifier 784-100-10 and 784-256-10, l-bfgs, blockSize 128
+#   scale    (--scale only) `expand --copies 135` (8.1 million examples, mnist8m's size), then
+#            the default network for 3 epochs on local[2]: s/epoch, examples/s, peak RSS, test
+#            accuracy per epoch, and the time and disk of expand
 #   report   results.md and results.json from the parts' JSON
-# The harness code is src/bench/java, compiled only with the Maven profile 'harness' (as test
-# sources, with MLlib test-scoped there): it never reaches the shipped jar or the default build.
+# The harness code is src/bench/java, compiled by every build as test sources (MLlib test-scoped):
+# it never reaches the shipped jar.
 # A part that fails is reported as not measured; the script then exits 1 after the report.
 set -euo pipefail
 
@@ -26,13 +31,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 quick=false
+scale=false
 out=""
 for ((i = 1; i <= $#; i++)); do
   case "${!i}" in
     --quick) quick=true ;;
+    --scale) scale=true ;;
     --out) i=$((i + 1)); out="${!i:?--out needs a folder}" ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench: unknown argument '${!i}' (expected --quick or --out DIR)" >&2; exit 2 ;;
+    *) echo "bench: unknown argument '${!i}' (expected --quick, --scale or --out DIR)" >&2; exit 2 ;;
   esac
 done
 command_line="scripts/bench.sh${*:+ $*}"
@@ -185,6 +192,9 @@ fi
 harness trainer "${common[@]}" --master 'local[2]'
 harness trainer "${common[@]}" --master 'local-cluster[2,1,1024]'
 harness mllib "${common[@]}" --master 'local[2]'
+if [[ $scale == true ]]; then
+  harness scale --data "$data" --work "${SPARKGRAD_SCALE_WORK:-/tmp/sparkgrad-scale}" --out "$work"
+fi
 
 {
   echo "{"
