@@ -11,7 +11,6 @@ import io.sparkgrad.data.LabeledSplit;
 import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
-import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.evaluation.SparkEvaluator;
@@ -245,7 +244,7 @@ final class EvaluateCommand {
       if (report != null) {
         Interruption.stage(out, "writing the report " + report.path(), null, null);
         ReportContent content = reportContent(model, qualifiedModel, data, split, runDate,
-            evaluatedAt, sums, images.inMemory(jsc, TrainCommand.REPORT_PICTURES_MAX_BYTES),
+            evaluatedAt, sums, images.pixelsOf(jsc, TrainCommand.worstIndices(sums)),
             exampleName, hadoop);
         byte[] html = HtmlReport.bytes(content);
         report.write((fs, temporary) -> ModelStore.writeBytes(fs, temporary, html));
@@ -407,7 +406,7 @@ final class EvaluateCommand {
 
   private static ReportContent reportContent(ModelStore.LoadedModel model, String modelPath,
       LabeledData data, Which split, LocalDate runDate, Instant evaluatedAt, EvaluationSums sums,
-      LabeledImages images, IntFunction<String> exampleName, Configuration hadoop) {
+      Map<Integer, byte[]> pictures, IntFunction<String> exampleName, Configuration hadoop) {
     JsonNode trainingMetrics = readTrainingMetrics(model, hadoop);
     Map<String, String> facts = new LinkedHashMap<>();
     facts.put("model", modelPath);
@@ -423,7 +422,7 @@ final class EvaluateCommand {
         : trainingMetrics.path("test_accuracy").asText("unknown"));
     return new ReportContent("sparkgrad evaluation", modelPath, facts, trainingMetrics,
         split.label() + " split of " + data.source() + ", " + sums.count() + " examples", sums,
-        images, exampleName, model.spec(), model.params(), data.test().imageRows(),
+        pictures, exampleName, model.spec(), model.params(), data.test().imageRows(),
         data.test().imageCols());
   }
 

@@ -3,7 +3,7 @@ package io.sparkgrad.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkgrad.data.IdxSplit;
 import io.sparkgrad.data.LabeledData;
-import io.sparkgrad.data.LabeledImages;
+import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
@@ -149,7 +149,7 @@ final class TrainCommand {
           .train(setup, data, checkpoints);
       Interruption.stage(out, "writing the model to " + config.run().model(), resumeHint(config),
           localCheckpoints(config));
-      LabeledImages pictures = data.test().inMemory(jsc, REPORT_PICTURES_MAX_BYTES);
+      Map<Integer, byte[]> pictures = data.test().pixelsOf(jsc, worstIndices(result.test()));
       writeModel(config, data, pictures, setup, result, jsc, claim, commandStart);
       if (checkpoints != null) {
         checkpoints.deleteAll();
@@ -312,14 +312,13 @@ final class TrainCommand {
     return java.nio.file.Paths.get(uri.getPath());
   }
 
-  /**
-   * The test split's pixels are fetched for the report's pictures of the worst-classified
-   * examples only up to this size (MNIST's take 7.8 MB); a larger split's report has none.
-   */
-  static final long REPORT_PICTURES_MAX_BYTES = 64L << 20;
+  /** The indices of the worst-classified examples, whose pictures a report shows. */
+  static List<Integer> worstIndices(EvaluationSums sums) {
+    return sums.worst().stream().map(EvaluationSums.Example::index).toList();
+  }
 
   private static void writeModel(
-      TrainingConfig config, LabeledData data, LabeledImages pictures, TrainingSetup setup,
+      TrainingConfig config, LabeledData data, Map<Integer, byte[]> pictures, TrainingSetup setup,
       TrainingResult result, JavaSparkContext jsc, OutputClaim claim, long commandStart) {
     Provenance provenance = result.provenance(setup, data, UUID.randomUUID().toString(),
         Instant.now().toString(), jsc.version(), jsc.master(),

@@ -2,7 +2,6 @@ package io.sparkgrad.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkgrad.data.LabeledData;
-import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.report.HtmlReport;
 import io.sparkgrad.report.ReportContent;
@@ -22,8 +21,8 @@ final class TrainingReport {
 
   private TrainingReport() {}
 
-  /** {@code pictures}: the test split in memory for the worst examples' pictures, or null. */
-  static byte[] html(TrainingConfig config, LabeledData data, LabeledImages pictures,
+  /** {@code pictures}: the pixels of the test split's worst examples, by index. */
+  static byte[] html(TrainingConfig config, LabeledData data, Map<Integer, byte[]> pictures,
       TrainingResult result,
       JsonNode metadata, JsonNode metrics) {
     Map<String, String> facts = new LinkedHashMap<>();

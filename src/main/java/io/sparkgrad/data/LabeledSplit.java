@@ -1,7 +1,12 @@
 package io.sparkgrad.data;
 
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -38,8 +43,29 @@ public interface LabeledSplit {
   record Examples(JavaRDD<Example> rdd, Runnable release) {}
 
   /**
+   * The pixels of the examples {@code indices} (a report's few worst-classified pictures), keyed
+   * by index: the executors read the split and only those examples reach the driver.
+   */
+  default Map<Integer, byte[]> pixelsOf(JavaSparkContext jsc, Collection<Integer> indices) {
+    Map<Integer, byte[]> pixels = new TreeMap<>();
+    if (indices.isEmpty()) {
+      return pixels;
+    }
+    Set<Integer> wanted = new HashSet<>(indices);
+    Examples examples = examples(jsc, ExampleSelection.all(count()));
+    try {
+      for (Example e : examples.rdd().filter(e -> wanted.contains(e.index())).collect()) {
+        pixels.put(e.index(), e.pixels());
+      }
+      return pixels;
+    } finally {
+      examples.release().run();
+    }
+  }
+
+  /**
    * The whole split in the driver's memory when its pixels take at most {@code maxBytes}, else
-   * null: for the pictures of a report, never for training.
+   * null: for checks of small data sets, never for training.
    */
   default LabeledImages inMemory(JavaSparkContext jsc, long maxBytes) {
     if ((long) count() * features() > maxBytes) {

@@ -229,16 +229,16 @@ public final class HtmlReport {
     h.append("<section id=\"worst\" class=\"card\">\n<h2>Worst classified</h2>\n")
         .append("<p class=\"muted\">The examples with the lowest score for their true class,"
             + " lowest first: true → predicted label, p(true) / p(predicted).</p>\n");
-    if (worst.isEmpty() || c.images() == null) {
+    if (worst.isEmpty() || c.pictures() == null) {
       h.append("<p class=\"muted\">None recorded.</p>\n</section>\n");
       return;
     }
-    int rows = c.images().imageRows();
-    int cols = c.images().imageCols();
+    int rows = c.imageRows();
+    int cols = c.imageCols();
     h.append("<div class=\"gallery\">\n");
     for (EvaluationSums.Example x : worst) {
       String picture = Pictures.dataUri(
-          Pictures.grayscale(c.images().pixels(), x.index() * rows * cols, rows, cols));
+          Pictures.grayscale(c.pictures().get(x.index()), 0, rows, cols));
       String caption = c.exampleName().apply(x.index());
       h.append("<figure class=\"example\"><img src=\"").append(picture)
           .append("\" width=\"").append(cols * 2).append("\" height=\"").append(rows * 2)

@@ -1,7 +1,6 @@
 package io.sparkgrad.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.network.NetworkSpec;
 import java.util.Map;
@@ -18,8 +17,8 @@ import java.util.function.IntFunction;
  *     training curves), or null when there is none
  * @param evaluationLabel what {@code evaluation} measured, e.g. "test split, 10000 examples"
  * @param evaluation the evaluation sums, with their worst-classified examples
- * @param images the evaluated images: {@code evaluation.worst()} indices index into it; null
- *     to leave the pictures out
+ * @param pictures the pixels ({@code imageRows × imageCols} bytes) of the examples
+ *     {@code evaluation.worst()} names, keyed by their index; null to leave the pictures out
  * @param exampleName the caption of the example with a given index (e.g. "test #3")
  * @param spec the network
  * @param params its parameters in {@link io.sparkgrad.network.ParameterLayout} order
@@ -33,7 +32,7 @@ public record ReportContent(
     JsonNode trainingMetrics,
     String evaluationLabel,
     EvaluationSums evaluation,
-    LabeledImages images,
+    Map<Integer, byte[]> pictures,
     IntFunction<String> exampleName,
     NetworkSpec spec,
     double[] params,

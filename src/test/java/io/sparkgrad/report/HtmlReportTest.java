@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.math.Activation;
 import io.sparkgrad.math.LossFunction;
@@ -46,7 +45,10 @@ class HtmlReportTest {
       (byte) 255, (byte) 200, 100, 0, 1, 2,
       9, 8, 7, 6, 5, 4,
     };
-    LabeledImages images = new LabeledImages("tiny", 2, 3, pixels, new byte[] {0, 1, 2});
+    Map<Integer, byte[]> images = new java.util.TreeMap<>();
+    for (int i = 0; i < 3; i++) {
+      images.put(i, java.util.Arrays.copyOfRange(pixels, i * 6, (i + 1) * 6));
+    }
     EvaluationSums sums = new EvaluationSums(3, 2);
     sums.addExample(0, 0, 0, 0.9, 0.9);
     sums.addExample(1, 1, 2, 0.7, 0.05);
@@ -138,7 +140,7 @@ class HtmlReportTest {
   void aMissingTrainingHistoryIsSaidNotDrawn() throws IOException {
     ReportContent c = content();
     ReportContent without = new ReportContent(c.title(), c.subtitle(), c.facts(), null,
-        c.evaluationLabel(), c.evaluation(), c.images(), c.exampleName(), c.spec(), c.params(),
+        c.evaluationLabel(), c.evaluation(), c.pictures(), c.exampleName(), c.spec(), c.params(),
         c.imageRows(), c.imageCols());
     String html = HtmlReport.render(without);
     assertTrue(html.contains("No training history"), "says so");
