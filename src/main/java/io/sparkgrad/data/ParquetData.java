@@ -183,20 +183,9 @@ public final class ParquetData {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(split, "split");
     IdxReader.checkClasses(classes);
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path table = new Path(path);
-    FileSystem fs = IdxReader.fileSystem(table, conf);
-    try {
-      table = fs.getFileStatus(table).getPath();
-    } catch (FileNotFoundException e) {
-      throw new DataFormatException(path + ": Parquet table not found", e);
-    }
-    DataSetFormat format = DataSetFormat.detect(table, conf);
-    if (format != DataSetFormat.PARQUET_TABLE) {
-      throw DataFormatException.of(table, "data set", "a Parquet table", "an IDX folder");
-    }
-    Dataset<Row> df = open(spark, table);
-    checkSchema(table, df.schema());
+    Table opened = table(spark, path);
+    Path table = opened.path();
+    Dataset<Row> df = opened.frame();
 
     List<Row> rows =
         df.where(functions.col(SPLIT).equalTo(split.label()))
