@@ -12,7 +12,7 @@ import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.network.ParameterLayout;
 import io.sparkgrad.network.TwoLayerNetwork;
-import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.ReplicaWorker;
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import io.sparkgrad.worker.StepPlan;
@@ -44,12 +44,12 @@ import java.util.concurrent.Future;
  *   <li><b>pass</b>: {@link TwoLayerNetwork#computeGradient} at the same shapes: the GEMMs plus
  *       bias, activation, softmax, loss and accuracy.
  *   <li><b>2 threads</b>: the GEMMs on both cores at once (what the shared machine really gives).
- *   <li><b>worker</b>: one epoch of sparkgrad's {@link PartitionWorker} in local-SGD mode (the
+ *   <li><b>worker</b>: one epoch of sparkgrad's {@link ReplicaWorker} in local-SGD mode (the
  *       default, sync-period epoch) on each half of MNIST, both halves at once on two threads:
  *       everything a Spark task does in the default configuration, without Spark.
  *   <li><b>step breakdown</b>: the worker's loop re-timed phase by phase on one thread (gather,
  *       float64→float32 weights, gradient pass, float32→float64 gradient, Adam step), mirroring
- *       {@code PartitionWorker.localSteps}.
+ *       {@code ReplicaWorker.localSteps}.
  * </ul>
  */
 final class ComputeLimit {
@@ -305,7 +305,7 @@ final class ComputeLimit {
 
   /**
    * Epoch seconds of the default configuration's per-task work, without Spark: both partitions'
-   * {@link PartitionWorker}s at once on two threads (as local[2] runs them), the slower counted.
+   * {@link ReplicaWorker}s at once on two threads (as local[2] runs them), the slower counted.
    * Epochs: 1 discarded (JIT), then the median of 2 (quick: 1 epoch's first 100 steps, scaled).
    */
   private static Map<String, Object> workerRow(
@@ -331,12 +331,12 @@ final class ComputeLimit {
         StepPlan plan = new StepPlan(spec, config.distribution().precision(), blas,
             SyncMode.LOCAL_STEPS, config.optimization().optimizer(),
             config.regularization().weightDecay(), config.regularization().noise(), 28, 28,
-            config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates);
+            config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates, 1);
         List<Callable<Double>> tasks = new ArrayList<>();
         for (List<ExampleBlock> part : parts) {
           tasks.add(() -> {
             long start = System.nanoTime();
-            PartitionWorker.create(plan, part).run(params, state);
+            ReplicaWorker.create(plan, part).run(params, state);
             return Bench.seconds(start);
           });
         }
@@ -366,7 +366,7 @@ final class ComputeLimit {
   }
 
   /**
-   * One partition's steps of an epoch on one thread, each phase of PartitionWorker.localSteps
+   * One partition's steps of an epoch on one thread, each phase of ReplicaWorker.localSteps
    * timed apart: gather the partition's ~64 members of the global batch, forward + backward, the
    * optimizer step (Adam, in float32 on the float32 parameters and gradient, as the worker does).
    */

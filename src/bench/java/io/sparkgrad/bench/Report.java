@@ -565,7 +565,7 @@ final class Report {
         + "128-example step in the default configuration) and at 128. Compute limit = FLOPs per "
         + "epoch ÷ (2 cores × the 1-thread GFLOPS at 64 rows). \"2 threads\" measures both cores "
         + "at once on this shared machine. \"Worker, no Spark\" runs sparkgrad's own "
-        + "`PartitionWorker` for one epoch of the default mode (local SGD, sync-period epoch) on "
+        + "`ReplicaWorker` for one epoch of the default mode (local SGD, sync-period epoch) on "
         + "both halves of MNIST at once on two threads: a task's whole work without Spark. "
         + "\"sparkgrad\" is the measured epoch (training jobs, median of epochs 2+) on local[2].");
     line("");
@@ -607,7 +607,7 @@ final class Report {
         + "load than the wall time.");
     line("");
     line("Where a task's time goes: one partition's steps of an epoch on one thread, "
-        + "`PartitionWorker.localSteps`'s loop re-timed phase by phase (native BLAS, float32, "
+        + "`ReplicaWorker.localSteps`'s loop re-timed phase by phase (native BLAS, float32, "
         + "≈64 rows per step):");
     line("");
     row("H", "parameters", "µs/step", "gather rows", "forward+backward", "Adam step (f32)",

@@ -41,7 +41,9 @@ final class TrainingReport {
     facts.put("precision, BLAS", config.distribution().precision().label() + ", "
         + result.blasImplementation());
     facts.put("Spark", metadata.path("spark_version").asText() + " on "
-        + metadata.path("spark_master").asText() + ", " + result.partitions() + " partitions");
+        + metadata.path("spark_master").asText() + ", " + result.partitions() + " partitions, "
+        + result.replicas() + (result.replicas() == 1 ? " replica" : " replicas") + " × "
+        + result.threadsPerReplica() + " threads");
     facts.put("training time", String.format(java.util.Locale.ROOT, "%.1f s",
         result.trainingSeconds()));
     facts.put("finished", metadata.path("finished").asText());

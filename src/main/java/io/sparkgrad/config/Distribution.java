@@ -11,10 +11,11 @@ import java.io.Serializable;
  *
  * @param syncPeriod steps per Spark job: 1 = exact synchronous mini-batch SGD; K &gt; 1 = K
  *     local steps per partition between aggregations; 0 = one aggregation per epoch
- * @param partitions 0 = Spark's default parallelism
+ * @param partitions 0 = the task slots
+ * @param replicas 0 = auto: one on a local master, one per executor on a cluster
  */
 public record Distribution(
-    int syncPeriod, int partitions, int blockRows, Precision precision, BlasChoice blas,
+    int syncPeriod, int partitions, int replicas, int blockRows, Precision precision, BlasChoice blas,
     String master) implements Serializable {
 
   /** The synchronization mode implied by the period. */

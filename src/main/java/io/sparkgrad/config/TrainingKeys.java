@@ -86,9 +86,13 @@ public final class TrainingKeys {
   public static final Key<Integer> SYNC_PERIOD = T.key("sync-period",
       "steps between aggregations: 1 (exact synchronous SGD), K, or epoch")
       .countOr("epoch").defaultValue("epoch");
-  /** 0 = Spark's default parallelism ("auto"). */
+  /** 0 = the task slots ("auto"). Where the data lives, not what is computed: resumable. */
   public static final Key<Integer> PARTITIONS = T.key("partitions",
-      "data partitions, or auto for Spark's default parallelism")
+      "data partitions, or auto for the task slots (a local master's cores, a cluster's)")
+      .resumable().countOr("auto").defaultValue("auto");
+  /** 0 = one on a local master, one per executor on a cluster ("auto"). */
+  public static final Key<Integer> REPLICAS = T.key("replicas",
+      "model replicas taking steps, or auto (1 on a local master, 1 per executor on a cluster)")
       .countOr("auto").defaultValue("auto");
   public static final Key<Long> SEED = T.key("seed",
       "seed of every random stream (initialization, split, shuffles)")

@@ -39,6 +39,8 @@ public record Provenance(
       int validationExamples,
       int testExamples,
       int partitions,
+      int replicas,
+      int threadsPerReplica,
       String sparkVersion,
       String sparkMaster,
       String javaVersion,

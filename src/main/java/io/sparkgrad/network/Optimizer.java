@@ -52,9 +52,7 @@ public abstract class Optimizer {
   public final void step(double[] params, double[] grad, double lr) {
     layout.checkSize("parameters", params.length);
     layout.checkSize("gradient", grad.length);
-    useDoubleState();
-    layout.addWeightDecay(grad, params, weightDecay);
-    update(params, grad, lr);
+    begin(lr, false).apply(params, grad, 0, params.length);
   }
 
   /**
@@ -65,15 +63,58 @@ public abstract class Optimizer {
   public final void step(float[] params, float[] grad, double lr) {
     layout.checkSize("parameters", params.length);
     layout.checkSize("gradient", grad.length);
-    useFloatState();
-    layout.addWeightDecay(grad, params, weightDecay);
-    update(params, grad, lr);
+    begin(lr, true).apply(params, grad, 0, params.length);
   }
 
-  protected abstract void update(double[] params, double[] grad, double lr);
+  /**
+   * Starts one update at rate {@code lr} whose parameters are then updated in ranges
+   * ({@link Step#apply}), by several threads at once if wished: the step count advances once
+   * here, and since every update is elementwise, any split of the parameters gives exactly the
+   * result of {@link #step(float[], float[], double)} (or the double one, {@code inFloat} false).
+   */
+  public final Step begin(double lr, boolean inFloat) {
+    if (inFloat) {
+      useFloatState();
+    } else {
+      useDoubleState();
+    }
+    return new Step(advance(lr));
+  }
 
-  /** {@link #update(double[], double[], double)} over {@link #floatVectors}. */
-  protected abstract void update(float[] params, float[] grad, double lr);
+  /** One update, applied range by range; ranges must not overlap. */
+  public final class Step {
+    private final double[] stepScalars;
+
+    private Step(double[] stepScalars) {
+      this.stepScalars = stepScalars;
+    }
+
+    /** Updates {@code params[from, to)} from {@code grad[from, to)}. */
+    public void apply(float[] params, float[] grad, int from, int to) {
+      layout.addWeightDecay(grad, params, weightDecay, from, to);
+      update(params, grad, stepScalars, from, to);
+    }
+
+    /** Updates {@code params[from, to)} from {@code grad[from, to)} in double. */
+    public void apply(double[] params, double[] grad, int from, int to) {
+      layout.addWeightDecay(grad, params, weightDecay, from, to);
+      update(params, grad, stepScalars, from, to);
+    }
+  }
+
+  /**
+   * Advances the scalar state by one step and returns what the update of every parameter needs
+   * at it (for most optimizers just the rate).
+   */
+  protected double[] advance(double lr) {
+    return new double[] {lr};
+  }
+
+  /** The update of {@code params[from, to)}, with {@code step} from {@link #advance}. */
+  protected abstract void update(double[] params, double[] grad, double[] step, int from, int to);
+
+  /** {@link #update(double[], double[], double[], int, int)} over {@link #floatVectors}. */
+  protected abstract void update(float[] params, float[] grad, double[] step, int from, int to);
 
   /**
    * State below this magnitude is set to 0. A state value that decays geometrically (Adam's
@@ -85,18 +126,18 @@ public abstract class Optimizer {
    */
   static final double TINY = 1e-30;
 
-  /** Sets every |x| &lt; TINY of {@code values} to 0. */
-  static void flushTiny(double[] values) {
-    for (int i = 0; i < values.length; i++) {
+  /** Sets every |x| &lt; TINY of {@code values[from, to)} to 0. */
+  static void flushTiny(double[] values, int from, int to) {
+    for (int i = from; i < to; i++) {
       if (Math.abs(values[i]) < TINY) {
         values[i] = 0;
       }
     }
   }
 
-  static void flushTiny(float[] values) {
+  static void flushTiny(float[] values, int from, int to) {
     float tiny = (float) TINY;
-    for (int i = 0; i < values.length; i++) {
+    for (int i = from; i < to; i++) {
       if (Math.abs(values[i]) < tiny) {
         values[i] = 0;
       }
@@ -189,16 +230,17 @@ public abstract class Optimizer {
     }
 
     @Override
-    protected void update(double[] params, double[] grad, double lr) {
-      for (int i = 0; i < params.length; i++) {
+    protected void update(double[] params, double[] grad, double[] step, int from, int to) {
+      double lr = step[0];
+      for (int i = from; i < to; i++) {
         params[i] -= lr * grad[i];
       }
     }
 
     @Override
-    protected void update(float[] params, float[] grad, double lr) {
-      float rate = (float) lr;
-      for (int i = 0; i < params.length; i++) {
+    protected void update(float[] params, float[] grad, double[] step, int from, int to) {
+      float rate = (float) step[0];
+      for (int i = from; i < to; i++) {
         params[i] -= rate * grad[i];
       }
     }
@@ -214,9 +256,10 @@ public abstract class Optimizer {
     }
 
     @Override
-    protected void update(double[] params, double[] grad, double lr) {
+    protected void update(double[] params, double[] grad, double[] step, int from, int to) {
+      double lr = step[0];
       double[] v = vectors[0];
-      for (int i = 0; i < params.length; i++) {
+      for (int i = from; i < to; i++) {
         double velocity = momentum * v[i] - lr * grad[i];
         // Flushed in the loop (no step counter to schedule a pass by): see TINY.
         v[i] = Math.abs(velocity) < TINY ? 0 : velocity;
@@ -225,12 +268,12 @@ public abstract class Optimizer {
     }
 
     @Override
-    protected void update(float[] params, float[] grad, double lr) {
+    protected void update(float[] params, float[] grad, double[] step, int from, int to) {
       float[] v = floatVectors[0];
       float mu = (float) momentum;
-      float rate = (float) lr;
+      float rate = (float) step[0];
       float tiny = (float) TINY;
-      for (int i = 0; i < params.length; i++) {
+      for (int i = from; i < to; i++) {
         float velocity = mu * v[i] - rate * grad[i];
         v[i] = Math.abs(velocity) < tiny ? 0 : velocity;
         params[i] += v[i];
@@ -247,20 +290,21 @@ public abstract class Optimizer {
     }
 
     @Override
-    protected void update(double[] params, double[] grad, double lr) {
+    protected void update(double[] params, double[] grad, double[] step, int from, int to) {
+      double lr = step[0];
       double[] h = vectors[0];
-      for (int i = 0; i < params.length; i++) {
+      for (int i = from; i < to; i++) {
         h[i] += grad[i] * grad[i];
         params[i] -= lr * grad[i] / (Math.sqrt(h[i]) + EPSILON);
       }
     }
 
     @Override
-    protected void update(float[] params, float[] grad, double lr) {
+    protected void update(float[] params, float[] grad, double[] step, int from, int to) {
       float[] h = floatVectors[0];
-      float rate = (float) lr;
+      float rate = (float) step[0];
       float epsilon = (float) EPSILON;
-      for (int i = 0; i < params.length; i++) {
+      for (int i = from; i < to; i++) {
         h[i] += grad[i] * grad[i];
         params[i] -= rate * grad[i] / ((float) Math.sqrt(h[i]) + epsilon);
       }
@@ -293,18 +337,18 @@ public abstract class Optimizer {
      */
     private static final int FLUSH_PERIOD = 100;
 
-    /** Advances the step count and returns {α_t, ε̂} for it. */
-    private double[] nextStep(double lr) {
+    /** Advances the step count and returns {α_t, ε̂, 1 if the moments are flushed at t}. */
+    @Override
+    protected double[] advance(double lr) {
       double t = scalars[0] + 1;
       scalars[0] = t;
       double correction1 = 1 - Math.pow(beta1, t);
       double root2 = Math.sqrt(1 - Math.pow(beta2, t));
-      return new double[] {lr * root2 / correction1, epsilon * root2};
+      return new double[] {lr * root2 / correction1, epsilon * root2, t % FLUSH_PERIOD == 0 ? 1 : 0};
     }
 
     @Override
-    protected void update(float[] params, float[] grad, double lr) {
-      double[] step = nextStep(lr);
+    protected void update(float[] params, float[] grad, double[] step, int from, int to) {
       float stepSize = (float) step[0];
       float epsilonHat = (float) step[1];
       float b1 = (float) beta1;
@@ -313,11 +357,11 @@ public abstract class Optimizer {
       float oneMinusB2 = (float) (1 - beta2);
       float[] m = floatVectors[0];
       float[] v = floatVectors[1];
-      if (scalars[0] % FLUSH_PERIOD == 0) {
-        flushTiny(m);
-        flushTiny(v);
+      if (step[2] != 0) {
+        flushTiny(m, from, to);
+        flushTiny(v, from, to);
       }
-      for (int i = 0; i < params.length; i++) {
+      for (int i = from; i < to; i++) {
         float g = grad[i];
         float mi = b1 * m[i] + oneMinusB1 * g;
         float vi = b2 * v[i] + oneMinusB2 * g * g;
@@ -328,17 +372,16 @@ public abstract class Optimizer {
     }
 
     @Override
-    protected void update(double[] params, double[] grad, double lr) {
-      double[] step = nextStep(lr);
+    protected void update(double[] params, double[] grad, double[] step, int from, int to) {
       double stepSize = step[0];
       double epsilonHat = step[1];
       double[] m = vectors[0];
       double[] v = vectors[1];
-      if (scalars[0] % FLUSH_PERIOD == 0) {
-        flushTiny(m);
-        flushTiny(v);
+      if (step[2] != 0) {
+        flushTiny(m, from, to);
+        flushTiny(v, from, to);
       }
-      for (int i = 0; i < params.length; i++) {
+      for (int i = from; i < to; i++) {
         double g = grad[i];
         m[i] = beta1 * m[i] + (1 - beta1) * g;
         v[i] = beta2 * v[i] + (1 - beta2) * g * g;

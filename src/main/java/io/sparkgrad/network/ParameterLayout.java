@@ -68,27 +68,37 @@ public record ParameterLayout(int inputs, int hidden, int outputs) implements Se
    * L2 penalty ½·λ·(‖W1‖² + ‖W2‖²). Biases are not decayed.
    */
   public void addWeightDecay(double[] grad, double[] params, double lambda) {
+    addWeightDecay(grad, params, lambda, 0, size());
+  }
+
+  /** {@link #addWeightDecay(double[], double[], double)} on {@code [from, to)} only. */
+  public void addWeightDecay(double[] grad, double[] params, double lambda, int from, int to) {
     if (lambda == 0) {
       return;
     }
-    for (int i = w1Offset(); i < w1Offset() + w1Size(); i++) {
+    for (int i = Math.max(from, w1Offset()); i < Math.min(to, w1Offset() + w1Size()); i++) {
       grad[i] += lambda * params[i];
     }
-    for (int i = w2Offset(); i < w2Offset() + w2Size(); i++) {
+    for (int i = Math.max(from, w2Offset()); i < Math.min(to, w2Offset() + w2Size()); i++) {
       grad[i] += lambda * params[i];
     }
   }
 
   /** {@link #addWeightDecay(double[], double[], double)} in float32. */
   public void addWeightDecay(float[] grad, float[] params, double lambda) {
+    addWeightDecay(grad, params, lambda, 0, size());
+  }
+
+  /** {@link #addWeightDecay(float[], float[], double)} on {@code [from, to)} only. */
+  public void addWeightDecay(float[] grad, float[] params, double lambda, int from, int to) {
     if (lambda == 0) {
       return;
     }
     float decay = (float) lambda;
-    for (int i = w1Offset(); i < w1Offset() + w1Size(); i++) {
+    for (int i = Math.max(from, w1Offset()); i < Math.min(to, w1Offset() + w1Size()); i++) {
       grad[i] += decay * params[i];
     }
-    for (int i = w2Offset(); i < w2Offset() + w2Size(); i++) {
+    for (int i = Math.max(from, w2Offset()); i < Math.min(to, w2Offset() + w2Size()); i++) {
       grad[i] += decay * params[i];
     }
   }

@@ -4,7 +4,7 @@ import io.sparkgrad.config.DivergencePolicy;
 import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.math.Seeds;
 import io.sparkgrad.worker.JobResult;
-import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.ReplicaWorker;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.data.BlockedData;
 import io.sparkgrad.data.DataSet;
@@ -24,7 +24,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Data-parallel training on Spark. The training examples are cached as blocks; each job
  * broadcasts the current weights (and, for local steps, the optimizer state) as one array, every
- * partition works on its share of the job's mini-batches ({@link PartitionWorker}), tree
+ * partition works on its share of the job's mini-batches ({@link ReplicaWorker}), tree
  * aggregation brings the exact sums to the driver, and the driver updates the weights. The
  * broadcast is destroyed as soon as its job is done.
  *
@@ -63,8 +63,7 @@ public final class SparkTrainer {
   public TrainingResult train(TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    int partitions = config.distribution().partitions() > 0 ? config.distribution().partitions()
-        : jsc.defaultParallelism();
+    int partitions = ReplicaLayout.partitions(config.distribution(), jsc);
     SparkEvaluator evaluator =
         new SparkEvaluator(jsc, spec, config.distribution().precision(),
             config.distribution().blas());
@@ -78,12 +77,17 @@ public final class SparkTrainer {
             ? null
             : BlockedData.of(jsc, data.train(), setup.validationSelection(), partitions,
                 config.run().seed(), config.distribution().blockRows(), "sparkgrad-validation")) {
-      Epochs epochs = new Epochs(setup, train.rdd(), test.rdd(),
-          validation == null ? null : validation.rdd(), evaluator, data.train().imageRows(),
-          data.train().imageCols());
+      ReplicaLayout layout = ReplicaLayout.of(config.distribution(), jsc, partitions);
+      // Evaluation sums are exact, so how the blocks are grouped into tasks does not matter:
+      // no more tasks than slots, so that many small partitions cost no extra jobs' worth.
+      JavaRDD<ExampleBlock> testBlocks = atMost(test.rdd(), layout.slots());
+      JavaRDD<ExampleBlock> validationBlocks =
+          validation == null ? null : atMost(validation.rdd(), layout.slots());
+      Epochs epochs = new Epochs(setup, layout, layout.perReplica(train.rdd()), testBlocks,
+          validationBlocks, evaluator, data.train().imageRows(), data.train().imageCols());
       if (Double.isNaN(state.initialLoss)) {
         // The yardstick of the divergence guard: the test loss of the initial weights.
-        state.initialLoss = evaluator.evaluate(test.rdd(), state.params).meanLoss();
+        state.initialLoss = evaluator.evaluate(testBlocks, state.params).meanLoss();
       }
       EvaluationSums lastTest = null;
       while (state.epochsDone < config.optimization().epochs() && !state.stoppedEarly) {
@@ -111,12 +115,18 @@ public final class SparkTrainer {
       }
       // The kept weights are usually the last epoch's, already evaluated on the test set.
       EvaluationSums keptTest = lastTest != null && state.keptEpoch == state.epochsDone
-          ? lastTest : evaluator.evaluate(test.rdd(), state.kept);
+          ? lastTest : evaluator.evaluate(testBlocks, state.kept);
       return new TrainingResult(spec, state.kept.clone(), List.copyOf(state.history),
-          state.keptEpoch, state.stoppedEarly, keptTest, partitions,
+          state.keptEpoch, state.stoppedEarly, keptTest, partitions, layout.replicas(),
+          layout.threadsPerReplica(),
           Blas.get(config.distribution().blas()).implementationName(), state.trainingSeconds,
           state.epochReachingTarget, state.secondsToTarget);
     }
+  }
+
+  /** {@code blocks} in at most {@code tasks} Spark partitions. */
+  private static JavaRDD<ExampleBlock> atMost(JavaRDD<ExampleBlock> blocks, int tasks) {
+    return blocks.getNumPartitions() > tasks ? blocks.coalesce(tasks) : blocks;
   }
 
   private TrainingState initialState(
@@ -145,6 +155,7 @@ public final class SparkTrainer {
    */
   private final class Epochs {
     private final TrainingSetup setup;
+    private final ReplicaLayout layout;
     private final TrainingConfig config;
     private final StepJobs jobs;
     private final LearningRates rates;
@@ -154,10 +165,11 @@ public final class SparkTrainer {
     private final int imageRows;
     private final int imageCols;
 
-    Epochs(TrainingSetup setup, JavaRDD<ExampleBlock> train, JavaRDD<ExampleBlock> test,
-        JavaRDD<ExampleBlock> validation, SparkEvaluator evaluator, int imageRows,
-        int imageCols) {
+    Epochs(TrainingSetup setup, ReplicaLayout layout, JavaRDD<ExampleBlock> train,
+        JavaRDD<ExampleBlock> test, JavaRDD<ExampleBlock> validation, SparkEvaluator evaluator,
+        int imageRows, int imageCols) {
       this.setup = setup;
+      this.layout = layout;
       this.imageRows = imageRows;
       this.imageCols = imageCols;
       this.config = setup.config();
@@ -210,7 +222,8 @@ public final class SparkTrainer {
         StepPlan plan = new StepPlan(setup.spec(), config.distribution().precision(), config.distribution().blas(),
             config.distribution().syncMode(), config.optimization().optimizer(), config.regularization().weightDecay(), config.regularization().noise(),
             imageRows, imageCols, config.run().seed(), setup.trainCount(),
-            config.optimization().batchSize(), epoch, firstStep, jobRates);
+            config.optimization().batchSize(), epoch, firstStep, jobRates,
+            layout.threadsPerReplica());
         JobResult result = jobs.run(plan, params, optimizer);
         DivergenceGuard.checkNotExploded(epoch, firstStep + steps, "the training loss",
             result.trainLossSum() / Math.max(1, result.examples()), state.initialLoss);

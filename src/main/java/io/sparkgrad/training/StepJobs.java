@@ -4,7 +4,7 @@ import io.sparkgrad.data.ExampleBlock;
 import io.sparkgrad.math.ExactSum;
 import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.worker.JobResult;
-import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.ReplicaWorker;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.worker.SyncMode;
 import java.util.ArrayList;
@@ -16,7 +16,8 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Dispatches one training job: broadcasts the weights (and, for local steps, the optimizer
- * state) as one array, lets every partition run its share ({@link PartitionWorker}), tree-
+ * state) as one array, lets every replica (one Spark partition of {@code train} each, see
+ * {@link ReplicaLayout#perReplica}) run its share ({@link ReplicaWorker}), tree-
  * aggregates the exact sums, destroys the broadcast, and applies the result on the driver.
  */
 final class StepJobs {
@@ -45,7 +46,7 @@ final class StepJobs {
             blocks.forEachRemaining(list::add);
             double[][] w = weights.value();
             FaultInjection.beforeTask(plan.epoch(), plan.firstStep());
-            return Collections.singletonList(PartitionWorker.create(plan, list).run(w[0], w[1]))
+            return Collections.singletonList(ReplicaWorker.create(plan, list).run(w[0], w[1]))
                 .iterator();
           })
           .treeAggregate(new JobResult(size, stateSize), JobResult::merge, JobResult::merge);

@@ -23,6 +23,8 @@ public record TrainingResult(
     boolean stoppedEarly,
     EvaluationSums test,
     int partitions,
+    int replicas,
+    int threadsPerReplica,
     String blasImplementation,
     double trainingSeconds,
     int epochReachingTarget,
@@ -39,7 +41,8 @@ public record TrainingResult(
     return new Provenance(modelId, created, spec, data.train().imageRows(),
         data.train().imageCols(), config.toMap(), new Provenance.Run(config.run().seed(),
             data.source(), data.sha256(), setup.trainCount(),
-            setup.validationCount(), data.test().count(), partitions, sparkVersion,
+            setup.validationCount(), data.test().count(), partitions, replicas,
+            threadsPerReplica, sparkVersion,
             sparkMaster, System.getProperty("java.version"), blasImplementation,
             // The driver's library (in local mode also the executors'), with its version.
             Blas.get(config.distribution().blas()).library(),

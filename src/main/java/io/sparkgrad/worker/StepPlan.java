@@ -10,7 +10,9 @@ import java.io.Serializable;
  * What one Spark job of training does, sent to every partition with the task: the steps
  * {@code firstStep .. firstStep+learningRates.length-1} of {@code epoch}. Step t's global
  * mini-batch is positions {@code [t·batchSize, (t+1)·batchSize)} of the epoch's order of the
- * {@code trainCount} training examples; each partition handles the examples of it that it holds.
+ * {@code trainCount} training examples; each replica handles the examples of it that it holds,
+ * on up to {@code threads} threads (0: as many as the JVM has processors), which changes only the
+ * speed.
  */
 public record StepPlan(
     NetworkSpec spec,
@@ -27,7 +29,8 @@ public record StepPlan(
     int batchSize,
     int epoch,
     int firstStep,
-    double[] learningRates)
+    double[] learningRates,
+    int threads)
     implements Serializable {
 
   public int stepCount() {

@@ -53,8 +53,9 @@ import scala.runtime.AbstractFunction1;
  * The trainer on a real multi-process Spark: {@code local-cluster[2,1,1024]} runs a standalone
  * Master and two Workers inside this JVM, and each Worker launches its executor as a separate
  * JVM. The same runs on {@code local[2]} (tasks on threads of this JVM) give the reference: with
- * the same configuration and partition count, the weights must be bit-identical, because blocks
- * are a function of (seed, partitions, block rows) and every sum is exact.
+ * the same configuration, partition and replica counts (two replicas of two partitions each), the
+ * weights must be bit-identical, because blocks are a function of (seed, partitions, block rows),
+ * a replica's steps of its examples alone, and every sum across replicas is exact.
  *
  * <p>A JVM holds one SparkContext at a time: this class starts and stops its own two (cluster,
  * then local[2]) and runs in the Surefire execution {@code cluster-tests}, a JVM of its own, never
@@ -77,7 +78,7 @@ class LocalClusterTest {
 
   static {
     String[] common = {"hidden", "32", "epochs", "3", "batch-size", "100", "learning-rate",
-        "0.01", "partitions", "4", "block-rows", "128"};
+        "0.01", "partitions", "4", "replicas", "2", "block-rows", "128"};
     RUNS.put("sync-period 1 (exact synchronous SGD), float64",
         concat(common, "sync-period", "1", "precision", "float64"));
     RUNS.put("sync-period 5 (local steps), float32",

@@ -342,6 +342,8 @@ class StandaloneSubmitTest {
     assertEquals(masterUrl, loaded.metadata().path("spark_master").asText(),
         "metadata.json spark_master: the job ran on the standalone cluster");
     assertEquals(WORKERS, loaded.metadata().path("partitions").asInt(), "metadata.json partitions");
+    // replicas auto on a cluster: one per executor.
+    assertEquals(WORKERS, loaded.metadata().path("replicas").asInt(), "metadata.json replicas");
 
     JsonNode metrics = Json.mapper().readTree(model.resolve(ModelStore.METRICS).toFile());
     assertEquals(2, metrics.path("epochs").size(), "metrics.json epochs: " + metrics.path("epochs"));

@@ -224,7 +224,8 @@ class TrainingKeysTest {
   @Test
   void resumeRulesComeFromTheTable() {
     assertEquals(Set.of("overwrite", "resume", "master", "on-divergence", "max-backoffs", "data",
-        "model", "checkpoint-every", "learning-rate"), TrainingKeys.TABLE.resumableNames());
+        "model", "checkpoint-every", "learning-rate", "partitions"),
+        TrainingKeys.TABLE.resumableNames());
   }
 
   @Test

@@ -30,7 +30,7 @@ class ProvenanceTest {
     config.put("precision", "float64");
     config.put("seed", "7");
     return new Provenance("id-1", "2026-01-02T03:04:05Z", spec, 2, 3, config,
-        new Provenance.Run(7, "/data/x", Map.of("t10k-images-idx3-ubyte.gz", "ab"), 50, 10, 20, 4,
+        new Provenance.Run(7, "/data/x", Map.of("t10k-images-idx3-ubyte.gz", "ab"), 50, 10, 20, 4, 1, 2,
             "4.2.0", "local[2]", "17.0.9", "JNIBLAS", "bundled OpenBLAS 0.3.31", "float64", 12.5,
             14.25,
             "2026-01-02T03:05:00Z"));
@@ -63,7 +63,7 @@ class ProvenanceTest {
     metadata.fieldNames().forEachRemaining(keys::add);
     assertEquals(List.of("model_id", "created", "architecture", "preprocessing", "config", "seed",
         "data", "input_sha256", "train_examples", "validation_examples", "test_examples",
-        "partitions", "spark_version", "spark_master", "java_version", "blas_implementation",
+        "partitions", "replicas", "threads_per_replica", "spark_version", "spark_master", "java_version", "blas_implementation",
         "blas_library",
         "precision", "training_seconds", "command_seconds_before_write", "finished",
         "format_version", "weights_file", "weights_sha256"), keys);

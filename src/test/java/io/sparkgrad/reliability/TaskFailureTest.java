@@ -195,6 +195,7 @@ class TaskFailureTest {
     args.put("model", "unused");
     List<String> keys = List.of("hidden", "32", "epochs", Integer.toString(EPOCHS),
         "batch-size", "100", "learning-rate", "0.01", "partitions", Integer.toString(PARTITIONS),
+        "replicas", Integer.toString(PARTITIONS),
         "block-rows", "128", "sync-period", syncPeriod);
     for (int i = 0; i < keys.size(); i += 2) {
       args.put(keys.get(i), keys.get(i + 1));

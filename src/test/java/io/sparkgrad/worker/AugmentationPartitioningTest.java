@@ -87,7 +87,7 @@ class AugmentationPartitioningTest {
     int steps = StepPlan.stepsPerEpoch(COUNT, batch);
     StepPlan plan = new StepPlan(network, Precision.FLOAT32, BlasChoice.AUTO, SyncMode.GRADIENT,
         OptimizerKind.SGD, 0, new ExampleNoise(spec, 0, 0), SIDE, SIDE, 42, COUNT, batch, epoch,
-        0, new double[] {0.1});
+        0, new double[] {0.1}, 2);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
     try (BlockedData data = BlockedData.of(jsc, digits,
         ExampleSelection.all(digits.count()), partitions, 7, 50, "augmentation-test")) {
@@ -96,7 +96,7 @@ class AugmentationPartitioningTest {
         List<ExampleBlock> list = new ArrayList<>();
         blocks.forEachRemaining(list::add);
         @SuppressWarnings("unchecked")
-        PartitionWorker<float[]> worker = (PartitionWorker<float[]>) PartitionWorker.create(plan, list);
+        ReplicaWorker<float[]> worker = (ReplicaWorker<float[]>) ReplicaWorker.create(plan, list);
         List<Tuple2<Integer, float[]>> out = new ArrayList<>();
         for (int step = 0; step < steps; step++) {
           int rows = worker.gatherStep(step);

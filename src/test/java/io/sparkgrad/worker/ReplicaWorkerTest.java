@@ -1,5 +1,6 @@
 package io.sparkgrad.worker;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,12 +20,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * A partition's work without Spark: the per-example random perturbations of training do not
- * depend on how the examples are partitioned.
+ * A replica's work without Spark: the per-example random perturbations of training do not depend
+ * on how the examples are partitioned, a step's chunks add up to the step's gradient, and the
+ * thread count changes no value.
  */
-class PartitionWorkerTest {
+class ReplicaWorkerTest {
   private static final int INPUTS = 12;
-  private static final int COUNT = 40;
+  private static final int COUNT = 400;
   private static final NetworkSpec SPEC = new NetworkSpec(new ParameterLayout(INPUTS, 9, 3),
       Activation.RELU, OutputFunction.SOFTMAX, LossFunction.CROSS_ENTROPY);
 
@@ -33,9 +35,9 @@ class PartitionWorkerTest {
     ExampleNoise noise = new ExampleNoise(AugmentationSpec.NONE, 0.2, 0.5);
     double[] params = new SplittableRandom(1).doubles(SPEC.layout().size(), -0.5, 0.5).toArray();
     // Epoch 3, the step that holds positions 16..31 of the epoch's order.
-    double[] onOne = gradientSum(1, noise, params);
-    double[] onFour = gradientSum(4, noise, params);
-    double[] without = gradientSum(1, ExampleNoise.NONE, params);
+    double[] onOne = gradientSum(1, noise, params, 16, 1);
+    double[] onFour = gradientSum(4, noise, params, 16, 1);
+    double[] without = gradientSum(1, ExampleNoise.NONE, params, 16, 1);
     double largestChange = 0;
     for (int i = 0; i < onOne.length; i++) {
       assertEquals(onOne[i], onFour[i], 1e-12, "gradient " + i);
@@ -44,21 +46,59 @@ class PartitionWorkerTest {
     assertTrue(largestChange > 1e-3, "dropout changes the gradient; largest change " + largestChange);
   }
 
+  @Test
+  void aStepOfSeveralChunksSumsToTheSameGradientWhereverItsRowsLive() {
+    // 150 rows: three chunks on one replica, single chunks of about 38 rows on four; a chunk
+    // read at the wrong offset, or given another chunk's dropout mask, would show here.
+    ExampleNoise noise = new ExampleNoise(AugmentationSpec.NONE, 0.2, 0.5);
+    double[] params = new SplittableRandom(3).doubles(SPEC.layout().size(), -0.5, 0.5).toArray();
+    double[] onOne = gradientSum(1, noise, params, 150, 2);
+    double[] onFour = gradientSum(4, noise, params, 150, 1);
+    for (int i = 0; i < onOne.length; i++) {
+      assertEquals(onOne[i], onFour[i], 1e-12, "gradient " + i);
+    }
+  }
+
+  @Test
+  void theThreadCountChangesNoValueOfLocalSteps() {
+    ExampleNoise noise = new ExampleNoise(AugmentationSpec.NONE, 0.1, 0.3);
+    double[] params = new SplittableRandom(4).doubles(SPEC.layout().size(), -0.5, 0.5).toArray();
+    List<ExampleBlock> blocks = split(1).get(0);
+    JobResult reference = null;
+    for (int threads : new int[] {1, 2, 3, 8}) {
+      // Adam over two steps of 200 rows (four chunks each), in float32.
+      StepPlan plan = new StepPlan(SPEC, Precision.FLOAT32, BlasChoice.JAVA,
+          SyncMode.LOCAL_STEPS, OptimizerKind.ADAM, 1e-3, noise, 3, 4, 77, COUNT, 200, 2, 0,
+          new double[] {0.01, 0.005}, threads);
+      double[] state = OptimizerKind.ADAM.create(SPEC.layout(), 1e-3).state();
+      JobResult result = ReplicaWorker.create(plan, blocks).run(params, state);
+      assertEquals(COUNT, result.examples());
+      if (reference == null) {
+        reference = result;
+        continue;
+      }
+      assertArrayEquals(reference.vector(1.0), result.vector(1.0), threads + " threads: update");
+      assertArrayEquals(reference.state(1.0), result.state(1.0), threads + " threads: state");
+      assertEquals(reference.trainLossSum(), result.trainLossSum(), threads + " threads: loss");
+    }
+  }
+
   /** The summed gradient of step 1 of epoch 3 over all partitions, in float64. */
-  private static double[] gradientSum(int partitions, ExampleNoise noise, double[] params) {
+  private static double[] gradientSum(
+      int partitions, ExampleNoise noise, double[] params, int batch, int threads) {
     StepPlan plan = new StepPlan(SPEC, Precision.FLOAT64, BlasChoice.JAVA, SyncMode.GRADIENT,
-        OptimizerKind.SGD, 0, noise, 3, 4, 77, COUNT, 16, 3, 1, new double[] {0.1});
+        OptimizerKind.SGD, 0, noise, 3, 4, 77, COUNT, batch, 3, 1, new double[] {0.1}, threads);
     double[] sum = new double[SPEC.layout().size()];
     long examples = 0;
     for (List<ExampleBlock> partition : split(partitions)) {
-      JobResult result = PartitionWorker.create(plan, partition).run(params, new double[0]);
+      JobResult result = ReplicaWorker.create(plan, partition).run(params, new double[0]);
       double[] vector = result.vector(1.0);
       for (int i = 0; i < sum.length; i++) {
         sum[i] += vector[i];
       }
       examples += result.examples();
     }
-    assertEquals(16, examples, "the step's examples, wherever they live");
+    assertEquals(batch, examples, "the step's examples, wherever they live");
     return sum;
   }
 

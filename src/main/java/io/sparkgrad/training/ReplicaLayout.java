@@ -1,0 +1,111 @@
+package io.sparkgrad.training;
+
+import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.Distribution;
+import io.sparkgrad.data.ExampleBlock;
+import java.io.Serializable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.Partition;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.CoalescedRDD;
+import org.apache.spark.rdd.PartitionCoalescer;
+import org.apache.spark.rdd.PartitionGroup;
+import org.apache.spark.rdd.RDD;
+import scala.Option;
+import scala.reflect.ClassTag$;
+
+/**
+ * Where a run's work goes, by three documented rules that keep the model's arithmetic apart from
+ * how Spark splits the data and how many cores run it:
+ *
+ * <ul>
+ *   <li><b>slots</b>, the tasks that really run at once: a local master's cores, at most the
+ *       machine's processors (local[64] on 2 cores has 2); on a cluster, Spark's default
+ *       parallelism (the executors' cores).
+ *   <li><b>partitions</b> (auto = slots) say where the data lives and how many tasks read and
+ *       evaluate it; they do not change the model.
+ *   <li><b>replicas</b> are the model copies that take steps: auto = 1 on a local master (its
+ *       cores share the one replica through threads) and one per executor on a cluster, never
+ *       more than the partitions. Replica r owns partitions [⌊r·P/R⌋, ⌊(r+1)·P/R⌋); with P a
+ *       multiple of R (auto always is) that is the examples at seeded positions [r·n/R,
+ *       (r+1)·n/R), whatever P. Each replica runs on {@code slots / replicas} threads.
+ * </ul>
+ *
+ * The model depends on the replicas (and the seed, batch and sync period), never on the
+ * partitions, slots or threads.
+ */
+record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerReplica) {
+  private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
+
+  /** The tasks of {@code jsc} that really run at once. */
+  static int slots(JavaSparkContext jsc) {
+    Matcher local = LOCAL.matcher(jsc.master());
+    int processors = Runtime.getRuntime().availableProcessors();
+    if (local.matches()) {
+      String cores = local.group(1);
+      int n = cores == null ? 1 : cores.equals("*") ? processors : Integer.parseInt(cores);
+      return Math.max(1, Math.min(n, processors));
+    }
+    return Math.max(1, jsc.defaultParallelism());
+  }
+
+  /** The partitions of the data: the configured count, or the slots. */
+  static int partitions(Distribution distribution, JavaSparkContext jsc) {
+    return distribution.partitions() > 0 ? distribution.partitions() : slots(jsc);
+  }
+
+  /**
+   * The layout once the data is placed in {@code partitions} partitions (on a cluster the
+   * executors have registered by then).
+   */
+  static ReplicaLayout of(Distribution distribution, JavaSparkContext jsc, int partitions) {
+    int slots = slots(jsc);
+    int replicas;
+    if (distribution.replicas() > 0) {
+      replicas = distribution.replicas();
+      if (replicas > partitions) {
+        throw new ConfigException("replicas: expected at most the " + partitions
+            + " partitions of the data (a replica needs one); found " + replicas);
+      }
+    } else if (LOCAL.matcher(jsc.master()).matches()) {
+      replicas = 1;
+    } else {
+      // The block managers registered: the executors, plus the driver's own.
+      int executors = Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
+      replicas = Math.min(executors, partitions);
+    }
+    return new ReplicaLayout(slots, partitions, replicas, Math.max(1, slots / replicas));
+  }
+
+  /** The training blocks as one Spark partition per replica: replica r's partitions, in order. */
+  JavaRDD<ExampleBlock> perReplica(JavaRDD<ExampleBlock> blocks) {
+    if (blocks.getNumPartitions() != partitions) {
+      throw new IllegalArgumentException("expected " + partitions + " partitions of training"
+          + " blocks; found " + blocks.getNumPartitions());
+    }
+    RDD<ExampleBlock> grouped = new CoalescedRDD<>(blocks.rdd(), replicas,
+        Option.apply(new ReplicaGroups(replicas)), ClassTag$.MODULE$.apply(ExampleBlock.class));
+    return JavaRDD.fromRDD(grouped, ClassTag$.MODULE$.apply(ExampleBlock.class));
+  }
+
+  /** Groups partitions [⌊r·P/R⌋, ⌊(r+1)·P/R⌋) as replica r, preferring where the first is cached. */
+  private record ReplicaGroups(int replicas) implements PartitionCoalescer, Serializable {
+    @Override
+    public PartitionGroup[] coalesce(int maxPartitions, RDD<?> parent) {
+      Partition[] parts = parent.partitions();
+      PartitionGroup[] groups = new PartitionGroup[replicas];
+      for (int r = 0; r < replicas; r++) {
+        int from = (int) ((long) r * parts.length / replicas);
+        int to = (int) ((long) (r + 1) * parts.length / replicas);
+        scala.collection.immutable.Seq<String> where = parent.preferredLocations(parts[from]);
+        groups[r] = new PartitionGroup(where.isEmpty() ? Option.empty() : Option.apply(where.head()));
+        for (int p = from; p < to; p++) {
+          groups[r].partitions().addOne(parts[p]);
+        }
+      }
+      return groups;
+    }
+  }
+}
