@@ -93,10 +93,12 @@ final class ComputeLimit {
     List<Map<String, Object>> workers = new ArrayList<>();
     int[] workerHiddens = quick ? new int[] {100} : new int[] {100, 256, 800};
     for (int hidden : workerHiddens) {
-      workers.add(workerRow(data.train(), hidden, BlasChoice.AUTO, quick));
+      // One replica on both cores (the default on local[2]), and two of one core each.
+      workers.add(workerRow(data.train(), hidden, BlasChoice.AUTO, 1, quick));
+      workers.add(workerRow(data.train(), hidden, BlasChoice.AUTO, 2, quick));
     }
     if (!quick) {
-      workers.add(workerRow(data.train(), 256, BlasChoice.JAVA, false));
+      workers.add(workerRow(data.train(), 256, BlasChoice.JAVA, 1, false));
     }
     out.put("worker", workers);
 
@@ -304,16 +306,23 @@ final class ComputeLimit {
   }
 
   /**
-   * Epoch seconds of the default configuration's per-task work, without Spark: both partitions'
-   * {@link ReplicaWorker}s at once on two threads (as local[2] runs them), the slower counted.
-   * Epochs: 1 discarded (JIT), then the median of 2 (quick: 1 epoch's first 100 steps, scaled).
+   * Epoch seconds of the default configuration's training work on two cores, without Spark: one
+   * {@link ReplicaWorker} over both partitions on two threads (local[2]'s default), or two
+   * replicas, one a partition, at once on a thread each, the slower counted. Epochs: 1 discarded
+   * (JIT), then the median of 2 (quick: 1 epoch's first 100 steps, scaled).
    */
-  private static Map<String, Object> workerRow(
-      LabeledImages images, int hidden, BlasChoice blas, boolean quick) throws Exception {
+  static Map<String, Object> workerRow(LabeledImages images, int hidden, BlasChoice blas,
+      int replicas, boolean quick) throws Exception {
     TrainingConfig config = config(hidden);
     NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
     List<List<ExampleBlock>> parts = partitions(images, 2, config.distribution().blockRows(),
         config.run().seed());
+    if (replicas == 1) {
+      List<ExampleBlock> both = new ArrayList<>(parts.get(0));
+      both.addAll(parts.get(1));
+      parts = List.of(both);
+    }
+    int threads = 2 / replicas;
     int n = images.count();
     int stepsPerEpoch = StepPlan.stepsPerEpoch(n, config.optimization().batchSize());
     int steps = quick ? 100 : stepsPerEpoch;
@@ -331,7 +340,7 @@ final class ComputeLimit {
         StepPlan plan = new StepPlan(spec, config.distribution().precision(), blas,
             SyncMode.LOCAL_STEPS, config.optimization().optimizer(),
             config.regularization().weightDecay(), config.regularization().noise(), 28, 28,
-            config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates, 1);
+            config.run().seed(), n, config.optimization().batchSize(), epoch, 0, rates, threads);
         List<Callable<Double>> tasks = new ArrayList<>();
         for (List<ExampleBlock> part : parts) {
           tasks.add(() -> {
@@ -357,6 +366,8 @@ final class ComputeLimit {
         "blas", blas.label(),
         "implementation", Blas.get(blas).implementationName(),
         "partitions", 2,
+        "replicas", replicas,
+        "threadsPerReplica", threads,
         "stepsTimed", steps,
         "epochSeconds", seconds,
         "epochSecondsBest", epochSeconds.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
