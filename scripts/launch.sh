@@ -57,6 +57,16 @@ launch_local() {
   fi
   local cds=()
   launch_class_sharing
+  # local-cluster[N,C,M] launches executor JVMs the way an installed Spark would: their launcher
+  # needs a SPARK_HOME with a jars/ folder (empty will do: the classpath comes with the
+  # application) and the Scala version.
+  if [[ " $* " == *" --master local-cluster"* || " $* " == *" --master=local-cluster"* ]]; then
+    if [[ -z "${SPARK_HOME:-}" ]]; then
+      export SPARK_HOME="$launch_root/target/spark-home"
+      mkdir -p "$SPARK_HOME/jars"
+    fi
+    export SPARK_SCALA_VERSION="${SPARK_SCALA_VERSION:-2.13}"
+  fi
   # shellcheck disable=SC2086
   exec java "${spark_module_options[@]}" \
     -Xmx"${SPARKGRAD_DRIVER_MEMORY:-6g}" \

@@ -74,6 +74,11 @@ public final class SparkSessions implements AutoCloseable {
       setLocalDefaults(conf);
       requireSparkMinimumHeap(Runtime.getRuntime().maxMemory());
     }
+    if (conf.get("spark.master").startsWith("local-cluster")) {
+      // Executor JVMs started on this machine take the driver's own classpath.
+      conf.setIfMissing("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+      conf.setIfMissing("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
+    }
     conf.setIfMissing("spark.app.name", appName);
     // One BLAS thread per task: Spark already runs one task per core.
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
