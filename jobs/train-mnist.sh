@@ -3,7 +3,7 @@
 # settings of conf/spark-defaults.conf and the native OpenBLAS jar (scripts/launch.sh).
 #
 #   SPARK_MASTER=spark://host:7077 DATA=hdfs:///datasets/mnist MODEL=hdfs:///models/mnist-1 \
-#     jobs/train-mnist.sh [--epochs 10 --partitions 8 ...]
+#     jobs/train-mnist.sh [--epochs 10 ...]
 #
 # Arguments: options of `sparkgrad train` (scripts/sparkgrad train --help); --data and --model
 # come from DATA and MODEL. The exit code is the job's (README: Exit codes). The ready
