@@ -41,6 +41,13 @@ final class ConsoleListener implements TrainingListener {
   }
 
   @Override
+  public void layout(int partitions, int replicas, int threadsPerReplica) {
+    out.printf(Locale.ROOT, "layout: %d partition%s, %d model replica%s on %d thread%s each%n",
+        partitions, partitions == 1 ? "" : "s", replicas, replicas == 1 ? "" : "s",
+        threadsPerReplica, threadsPerReplica == 1 ? "" : "s");
+  }
+
+  @Override
   public void checkpointWritten(int epochsDone, String folder) {
     if (!checkpointAnnounced) {
       checkpointAnnounced = true;

@@ -2,6 +2,9 @@ package io.sparkgrad.training;
 
 /** What a trainer reports while it runs. All methods are called on the driver thread. */
 public interface TrainingListener {
+  /** Once the data is cached: how the work is laid out ({@code ReplicaLayout}). */
+  default void layout(int partitions, int replicas, int threadsPerReplica) {}
+
   /** After each job: {@code stepsDone} of {@code stepsTotal} steps of the epoch are done. */
   default void progress(int epoch, int stepsDone, int stepsTotal, double epochSeconds) {}
 
