@@ -28,7 +28,9 @@ import scala.reflect.ClassTag$;
  *       evaluate it; they do not change the model.
  *   <li><b>replicas</b> are the model copies that take steps: auto = 1 on a local master (its
  *       cores share the one replica through threads) and one per executor on a cluster, never
- *       more than the partitions. Replica r owns partitions [⌊r·P/R⌋, ⌊(r+1)·P/R⌋); with P a
+ *       more than the partitions, and never so many that a replica gets fewer than
+ *       {@link #MIN_ROWS_PER_REPLICA} rows of a step (local steps on smaller shares cost
+ *       accuracy: measured in docs/scaling.md). Replica r owns partitions [⌊r·P/R⌋, ⌊(r+1)·P/R⌋); with P a
  *       multiple of R (auto always is) that is the examples at seeded positions [r·n/R,
  *       (r+1)·n/R), whatever P. Each replica runs on {@code slots / replicas} threads.
  * </ul>
@@ -37,6 +39,9 @@ import scala.reflect.ClassTag$;
  * partitions, slots or threads.
  */
 record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerReplica) {
+  /** The fewest rows of a step that replicas auto gives each replica. */
+  static final int MIN_ROWS_PER_REPLICA = 32;
+
   private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
 
   /** The tasks of {@code jsc} that really run at once. */
@@ -60,7 +65,8 @@ record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerRepl
    * The layout once the data is placed in {@code partitions} partitions (on a cluster the
    * executors have registered by then).
    */
-  static ReplicaLayout of(Distribution distribution, JavaSparkContext jsc, int partitions) {
+  static ReplicaLayout of(
+      Distribution distribution, int batchSize, JavaSparkContext jsc, int partitions) {
     int slots = slots(jsc);
     int replicas;
     if (distribution.replicas() > 0) {
@@ -74,7 +80,8 @@ record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerRepl
     } else {
       // The block managers registered: the executors, plus the driver's own.
       int executors = Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
-      replicas = Math.min(executors, partitions);
+      replicas = Math.min(Math.min(executors, partitions),
+          Math.max(1, batchSize / MIN_ROWS_PER_REPLICA));
     }
     return new ReplicaLayout(slots, partitions, replicas, Math.max(1, slots / replicas));
   }
