@@ -24,8 +24,9 @@ import scala.reflect.ClassTag$;
  *   <li><b>slots</b>, the tasks that really run at once: a local master's cores, at most the
  *       machine's processors (local[64] on 2 cores has 2); on a cluster, Spark's default
  *       parallelism (the executors' cores).
- *   <li><b>partitions</b> (auto = slots) say where the data lives and how many tasks read and
- *       evaluate it; they do not change the model.
+ *   <li><b>partitions</b> (auto = slots, rounded up to a multiple of a configured replica count)
+ *       say where the data lives and how many tasks read and evaluate it; they do not change the
+ *       model.
  *   <li><b>replicas</b> are the model copies that take steps: auto = 1 on a local master (its
  *       cores share the one replica through threads) and one per executor on a cluster, never
  *       more than the partitions, and never so many that a replica gets fewer than
@@ -56,9 +57,17 @@ record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerRepl
     return Math.max(1, jsc.defaultParallelism());
   }
 
-  /** The partitions of the data: the configured count, or the slots. */
+  /**
+   * The partitions of the data: the configured count, or the slots rounded up to a multiple of
+   * the configured replicas (so that each replica has its own).
+   */
   static int partitions(Distribution distribution, JavaSparkContext jsc) {
-    return distribution.partitions() > 0 ? distribution.partitions() : slots(jsc);
+    if (distribution.partitions() > 0) {
+      return distribution.partitions();
+    }
+    int slots = slots(jsc);
+    int replicas = distribution.replicas();
+    return replicas > 0 ? (slots + replicas - 1) / replicas * replicas : slots;
   }
 
   /**

@@ -56,6 +56,8 @@ class ReplicaLayoutTest {
     assertEquals(1, onTwo.threadsPerReplica());
     TrainingResult onSix = train("partitions", "6", "replicas", "2");
     assertArrayEquals(onTwo.params(), onSix.params(), "6 partitions as 2 replicas");
+    // partitions auto on local[2] with three replicas: the two slots rounded up to three.
+    assertEquals(3, train("replicas", "3").partitions(), "partitions auto, 3 replicas");
     // Two replicas averaging their local steps are another model than one replica.
     assertFalse(Arrays.equals(onTwo.params(), train("partitions", "2").params()),
         "one replica and two give different weights");
