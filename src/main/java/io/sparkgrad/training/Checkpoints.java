@@ -157,7 +157,12 @@ public final class Checkpoints {
     for (Map.Entry<String, String> entry : config.entrySet()) {
       String was = saved.path(entry.getKey()).asText(null);
       if (!RESUMABLE_DIFFERENCES.contains(entry.getKey()) && !entry.getValue().equals(was)) {
-        differences.add(entry.getKey() + " was " + was + ", now " + entry.getValue());
+        differences.add(was == null
+            // A key added since the checkpoint was written: its run did not have the setting,
+            // so it is not known to have computed what this one would (e.g. replicas).
+            ? entry.getKey() + " is not in the checkpoint (written by a sparkgrad without that"
+                + " setting), now " + entry.getValue()
+            : entry.getKey() + " was " + was + ", now " + entry.getValue());
       }
     }
     JsonNode savedInputs = json.path("input_sha256");

@@ -58,6 +58,23 @@ class ResumeRulesTest {
     assertTrue(refused >= 20, "refused only " + refused + " changed keys");
   }
 
+  @Test
+  void aCheckpointWrittenBeforeAKeyExistedIsRefusedNamingTheKey() throws Exception {
+    TrainingConfig config = TrainingOptions.resolve(Map.of(),
+        Map.of("data", "d", "model", work.resolve("m").toString(), "hidden", "8"));
+    Checkpoints checkpoints = new Checkpoints(config.run().model(), new Configuration());
+    TrainingState state = new TrainingState(new double[] {1, 2, 3}, new double[] {4});
+    state.epochsDone = 1;
+    // As an older sparkgrad wrote it: no replicas key in its configuration.
+    Map<String, String> older = new java.util.LinkedHashMap<>(config.toMap());
+    older.remove("replicas");
+    checkpoints.write(state, older, INPUTS);
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> checkpoints.latest(config.toMap(), INPUTS, 3, 1));
+    assertTrue(e.getMessage().contains("replicas is not in the checkpoint (written by a sparkgrad"
+        + " without that setting), now auto"), e.getMessage());
+  }
+
   /** The configuration with {@code key} changed to some other valid value; null if none found. */
   private static TrainingConfig changedAt(TrainingConfig config, Key<?> key) {
     Map<String, String> texts = config.toMap();
