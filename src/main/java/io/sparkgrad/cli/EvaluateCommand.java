@@ -11,6 +11,7 @@ import io.sparkgrad.data.LabeledSplit;
 import io.sparkgrad.data.Split;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.DataSetFormat;
+import io.sparkgrad.training.ReplicaLayout;
 import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.evaluation.MetricsTable;
 import io.sparkgrad.evaluation.SparkEvaluator;
@@ -220,7 +221,8 @@ final class EvaluateCommand {
             + " examples of the " + split.label() + " split (a partition without examples is an"
             + " empty task); found " + partitions);
       }
-      int parts = partitions > 0 ? partitions : jsc.defaultParallelism();
+      // As training does: no more partitions than tasks that really run at once.
+      int parts = partitions > 0 ? partitions : ReplicaLayout.slots(jsc);
       Interruption.stage(out, "evaluating " + modelPath + " on the " + split.label() + " split of "
           + dataPath, null, null);
       EvaluationSums sums;

@@ -39,14 +39,14 @@ import scala.reflect.ClassTag$;
  * The model depends on the replicas (and the seed, batch and sync period), never on the
  * partitions, slots or threads.
  */
-record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerReplica) {
+public record ReplicaLayout(int slots, int partitions, int replicas, int threadsPerReplica) {
   /** The fewest rows of a step that replicas auto gives each replica. */
   static final int MIN_ROWS_PER_REPLICA = 32;
 
   private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
 
   /** The tasks of {@code jsc} that really run at once. */
-  static int slots(JavaSparkContext jsc) {
+  public static int slots(JavaSparkContext jsc) {
     Matcher local = LOCAL.matcher(jsc.master());
     int processors = Runtime.getRuntime().availableProcessors();
     if (local.matches()) {
