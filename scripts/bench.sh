@@ -11,7 +11,7 @@
 #   scripts/bench.sh --scaling  # only the epoch cost model (docs/scaling.md): limit, then
 #                               # 'scaling measure' on local[2] and local-cluster[E,1,1024] for
 #                               # E = 1, 2, 3, then 'scaling report' (scaling.md, scaling.json);
-#                               # about 15 minutes (--quick: about 6)
+#                               # about 15 minutes on a busy machine (--quick: about 6)
 #
 # Parts, each in a JVM of its own (logs and raw JSON in target/bench/):
 #   limit    GEMM and training-pass GFLOPS at the training shapes (native and Java BLAS), and
@@ -193,7 +193,8 @@ train_command() {
 common=(--data "$data" --out "$work" "${quick_flag[@]}")
 
 if [[ $scaling == true ]]; then
-  harness limit "${common[@]}"
+  # The model needs H 256 on native BLAS only: the limit part's quick set.
+  harness limit --data "$data" --out "$work" --quick
   for master in 'local[2]' 'local-cluster[1,1,1024]' 'local-cluster[2,1,1024]' \
       'local-cluster[3,1,1024]'; do
     harness scaling measure "${common[@]}" --master "$master"

@@ -63,6 +63,7 @@ final class ScalingRuns {
   /** Network bandwidth of the predictions: 10 Gb/s. */
   private static final double NETWORK_GBITS = 10;
   private static final int CORES_PER_EXECUTOR = 8;
+  private static final int BATCH = 128;
   private static final int[] EXECUTORS = {1, 4, 16, 64, 256};
   private static final int[] PERIODS = {1, 5, 20, 100, 0};
   /**
@@ -127,6 +128,13 @@ final class ScalingRuns {
       out.put("defaultParallelism", jsc.defaultParallelism());
       out.putAll(sparkCosts(jsc, args.quick()));
       out.put("driver", driverCosts());
+      // The compute constants again, just before the trainer's epochs: on a shared machine the
+      // other load moves from minute to minute, and the check of the model should see the
+      // rates its epochs saw (the limit part's quick set, in this JVM, Spark idle).
+      Path calibration = args.out().resolve("limit-" + label(args.master()));
+      ComputeLimit.run(new Bench.Args(calibration, args.requireData(), args.master(), true,
+          List.of()));
+      out.put("computeCalibration", calibration.resolve("limit.json").toString());
       out.put("trainer", trainerEpochs(jsc, args));
     }
     out.put("loadAverageAtEnd", Bench.loadAverage());
@@ -162,7 +170,7 @@ final class ScalingRuns {
     for (int i = 0; i < sizes.length; i++) {
       arrays[i] = weights(sizes[i], i);
     }
-    int rounds = quick ? 6 : 25;
+    int rounds = quick ? 6 : 15;
     Map<String, List<Double>> samples = new LinkedHashMap<>();
     for (int round = -2; round < rounds; round++) { // two rounds of warm-up
       for (Probe p : probes) {
@@ -443,11 +451,17 @@ final class ScalingRuns {
     List<Map<String, Object>> fits = new ArrayList<>();
     List<Map<String, Object>> validation = new ArrayList<>();
     Map<String, CostModel.Constants> byMaster = new LinkedHashMap<>();
+    List<Map<String, Object>> calibrations = new ArrayList<>();
     for (Map<String, Object> m : masters) {
       CostModel.Constants c = fit(compute, m, masters);
       byMaster.put((String) m.get("master"), c);
       fits.add(constantsRow((String) m.get("master"), c));
-      validation.addAll(validate(c, m));
+      // The epochs are checked with the compute rates measured just before them.
+      Path calibration = in.resolve("limit-" + label((String) m.get("master")))
+          .resolve("limit.json");
+      Compute local = Files.isRegularFile(calibration) ? Compute.of(read(calibration)) : compute;
+      calibrations.add(Bench.map("master", m.get("master"), "compute", local.toMap()));
+      validation.addAll(validate(fit(local, m, masters), m));
     }
     CostModel.Constants clusterConstants = byMaster.entrySet().stream()
         .filter(e -> e.getKey().startsWith("local-cluster")).reduce((a, b) -> b)
@@ -455,14 +469,17 @@ final class ScalingRuns {
     String clusterSource = byMaster.entrySet().stream()
         .filter(e -> e.getValue() == clusterConstants).findFirst().orElseThrow().getKey();
     List<Map<String, Object>> predictions = new ArrayList<>();
+    List<Map<String, Object>> growingBatch = new ArrayList<>();
     for (long examples : new long[] {60_000, 8_100_000}) {
       for (int e : EXECUTORS) {
-        predictions.add(predict(clusterConstants, examples, e));
+        predictions.add(predict(clusterConstants, examples, e, false));
+        growingBatch.add(predict(clusterConstants, examples, e, true));
       }
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("compute", compute.toMap());
     result.put("constants", fits);
+    result.put("computeBeforeEachMastersEpochs", calibrations);
     result.put("validation", validation);
     result.put("predictionConstants", clusterSource);
     result.put("predictionNetworkGbits", NETWORK_GBITS);
@@ -470,8 +487,11 @@ final class ScalingRuns {
     result.put("accuracyRule", "per-replica batch >= " + MIN_REPLICA_BATCH
         + " and replicas x steps between syncs <= " + MAX_REPLICA_STEPS);
     result.put("predictions", predictions);
+    result.put("stopsPaying", stopsPaying(predictions));
+    result.put("predictionsBatchPerReplica", growingBatch);
+    result.put("stopsPayingBatchPerReplica", stopsPaying(growingBatch));
     Bench.write(out.resolve("scaling.json"), result);
-    String md = markdown(compute, fits, validation, clusterSource, predictions);
+    String md = markdown(compute, calibrations, fits, validation, clusterSource, predictions, growingBatch);
     Files.writeString(out.resolve("scaling.md"), md, StandardCharsets.UTF_8);
     System.out.println("harness: wrote " + out.resolve("scaling.md"));
     System.out.print(md);
@@ -529,8 +549,12 @@ final class ScalingRuns {
       double opt = num((Map<String, Object>) phases.get("optimizerStep"), "microsPerStep") / 1e6;
       double gather = num((Map<String, Object>) phases.get("gather"), "microsPerStep") / 1e6;
       // Both partitions at once on two threads against one partition alone.
-      double efficiency = worker == null ? 1.0
-          : Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"));
+      // (Without that row, the quick set: both cores' GEMMs at once against one core's.)
+      Map<String, Object> two = ((List<Map<String, Object>>) limit.get("gemmTwoThreads"))
+          .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow();
+      double efficiency = Math.min(1.0, worker != null
+          ? num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds")
+          : num(two, "gemmGflopsBothThreads") / (2 * num(r64, "gemmGflops1Thread")));
       return new Compute(flopsPerRow, (int) num(breakdown, "parameters"),
           num(r64, "passGflops1Thread"), num(r64, "passGflops1ThreadMedian"),
           num(r128, "passGflops1Thread"), num(r128, "passGflops1ThreadMedian"),
@@ -721,9 +745,9 @@ final class ScalingRuns {
    * R ≤ executors × cores (powers of 2, and the executor count) and period allowed by the
    * accuracy rule; the quickest epoch. Also the quickest without the rule.
    */
-  private static Map<String, Object> predict(CostModel.Constants c, long examples, int executors) {
+  private static Map<String, Object> predict(CostModel.Constants c, long examples, int executors,
+      boolean batchPerReplica) {
     CostModel.Cluster cluster = CostModel.Cluster.of(executors, CORES_PER_EXECUTOR, NETWORK_GBITS);
-    int batch = 128;
     Map<String, Object> best = null;
     Map<String, Object> bestAny = null;
     Map<String, Object> perExecutorAllowed = null;
@@ -735,15 +759,17 @@ final class ScalingRuns {
     if (!replicaCounts.contains(executors)) {
       replicaCounts.add(executors);
     }
-    long steps = (examples + batch - 1) / batch;
     for (int r : replicaCounts) {
+      int batch = batchPerReplica ? BATCH * r : BATCH;
+      long steps = (examples + batch - 1) / batch;
       for (int k : PERIODS) {
         CostModel.Layout layout = CostModel.Layout.replicas(r, k, batch, cluster);
         CostModel.Epoch e = CostModel.epoch(c, cluster, layout, examples);
         long between = k == 0 ? steps : k;
         boolean allowed = r == 1
             || (batch / r >= MIN_REPLICA_BATCH && (long) r * between <= MAX_REPLICA_STEPS);
-        Map<String, Object> row = Bench.map("replicas", r, "syncPeriod", layout.period(),
+        Map<String, Object> row = Bench.map("replicas", r, "batch", batch,
+            "syncPeriod", layout.period(),
             "threadsPerReplica", layout.threadsPerReplica(), "epochSeconds", e.total(),
             "computeSeconds", e.compute(), "syncs", e.syncs(), "perSyncSeconds", e.perSync(),
             "allowedByAccuracyRule", allowed);
@@ -767,16 +793,42 @@ final class ScalingRuns {
     Map<String, Object> perExecutor =
         perExecutorAllowed != null ? perExecutorAllowed : perExecutorAny;
     return Bench.map("examples", examples, "executors", executors,
-        "coresPerExecutor", CORES_PER_EXECUTOR, "batch", batch, "best", best,
+        "coresPerExecutor", CORES_PER_EXECUTOR,
+        "batch", batchPerReplica ? "128 per replica" : "128", "best", best,
         "bestIgnoringAccuracy", bestAny, "onePerExecutor", perExecutor);
+  }
+
+  /**
+   * Per data set, the fewest executors whose best allowed epoch is within 10% of the quickest
+   * over all executor counts: beyond it, adding executors stops paying.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> stopsPaying(List<Map<String, Object>> predictions) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Map<Long, List<Map<String, Object>>> bySet = new TreeMap<>();
+    for (Map<String, Object> p : predictions) {
+      bySet.computeIfAbsent((long) num(p, "examples"), k -> new ArrayList<>()).add(p);
+    }
+    bySet.forEach((examples, rows) -> {
+      double quickest = rows.stream()
+          .mapToDouble(p -> num((Map<String, Object>) p.get("best"), "epochSeconds")).min()
+          .orElseThrow();
+      int enough = rows.stream()
+          .filter(p -> num((Map<String, Object>) p.get("best"), "epochSeconds") <= 1.1 * quickest)
+          .mapToInt(p -> (int) num(p, "executors")).min().orElseThrow();
+      out.put(Long.toString(examples), Bench.map("executors", enough,
+          "quickestEpochSeconds", quickest));
+    });
+    return out;
   }
 
   // --- markdown ------------------------------------------------------------------------------
 
   @SuppressWarnings("unchecked")
-  private static String markdown(Compute compute, List<Map<String, Object>> fits,
+  private static String markdown(Compute compute, List<Map<String, Object>> calibrations,
+      List<Map<String, Object>> fits,
       List<Map<String, Object>> validation, String clusterSource,
-      List<Map<String, Object>> predictions) {
+      List<Map<String, Object>> predictions, List<Map<String, Object>> growingBatch) {
     StringBuilder md = new StringBuilder();
     md.append("## Compute constants (limit part, H 256, ").append(compute.blas())
         .append(", float32, one thread)\n\n");
@@ -787,7 +839,17 @@ final class ScalingRuns {
         compute.gflops64Best(), compute.gflops64Median(), compute.gflops128Best(),
         compute.gflops128Median(), compute.loopGflops(), compute.optimizerSeconds() * 1e6,
         compute.gatherSecondsPerRow() * 1e6, compute.efficiency()));
-    md.append("## Spark constants (fitted per master)\n\n");
+    md.append("Compute constants measured again just before each master's epochs (the limit"
+        + " part's quick set), used to check the model against those epochs:\n\n");
+    md.append("| master | GFLOPS in the loop | Adam step | gather per row | two-core efficiency |\n"
+        + "|---|---:|---:|---:|---:|\n");
+    for (Map<String, Object> cal : calibrations) {
+      Map<String, Object> k = (Map<String, Object>) cal.get("compute");
+      md.append(Bench.format("| %s | %.1f | %.0f µs | %.2f µs | %.2f |%n", cal.get("master"),
+          num(k, "trainingLoopGflopsPerCore"), 1e6 * num(k, "optimizerStepSeconds"),
+          1e6 * num(k, "gatherSecondsPerRow"), num(k, "twoCoreEfficiency")));
+    }
+    md.append("\n## Spark constants (fitted per master)\n\n");
     md.append("| master | job a | job b per task | broadcast c0 | c1 per MB | c2 per MB per"
         + " round | aggregate fixed | m per MB | tree level per MB | driver per value |\n"
         + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -811,11 +873,21 @@ final class ScalingRuns {
           num(v, "predictedSeconds"), num(v, "measuredSeconds"), 100 * num(v, "error")));
     }
     md.append("\n## Predictions: ").append(CORES_PER_EXECUTOR).append(" cores per executor, ")
-        .append(Bench.format("%.0f", NETWORK_GBITS)).append(" Gb/s, batch 128, Spark constants of ")
+        .append(Bench.format("%.0f", NETWORK_GBITS)).append(" Gb/s, Spark constants of ")
         .append(clusterSource).append("\n\n");
     md.append("Accuracy rule: per-replica batch ≥ ").append(MIN_REPLICA_BATCH)
         .append(" and replicas × steps between syncs ≤ ").append(MAX_REPLICA_STEPS)
-        .append(" (R = 1 always allowed).\n\n");
+        .append(" (R = 1 always allowed). R from 1, 2, 4, … up to the executors; K from 1, 5,"
+            + " 20, 100, epoch.\n\n");
+    md.append("### Global batch 128 (today's schedule)\n\n");
+    predictionTable(md, predictions);
+    md.append("\n### Global batch 128 per replica (learning rate and accuracy not measured)\n\n");
+    predictionTable(md, growingBatch);
+    return md.toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void predictionTable(StringBuilder md, List<Map<String, Object>> predictions) {
     md.append("| examples | executors | best allowed: R, K | its epoch | compute | syncs × per sync"
         + " | one replica per executor, best K: epoch | quickest ignoring the rule |\n"
         + "|---:|---:|---|---:|---:|---:|---:|---|\n");
@@ -831,7 +903,11 @@ final class ScalingRuns {
           (boolean) o.get("allowedByAccuracyRule") ? "" : " (breaks the rule)",
           (int) num(a, "replicas"), a.get("syncPeriod"), seconds(num(a, "epochSeconds"))));
     }
-    return md.toString();
+    stopsPaying(predictions).forEach((examples, v) -> md.append(Bench.format(
+        "%nAdding executors stops paying for %,d examples at %d executor(s) (best epoch within"
+            + " 10%% of the quickest, %s).%n", Long.parseLong(examples),
+        (int) num((Map<String, Object>) v, "executors"),
+        seconds(num((Map<String, Object>) v, "quickestEpochSeconds")))));
   }
 
   private static String seconds(double s) {
