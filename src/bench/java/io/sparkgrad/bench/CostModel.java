@@ -2,6 +2,7 @@ package io.sparkgrad.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The cost model of one training epoch: the replicas' compute plus, per synchronization, one
@@ -17,7 +18,7 @@ import java.util.List;
  *                        + driver(bytes) )            averaging and the driver's update
  *   step(r) = opt + r · gather + ⌈chunks / threads⌉ · min(r, 64) · flopsPerRow / gflops
  *   job(T) = a + b·T
- *   broadcast(S, E) = c0 + S·c1 + S·⌈log2(E + 1)⌉·(c2 + 1/bandwidth)
+ *   broadcast(S, E) = c0 + S·c1 + S·⌈log2(E + 1)⌉·(c2 + 1/bandwidth), E = executors reading it
  *   aggregate(S, T, d) = fixed + Σ levels fanIn · S' · (shuffle + 1/bandwidth)
  *                      + results into the driver · S' · (m + 1/bandwidth)
  * </pre>
@@ -159,14 +160,15 @@ final class CostModel {
     double gather = rows * c.gatherSecondsPerRow();
     // Gradient mode: the tasks only sum gradients; the driver takes the optimizer step.
     double step = gemm + gather + (layout.gradientMode() ? 0 : c.optimizerSeconds());
-    double compute = steps * step * slowdown(c, cluster, layout.replicas() * threads);
+    double compute = steps * step * slowdown(c, cluster, layout.replicas(), threads);
 
     double values = layout.gradientMode() ? c.parameters() : c.parameters() + c.stateValues();
     double bytes = 8 * values;
     double job = c.jobA() + c.jobB() * layout.replicas();
+    // Only executors that run a replica's task read the broadcast.
+    int readers = Math.min(cluster.executors(), layout.replicas());
     double broadcast = c.bcastC0() + bytes * c.bcastC1()
-        + bytes * log2Ceil(cluster.executors() + 1)
-            * (c.bcastC2() + 1 / cluster.bandwidthBytes());
+        + bytes * log2Ceil(readers + 1) * (c.bcastC2() + 1 / cluster.bandwidthBytes());
     double aggregate = aggregate(c, cluster, bytes, layout.replicas(), layout.depth());
     // The driver adds the averaged update and sets the state, or (gradient mode) takes the step.
     double driver = layout.gradientMode() ? c.driverOptimizerSeconds()
@@ -175,17 +177,19 @@ final class CostModel {
   }
 
   /**
-   * How much slower a replica's steps run than on a core of its own, with {@code demand} threads
-   * at work: threads beyond the task slots wait in waves, slots beyond the physical cores share
-   * them, and a machine with several cores at work loses some of each core's rate.
+   * How much slower a replica's steps run than on a core of its own, with {@code replicas} of
+   * {@code threads} threads at work: threads beyond the task slots wait in waves, slots beyond
+   * the physical cores share them, and a machine with several cores at work loses some of each
+   * core's rate.
    */
-  static double slowdown(Constants c, Cluster cluster, int demand) {
+  static double slowdown(Constants c, Cluster cluster, int replicas, int threads) {
+    int demand = replicas * threads;
     double factor = demand <= cluster.slots()
         ? Math.max(1.0, (double) demand / cluster.physicalCores())
         : Math.ceil((double) demand / cluster.slots())
             * Math.max(1.0, (double) cluster.slots() / cluster.physicalCores());
-    int perMachine = (int) Math.ceil((double) Math.min(demand, cluster.slots())
-        / cluster.machines());
+    int running = Math.min(replicas, cluster.slots());
+    int perMachine = (int) Math.ceil((double) running / cluster.machines()) * threads;
     int coresPerMachine = cluster.physicalCores() / cluster.machines();
     return Math.min(perMachine, coresPerMachine) > 1 ? factor / c.efficiency() : factor;
   }
@@ -267,6 +271,42 @@ final class CostModel {
       beta[j] = a[j][p] / a[j][j];
     }
     return beta;
+  }
+
+  /**
+   * Least squares with every coefficient ≥ 0 (a cost cannot be negative): while a coefficient
+   * comes out negative, the most negative one is fixed at 0 and the rest refitted.
+   */
+  static double[] nonNegativeLeastSquares(double[][] x, double[] y) {
+    int p = x[0].length;
+    boolean[] active = new boolean[p];
+    java.util.Arrays.fill(active, true);
+    while (true) {
+      int[] columns = IntStream.range(0, p).filter(j -> active[j]).toArray();
+      double[] beta = new double[p];
+      if (columns.length > 0) {
+        double[][] sub = new double[x.length][columns.length];
+        for (int i = 0; i < x.length; i++) {
+          for (int j = 0; j < columns.length; j++) {
+            sub[i][j] = x[i][columns[j]];
+          }
+        }
+        double[] fitted = leastSquares(sub, y);
+        for (int j = 0; j < columns.length; j++) {
+          beta[columns[j]] = fitted[j];
+        }
+      }
+      int worst = -1;
+      for (int j = 0; j < p; j++) {
+        if (beta[j] < 0 && (worst < 0 || beta[j] < beta[worst])) {
+          worst = j;
+        }
+      }
+      if (worst < 0) {
+        return beta;
+      }
+      active[worst] = false;
+    }
   }
 
   private static void check(boolean ok, String what, String found) {

@@ -426,12 +426,14 @@ final class ScalingRuns {
   private static void report(List<String> args) throws Exception {
     Path in = Paths.get("target/bench");
     Path out = null;
+    Path predictionLimit = null;
     for (int i = 0; i < args.size(); i++) {
       switch (args.get(i)) {
         case "--in" -> in = Paths.get(args.get(++i));
         case "--out" -> out = Paths.get(args.get(++i));
-        default -> throw new IllegalArgumentException(
-            "scaling report: expected --in DIR or --out DIR; found '" + args.get(i) + "'");
+        case "--prediction-limit" -> predictionLimit = Paths.get(args.get(++i));
+        default -> throw new IllegalArgumentException("scaling report: expected --in DIR,"
+            + " --out DIR or --prediction-limit FILE; found '" + args.get(i) + "'");
       }
     }
     out = out == null ? in : out;
@@ -450,11 +452,9 @@ final class ScalingRuns {
     Compute compute = Compute.of(limit);
     List<Map<String, Object>> fits = new ArrayList<>();
     List<Map<String, Object>> validation = new ArrayList<>();
-    Map<String, CostModel.Constants> byMaster = new LinkedHashMap<>();
     List<Map<String, Object>> calibrations = new ArrayList<>();
     for (Map<String, Object> m : masters) {
       CostModel.Constants c = fit(compute, m, masters);
-      byMaster.put((String) m.get("master"), c);
       fits.add(constantsRow((String) m.get("master"), c));
       // The epochs are checked with the compute rates measured just before them.
       Path calibration = in.resolve("limit-" + label((String) m.get("master")))
@@ -463,11 +463,16 @@ final class ScalingRuns {
       calibrations.add(Bench.map("master", m.get("master"), "compute", local.toMap()));
       validation.addAll(validate(fit(local, m, masters), m));
     }
-    CostModel.Constants clusterConstants = byMaster.entrySet().stream()
-        .filter(e -> e.getKey().startsWith("local-cluster")).reduce((a, b) -> b)
-        .map(Map.Entry::getValue).orElse(byMaster.values().iterator().next());
-    String clusterSource = byMaster.entrySet().stream()
-        .filter(e -> e.getValue() == clusterConstants).findFirst().orElseThrow().getKey();
+    // The predictions: the last local-cluster master's Spark constants and the quiet compute.
+    Map<String, Object> source = masters.stream()
+        .filter(m -> ((String) m.get("master")).startsWith("local-cluster"))
+        .reduce((a, b) -> b).orElse(masters.get(0));
+    String clusterSource = (String) source.get("master");
+    // A limit measured on a quiet machine (results.json's computeLimit, or a limit.json) gives
+    // the predictions' compute when given; else this run's limit, its best loops.
+    Compute quiet = predictionLimit == null ? compute.quiet()
+        : Compute.of(limitOf(read(predictionLimit))).quiet();
+    CostModel.Constants clusterConstants = fit(quiet, source, masters);
     List<Map<String, Object>> predictions = new ArrayList<>();
     List<Map<String, Object>> growingBatch = new ArrayList<>();
     for (long examples : new long[] {60_000, 8_100_000}) {
@@ -478,6 +483,9 @@ final class ScalingRuns {
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("compute", compute.toMap());
+    result.put("computeForPredictions", quiet.toMap());
+    result.put("computeForPredictionsFrom",
+        predictionLimit == null ? in.resolve("limit.json").toString() : predictionLimit.toString());
     result.put("constants", fits);
     result.put("computeBeforeEachMastersEpochs", calibrations);
     result.put("validation", validation);
@@ -491,10 +499,17 @@ final class ScalingRuns {
     result.put("predictionsBatchPerReplica", growingBatch);
     result.put("stopsPayingBatchPerReplica", stopsPaying(growingBatch));
     Bench.write(out.resolve("scaling.json"), result);
-    String md = markdown(compute, calibrations, fits, validation, clusterSource, predictions, growingBatch);
+    String md = markdown(compute, quiet, (String) result.get("computeForPredictionsFrom"),
+        calibrations, fits, validation, clusterSource, predictions, growingBatch);
     Files.writeString(out.resolve("scaling.md"), md, StandardCharsets.UTF_8);
     System.out.println("harness: wrote " + out.resolve("scaling.md"));
     System.out.print(md);
+  }
+
+  /** A limit part's JSON, alone or as the harness report's computeLimit. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> limitOf(Map<String, Object> json) {
+    return json.containsKey("computeLimit") ? (Map<String, Object>) json.get("computeLimit") : json;
   }
 
   /** local[N] first, then local-cluster by executor count. */
@@ -519,7 +534,19 @@ final class ScalingRuns {
   /** The compute constants from the limit part (H 256, native BLAS, float32). */
   record Compute(double flopsPerRow, int parameters, double gflops64Best, double gflops64Median,
       double gflops128Best, double gflops128Median, double loopGflops, double optimizerSeconds,
-      double gatherSecondsPerRow, double efficiency, String blas) {
+      double gatherSecondsPerRow, double efficiency, double bestTwoCoreEfficiency, String blas) {
+    /**
+     * The rates of a core with no other load: the best loop's GFLOPS (as ComputeLimit's limit),
+     * the optimizer step and the gather slowed no more than the GEMMs were, and both cores'
+     * efficiency from their best loops.
+     */
+    Compute quiet() {
+      double slowed = Math.min(1.0, loopGflops / gflops64Best);
+      return new Compute(flopsPerRow, parameters, gflops64Best, gflops64Median, gflops128Best,
+          gflops128Median, gflops64Best, optimizerSeconds * slowed, gatherSecondsPerRow * slowed,
+          bestTwoCoreEfficiency, bestTwoCoreEfficiency, blas);
+    }
+
     @SuppressWarnings("unchecked")
     static Compute of(Map<String, Object> limit) {
       Map<String, Object> r64 = null;
@@ -552,13 +579,15 @@ final class ScalingRuns {
       // (Without that row, the quick set: both cores' GEMMs at once against one core's.)
       Map<String, Object> two = ((List<Map<String, Object>>) limit.get("gemmTwoThreads"))
           .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow();
-      double efficiency = Math.min(1.0, worker != null
-          ? num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds")
-          : num(two, "gemmGflopsBothThreads") / (2 * num(r64, "gemmGflops1Thread")));
+      double bestTwo = Math.min(1.0,
+          num(two, "gemmGflopsBothThreads") / (2 * num(r64, "gemmGflops1Thread")));
+      double efficiency = worker != null
+          ? Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"))
+          : bestTwo;
       return new Compute(flopsPerRow, (int) num(breakdown, "parameters"),
           num(r64, "passGflops1Thread"), num(r64, "passGflops1ThreadMedian"),
           num(r128, "passGflops1Thread"), num(r128, "passGflops1ThreadMedian"),
-          flopsPerRow * rows / fb / 1e9, opt, gather / rows, efficiency,
+          flopsPerRow * rows / fb / 1e9, opt, gather / rows, efficiency, bestTwo,
           (String) r64.get("implementation"));
     }
 
@@ -569,7 +598,8 @@ final class ScalingRuns {
           "passGflopsPerCore128RowsBest", gflops128Best,
           "passGflopsPerCore128RowsMedian", gflops128Median,
           "trainingLoopGflopsPerCore", loopGflops, "optimizerStepSeconds", optimizerSeconds,
-          "gatherSecondsPerRow", gatherSecondsPerRow, "twoCoreEfficiency", efficiency);
+          "gatherSecondsPerRow", gatherSecondsPerRow, "twoCoreEfficiency", efficiency,
+          "twoCoreEfficiencyBestLoops", bestTwoCoreEfficiency);
     }
   }
 
@@ -614,7 +644,7 @@ final class ScalingRuns {
         y.add(num(r, "medianSeconds"));
       }
     }
-    double[] job = CostModel.leastSquares(x.toArray(new double[0][]),
+    double[] job = CostModel.nonNegativeLeastSquares(x.toArray(new double[0][]),
         y.stream().mapToDouble(Double::doubleValue).toArray());
     int parameters = (int) num(m, "parameters");
     int tasks = (int) num(m, "trainerTasks");
@@ -635,7 +665,7 @@ final class ScalingRuns {
         }
       }
       bcast = bx.size() >= 3 && distinctExecutors(all) >= 2
-          ? CostModel.leastSquares(bx.toArray(new double[0][]),
+          ? CostModel.nonNegativeLeastSquares(bx.toArray(new double[0][]),
               by.stream().mapToDouble(Double::doubleValue).toArray())
           : line(bx, by);
     } else {
@@ -658,10 +688,10 @@ final class ScalingRuns {
         ay.add(jobMedian(m, "aggregate", td[0], n, td[1]) - jobMedian(m, "job", td[0], 0, 0));
       }
     }
-    double[] agg = CostModel.leastSquares(ax.toArray(new double[0][]),
+    double[] agg = CostModel.nonNegativeLeastSquares(ax.toArray(new double[0][]),
         ay.stream().mapToDouble(Double::doubleValue).toArray());
-    double aggFixed = Math.max(0, agg[0]);
-    double perByte = Math.max(0, agg[1]);
+    double aggFixed = agg[0];
+    double perByte = agg[1];
     // 16 tasks at depth 2: one intermediate level (16 → 4, a shuffle through files); what the
     // direct path does not explain is the level's cost per byte a receiver takes in.
     CostModel.Constants direct = constants(compute, m, job, bcast, aggFixed, perByte, 0);
@@ -686,10 +716,12 @@ final class ScalingRuns {
         .map(o -> num(o, "executors")).distinct().count();
   }
 
-  /** c0 + S·c1 through two points (c2 = 0). */
+  /** c0 + S·c1, both ≥ 0 (c2 = 0). */
   private static double[] line(List<double[]> x, List<Double> y) {
-    double slope = (y.get(y.size() - 1) - y.get(0)) / (x.get(x.size() - 1)[1] - x.get(0)[1]);
-    return new double[] {y.get(0) - slope * x.get(0)[1], slope, 0};
+    double[][] xs = x.stream().map(r -> new double[] {1, r[1]}).toArray(double[][]::new);
+    double[] b = CostModel.nonNegativeLeastSquares(xs,
+        y.stream().mapToDouble(Double::doubleValue).toArray());
+    return new double[] {b[0], b[1], 0};
   }
 
   @SuppressWarnings("unchecked")
@@ -732,9 +764,15 @@ final class ScalingRuns {
       CostModel.Epoch e = CostModel.epoch(c, cluster, CostModel.Layout.today(partitions, k),
           60_000);
       double measured = num(t, "trainSecondsPerEpoch");
+      List<Double> epochs = ((List<Number>) t.get("epochSamples")).stream()
+          .map(Number::doubleValue).toList();
+      String range = epochs.isEmpty() ? "–" : Bench.format("%.2f–%.2f s",
+          epochs.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+          epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
       rows.add(Bench.map("master", master, "partitions", partitions, "syncPeriod", period,
           "syncs", e.syncs(), "predictedCompute", e.compute(), "predictedPerSync", e.perSync(),
-          "predictedSeconds", e.total(), "measuredSeconds", measured, "how", t.get("how"),
+          "predictedSeconds", e.total(), "measuredSeconds", measured, "measuredRange", range,
+          "how", t.get("how"),
           "error", e.total() / measured - 1));
     }
     return rows;
@@ -825,20 +863,25 @@ final class ScalingRuns {
   // --- markdown ------------------------------------------------------------------------------
 
   @SuppressWarnings("unchecked")
-  private static String markdown(Compute compute, List<Map<String, Object>> calibrations,
+  private static String markdown(Compute compute, Compute quiet, String quietFrom,
+      List<Map<String, Object>> calibrations,
       List<Map<String, Object>> fits,
       List<Map<String, Object>> validation, String clusterSource,
       List<Map<String, Object>> predictions, List<Map<String, Object>> growingBatch) {
     StringBuilder md = new StringBuilder();
     md.append("## Compute constants (limit part, H 256, ").append(compute.blas())
         .append(", float32, one thread)\n\n");
-    md.append("| forward+backward GFLOPS per core, 64 rows: best (median) | 128 rows: best (median)"
-        + " | in the trainer's loop (≈64 rows) | Adam step | gather per row | two-core"
-        + " efficiency |\n|---:|---:|---:|---:|---:|---:|\n");
-    md.append(Bench.format("| %.1f (%.1f) | %.1f (%.1f) | %.1f | %.0f µs | %.2f µs | %.2f |%n%n",
-        compute.gflops64Best(), compute.gflops64Median(), compute.gflops128Best(),
-        compute.gflops128Median(), compute.loopGflops(), compute.optimizerSeconds() * 1e6,
-        compute.gatherSecondsPerRow() * 1e6, compute.efficiency()));
+    md.append("| | forward+backward GFLOPS per core, 64 rows: best (median) | 128 rows: best"
+        + " (median) | in the trainer's loop (≈64 rows) | Adam step | gather per row | two-core"
+        + " efficiency |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Compute k : new Compute[] {compute, quiet}) {
+      md.append(Bench.format("| %s | %.1f (%.1f) | %.1f (%.1f) | %.1f | %.0f µs | %.2f µs | %.2f |%n",
+          k == compute ? "measured" : "quiet core (predictions; from " + quietFrom + ")",
+          k.gflops64Best(),
+          k.gflops64Median(), k.gflops128Best(), k.gflops128Median(), k.loopGflops(),
+          k.optimizerSeconds() * 1e6, k.gatherSecondsPerRow() * 1e6, k.efficiency()));
+    }
+    md.append("\n");
     md.append("Compute constants measured again just before each master's epochs (the limit"
         + " part's quick set), used to check the model against those epochs:\n\n");
     md.append("| master | GFLOPS in the loop | Adam step | gather per row | two-core efficiency |\n"
@@ -864,13 +907,17 @@ final class ScalingRuns {
           1e9 * num(f, "driverSecondsPerValue")));
     }
     md.append("\n## Validation: today's trainer, default MNIST run, training seconds per epoch\n\n");
+    md.append("Measured: the median of the epochs after the first (their range beside it); sync"
+        + " period 1: the steady rate of jobs 101-300 of the first epoch. Error = predicted ÷"
+        + " measured − 1.\n\n");
     md.append("| master | tasks | sync-period | syncs | predicted compute | predicted per sync |"
-        + " predicted | measured | error |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        + " predicted | measured (range) | error |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> v : validation) {
-      md.append(Bench.format("| %s | %d | %s | %d | %.2f s | %.1f ms | %.2f s | %.2f s | %+.0f%% |%n",
+      md.append(Bench.format("| %s | %d | %s | %d | %.2f s | %.1f ms | %.2f s | %.2f s (%s) | %+.0f%% |%n",
           v.get("master"), (int) num(v, "partitions"), v.get("syncPeriod"), (int) num(v, "syncs"),
           num(v, "predictedCompute"), 1e3 * num(v, "predictedPerSync"),
-          num(v, "predictedSeconds"), num(v, "measuredSeconds"), 100 * num(v, "error")));
+          num(v, "predictedSeconds"), num(v, "measuredSeconds"), v.get("measuredRange"),
+          100 * num(v, "error")));
     }
     md.append("\n## Predictions: ").append(CORES_PER_EXECUTOR).append(" cores per executor, ")
         .append(Bench.format("%.0f", NETWORK_GBITS)).append(" Gb/s, Spark constants of ")
