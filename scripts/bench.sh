@@ -201,8 +201,8 @@ if [[ $scaling == true ]]; then
   done
   # Predictions at a quiet core's rate: the recorded full run's limit (a quieter machine), if any.
   recorded=()
-  [[ -f "$root/docs/benchmarks/results.json" ]] \
-    && recorded=(--prediction-limit "$root/docs/benchmarks/results.json")
+  [[ -f docs/benchmarks/results.json ]] \
+    && recorded=(--prediction-limit docs/benchmarks/results.json)
   harness scaling report --in "$work" --out "$out" ${recorded[@]+"${recorded[@]}"}
   sed -n '/^## Validation/,/^## Predictions/p' "$out/scaling.md" | sed '$d'
   if [[ ${#failed[@]} -gt 0 ]]; then
