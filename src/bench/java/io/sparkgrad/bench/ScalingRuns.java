@@ -64,6 +64,7 @@ final class ScalingRuns {
   private static final double NETWORK_GBITS = 10;
   private static final int CORES_PER_EXECUTOR = 8;
   private static final int BATCH = 128;
+  private static final int CHEAPER_BYTES = 10;
   private static final int[] EXECUTORS = {1, 4, 16, 64, 256};
   private static final int[] PERIODS = {1, 5, 20, 100, 0};
   /**
@@ -475,10 +476,17 @@ final class ScalingRuns {
     CostModel.Constants clusterConstants = fit(quiet, source, masters);
     List<Map<String, Object>> predictions = new ArrayList<>();
     List<Map<String, Object>> growingBatch = new ArrayList<>();
+    // What-if: every per-byte cost of a sync ten times lower (float32 updates, merges on the
+    // executors, a quiet machine), the fixed costs as measured.
+    CostModel.Constants cheapBytes = perByteDividedBy(clusterConstants, CHEAPER_BYTES);
+    List<Map<String, Object>> cheap = new ArrayList<>();
+    List<Map<String, Object>> cheapGrowing = new ArrayList<>();
     for (long examples : new long[] {60_000, 8_100_000}) {
       for (int e : EXECUTORS) {
         predictions.add(predict(clusterConstants, examples, e, false));
         growingBatch.add(predict(clusterConstants, examples, e, true));
+        cheap.add(predict(cheapBytes, examples, e, false));
+        cheapGrowing.add(predict(cheapBytes, examples, e, true));
       }
     }
     Map<String, Object> result = new LinkedHashMap<>();
@@ -498,12 +506,23 @@ final class ScalingRuns {
     result.put("stopsPaying", stopsPaying(predictions));
     result.put("predictionsBatchPerReplica", growingBatch);
     result.put("stopsPayingBatchPerReplica", stopsPaying(growingBatch));
+    result.put("whatIfPerByteCostsDividedBy", CHEAPER_BYTES);
+    result.put("whatIfPredictions", cheap);
+    result.put("whatIfPredictionsBatchPerReplica", cheapGrowing);
     Bench.write(out.resolve("scaling.json"), result);
     String md = markdown(compute, quiet, (String) result.get("computeForPredictionsFrom"),
-        calibrations, fits, validation, clusterSource, predictions, growingBatch);
+        calibrations, fits, validation, clusterSource, predictions, growingBatch, cheap,
+        cheapGrowing);
     Files.writeString(out.resolve("scaling.md"), md, StandardCharsets.UTF_8);
     System.out.println("harness: wrote " + out.resolve("scaling.md"));
     System.out.print(md);
+  }
+
+  private static CostModel.Constants perByteDividedBy(CostModel.Constants c, double f) {
+    return new CostModel.Constants(c.flopsPerRow(), c.parameters(), c.stateValues(), c.gflops(),
+        c.gflops128(), c.optimizerSeconds(), c.gatherSecondsPerRow(), c.efficiency(), c.jobA(),
+        c.jobB(), c.bcastC0(), c.bcastC1() / f, c.bcastC2() / f, c.aggFixed(), c.aggM() / f,
+        c.aggStage() / f, c.driverSecondsPerValue(), c.driverOptimizerSeconds());
   }
 
   /** A limit part's JSON, alone or as the harness report's computeLimit. */
@@ -867,7 +886,8 @@ final class ScalingRuns {
       List<Map<String, Object>> calibrations,
       List<Map<String, Object>> fits,
       List<Map<String, Object>> validation, String clusterSource,
-      List<Map<String, Object>> predictions, List<Map<String, Object>> growingBatch) {
+      List<Map<String, Object>> predictions, List<Map<String, Object>> growingBatch,
+      List<Map<String, Object>> cheap, List<Map<String, Object>> cheapGrowing) {
     StringBuilder md = new StringBuilder();
     md.append("## Compute constants (limit part, H 256, ").append(compute.blas())
         .append(", float32, one thread)\n\n");
@@ -930,6 +950,12 @@ final class ScalingRuns {
     predictionTable(md, predictions);
     md.append("\n### Global batch 128 per replica (learning rate and accuracy not measured)\n\n");
     predictionTable(md, growingBatch);
+    md.append(Bench.format("%n### What if every per-byte cost of a sync were %d× lower%n%n"
+        + "Broadcast c1, c2, aggregation m and the tree level divided by %d; fixed costs and"
+        + " compute as above.%n%n#### Global batch 128%n%n", CHEAPER_BYTES, CHEAPER_BYTES));
+    predictionTable(md, cheap);
+    md.append("\n#### Global batch 128 per replica\n\n");
+    predictionTable(md, cheapGrowing);
     return md.toString();
   }
 
