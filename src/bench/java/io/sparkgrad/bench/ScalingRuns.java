@@ -379,9 +379,20 @@ final class ScalingRuns {
     int from = quick ? 40 : 100;
     int to = quick ? 120 : 300;
     List<Double> trainSeconds = new ArrayList<>();
+    // The trainer's layout, where it reports one (the replica trainer's layout callback); without
+    // it, today's trainer: one single-threaded replica per partition.
+    int[] layout = {0, 0, 0};
     double[] windowStart = {Double.NaN};
     double[] windowSeconds = {Double.NaN};
     TrainingListener listener = new TrainingListener() {
+      // Overrides TrainingListener.layout where the trainer has replicas (no @Override: the
+      // harness compiles against the trainer before and after them).
+      public void layout(int partitions, int replicas, int threadsPerReplica) {
+        layout[0] = partitions;
+        layout[1] = replicas;
+        layout[2] = threadsPerReplica;
+      }
+
       @Override
       public void progress(int epoch, int stepsDone, int stepsTotal, double epochSeconds) {
         if (!window) {
@@ -415,7 +426,10 @@ final class ScalingRuns {
     double seconds = window ? windowSeconds[0] / (to - from) * stepsPerEpoch
         : Bench.median(trainSeconds);
     System.out.println(Bench.format("harness: sync-period %s: %.2f s per epoch", period, seconds));
-    return Bench.map("syncPeriod", period, "partitions", jsc.defaultParallelism(),
+    return Bench.map("syncPeriod", period,
+        "partitions", layout[0] > 0 ? layout[0] : jsc.defaultParallelism(),
+        "replicas", layout[1] > 0 ? layout[1] : null,
+        "threadsPerReplica", layout[2] > 0 ? layout[2] : null,
         "stepsPerEpoch", stepsPerEpoch, "trainSecondsPerEpoch", seconds,
         "how", window ? Bench.format("jobs %d-%d of epoch 1, × %d / %d", from + 1, to,
             stepsPerEpoch, to - from) : "median of epochs 2-" + epochs,
@@ -582,8 +596,11 @@ final class ScalingRuns {
       Map<String, Object> breakdown = ((List<Map<String, Object>>) limit.get("stepBreakdown"))
           .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow(
               () -> new IllegalArgumentException("limit.json: no step breakdown at H " + HIDDEN));
+      // Two single-threaded workers at once (where the harness also has one replica on two
+      // threads, its two-replica row).
       Map<String, Object> worker = ((List<Map<String, Object>>) limit.get("worker")).stream()
-          .filter(r -> num(r, "hidden") == HIDDEN && "auto".equals(r.get("blas"))).findFirst()
+          .filter(r -> num(r, "hidden") == HIDDEN && "auto".equals(r.get("blas")))
+          .filter(r -> !r.containsKey("replicas") || num(r, "replicas") == 2).findFirst()
           .orElse(null);
       if (r64 == null || r128 == null) {
         throw new IllegalArgumentException("limit.json: no native GEMM rows at H " + HIDDEN);
@@ -780,15 +797,20 @@ final class ScalingRuns {
       String period = (String) t.get("syncPeriod");
       int k = period.equals("epoch") ? 0 : Integer.parseInt(period);
       int partitions = (int) num(t, "partitions");
-      CostModel.Epoch e = CostModel.epoch(c, cluster, CostModel.Layout.today(partitions, k),
-          60_000);
+      boolean replicaTrainer = t.get("replicas") != null;
+      int replicas = replicaTrainer ? (int) num(t, "replicas") : partitions;
+      CostModel.Layout layout = replicaTrainer
+          ? new CostModel.Layout(replicas, (int) num(t, "threadsPerReplica"), k, 128, k == 1, 2)
+          : CostModel.Layout.today(partitions, k);
+      CostModel.Epoch e = CostModel.epoch(c, cluster, layout, 60_000);
       double measured = num(t, "trainSecondsPerEpoch");
       List<Double> epochs = ((List<Number>) t.get("epochSamples")).stream()
           .map(Number::doubleValue).toList();
       String range = epochs.isEmpty() ? "–" : Bench.format("%.2f–%.2f s",
           epochs.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
           epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
-      rows.add(Bench.map("master", master, "partitions", partitions, "syncPeriod", period,
+      rows.add(Bench.map("master", master, "partitions", partitions, "replicas", replicas,
+          "threadsPerReplica", layout.threadsPerReplica(), "syncPeriod", period,
           "syncs", e.syncs(), "predictedCompute", e.compute(), "predictedPerSync", e.perSync(),
           "predictedSeconds", e.total(), "measuredSeconds", measured, "measuredRange", range,
           "how", t.get("how"),
@@ -930,11 +952,13 @@ final class ScalingRuns {
     md.append("Measured: the median of the epochs after the first (their range beside it); sync"
         + " period 1: the steady rate of jobs 101-300 of the first epoch. Error = predicted ÷"
         + " measured − 1.\n\n");
-    md.append("| master | tasks | sync-period | syncs | predicted compute | predicted per sync |"
-        + " predicted | measured (range) | error |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| master | replicas × threads | sync-period | syncs | predicted compute | predicted"
+        + " per sync | predicted | measured (range) | error |\n"
+        + "|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> v : validation) {
-      md.append(Bench.format("| %s | %d | %s | %d | %.2f s | %.1f ms | %.2f s | %.2f s (%s) | %+.0f%% |%n",
-          v.get("master"), (int) num(v, "partitions"), v.get("syncPeriod"), (int) num(v, "syncs"),
+      md.append(Bench.format("| %s | %d × %d | %s | %d | %.2f s | %.1f ms | %.2f s | %.2f s (%s) | %+.0f%% |%n",
+          v.get("master"), (int) num(v, "replicas"), (int) num(v, "threadsPerReplica"),
+          v.get("syncPeriod"), (int) num(v, "syncs"),
           num(v, "predictedCompute"), 1e3 * num(v, "predictedPerSync"),
           num(v, "predictedSeconds"), num(v, "measuredSeconds"), v.get("measuredRange"),
           100 * num(v, "error")));
