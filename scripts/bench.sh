@@ -8,6 +8,10 @@
 #   scripts/bench.sh --out DIR  # write the report elsewhere
 #   scripts/bench.sh --scale    # also the mnist8m-scale part (an hour or more; ~7 GB of disk
 #                               # under SPARKGRAD_SCALE_WORK, default /tmp/sparkgrad-scale)
+#   scripts/bench.sh --scaling  # only the epoch cost model (docs/scaling.md): limit, then
+#                               # 'scaling measure' on local[2] and local-cluster[E,1,1024] for
+#                               # E = 1, 2, 3, then 'scaling report' (scaling.md, scaling.json);
+#                               # about 15 minutes on a busy machine (--quick: about 6)
 #
 # Parts, each in a JVM of its own (logs and raw JSON in target/bench/):
 #   limit    GEMM and training-pass GFLOPS at the training shapes (native and Java BLAS), and
@@ -18,6 +22,10 @@
 #            partitions, sync-period 1/10/50/epoch, --blas java
 #   cluster  the same trainer on local-cluster[2,1,1024] (2 executor JVMs)
 #   mllib    MultilayerPerceptronClassifier 784-100-10 and 784-256-10, l-bfgs, blockSize 128
+#   scaling  (--scaling only) the constants of the epoch cost model on one master (Spark job
+#            per task count, broadcast and exact tree aggregation of 1.6 and 4.9 MB, today's
+#            trainer at sync-period epoch/10/1); 'scaling report' fits them, checks the model
+#            against the measured epochs and predicts 1-256 executors (ScalingRuns, CostModel)
 #   scale    (--scale only) `expand --copies 135` (8.1 million examples, mnist8m's size), then
 #            the default network for 3 epochs on local[2]: s/epoch, examples/s, peak RSS, test
 #            accuracy per epoch, and the time and disk of expand
@@ -32,14 +40,16 @@ cd "$root"
 
 quick=false
 scale=false
+scaling=false
 out=""
 for ((i = 1; i <= $#; i++)); do
   case "${!i}" in
     --quick) quick=true ;;
     --scale) scale=true ;;
+    --scaling) scaling=true ;;
     --out) i=$((i + 1)); out="${!i:?--out needs a folder}" ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench: unknown argument '${!i}' (expected --quick, --scale or --out DIR)" >&2; exit 2 ;;
+    *) echo "bench: unknown argument '${!i}' (expected --quick, --scale, --scaling or --out DIR)" >&2; exit 2 ;;
   esac
 done
 command_line="scripts/bench.sh${*:+ $*}"
@@ -181,6 +191,27 @@ train_command() {
 }
 
 common=(--data "$data" --out "$work" "${quick_flag[@]}")
+
+if [[ $scaling == true ]]; then
+  # The model needs H 256 on native BLAS only: the limit part's quick set.
+  harness limit --data "$data" --out "$work" --quick
+  for master in 'local[2]' 'local-cluster[1,1,1024]' 'local-cluster[2,1,1024]' \
+      'local-cluster[3,1,1024]'; do
+    harness scaling measure "${common[@]}" --master "$master"
+  done
+  # Predictions at a quiet core's rate: the recorded full run's limit (a quieter machine), if any.
+  recorded=()
+  [[ -f docs/benchmarks/results.json ]] \
+    && recorded=(--prediction-limit docs/benchmarks/results.json)
+  harness scaling report --in "$work" --out "$out" ${recorded[@]+"${recorded[@]}"}
+  sed -n '/^## Validation/,/^## Predictions/p' "$out/scaling.md" | sed '$d'
+  if [[ ${#failed[@]} -gt 0 ]]; then
+    say "failed parts: ${failed[*]}"
+    exit 1
+  fi
+  say "done in ${SECONDS}s: $out/scaling.md"
+  exit 0
+fi
 
 harness limit "${common[@]}"
 if [[ $quick == true ]]; then

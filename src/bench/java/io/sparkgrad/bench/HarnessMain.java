@@ -31,6 +31,7 @@ public final class HarnessMain {
       case "mllib" -> MllibRuns.run(Bench.Args.parse(rest));
       case "report" -> Report.run(rest);
       case "scale" -> ScaleRuns.run(rest);
+      case "scaling" -> ScalingRuns.run(rest);
       default -> throw new IllegalArgumentException(
           "expected a part: limit, trainer, mllib or report; found '" + argv[0] + "'");
     }

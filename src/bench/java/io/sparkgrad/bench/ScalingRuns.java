@@ -1,0 +1,1013 @@
+package io.sparkgrad.bench;
+
+import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingOptions;
+import io.sparkgrad.data.DataSet;
+import io.sparkgrad.math.ExactSum;
+import io.sparkgrad.network.NetworkSpec;
+import io.sparkgrad.network.Optimizer;
+import io.sparkgrad.training.EpochMetrics;
+import io.sparkgrad.training.SparkTrainer;
+import io.sparkgrad.training.TrainingListener;
+import io.sparkgrad.training.TrainingSetup;
+import java.io.File;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The constants of the epoch cost model ({@link CostModel}), its check against measured epochs,
+ * and its predictions; docs/scaling.md explains the model.
+ *
+ * <pre>
+ *   HarnessMain scaling measure --master URL --data DIR --out DIR [--quick]
+ *   HarnessMain scaling report --in DIR --out DIR
+ * </pre>
+ *
+ * <b>measure</b> (one master per JVM): the cost of a Spark job over a cached RDD of 1 … 64
+ * partitions that does nothing; the same job with a fresh broadcast of 1× and 3× the default
+ * network's parameters in doubles (weights; weights + Adam state), destroyed after; and with a
+ * tree aggregation of one such array per task, summed exactly as the trainer sums (128-bit fixed
+ * point, see {@link ExactVector}), at the trainer's task count (depth 2) and at 16 tasks (depth 1
+ * and 2). Job kinds are interleaved round by round, so that a burst of the shared machine's other
+ * load does not fall on one kind; medians. Then today's trainer ({@link SparkTrainer}, default
+ * configuration, one partition per task slot) at sync-period epoch, 10 and 1: training seconds
+ * per epoch (whole epochs after the first; period 1: the steady rate of jobs 100-300 of the first
+ * epoch, times 469). Writes scaling-MASTER.json.
+ *
+ * <p><b>report</b>: the compute constants from the limit part's limit.json ({@link ComputeLimit}:
+ * forward+backward GFLOPS per core, the optimizer step and the gather per row from its step
+ * breakdown, two cores' efficiency from its worker row), the Spark constants fitted per master,
+ * the model's prediction of every measured epoch and its error, and the predictions for MNIST
+ * and an 8.1-million-example set on 1 … 256 executors. Writes scaling.json and scaling.md.
+ */
+final class ScalingRuns {
+  private static final int HIDDEN = 256;
+  private static final int[] TASK_COUNTS = {1, 2, 4, 8, 16, 32, 64};
+  private static final int TREE_TASKS = 16;
+  /** Network bandwidth of the predictions: 10 Gb/s. */
+  private static final double NETWORK_GBITS = 10;
+  private static final int CORES_PER_EXECUTOR = 8;
+  private static final int BATCH = 128;
+  private static final int CHEAPER_BYTES = 10;
+  private static final int[] EXECUTORS = {1, 4, 16, 64, 256};
+  private static final int[] PERIODS = {1, 5, 20, 100, 0};
+  /**
+   * The accuracy rule (not a measurement beyond 64 replicas): per-replica batch ≥ 16 examples
+   * and replicas × steps between synchronizations ≤ 1000. Measured on local[2] with replicas
+   * averaged once per epoch (469 steps): R 1 → 98.34%, 2 → 98.30% (R·K = 938), 8 → 97.79%
+   * (3,752), 32 → 96.25%, 64 → 95.11%.
+   */
+  static final int MIN_REPLICA_BATCH = 16;
+  static final int MAX_REPLICA_STEPS = 1000;
+
+  private ScalingRuns() {}
+
+  static void run(List<String> args) throws Exception {
+    if (args.isEmpty()) {
+      throw new IllegalArgumentException("scaling: expected 'measure' or 'report'");
+    }
+    List<String> rest = args.subList(1, args.size());
+    switch (args.get(0)) {
+      case "measure" -> measure(Bench.Args.parse(rest));
+      case "report" -> report(rest);
+      default -> throw new IllegalArgumentException(
+          "scaling: expected 'measure' or 'report'; found '" + args.get(0) + "'");
+    }
+  }
+
+  // --- measure -------------------------------------------------------------------------------
+
+  static String label(String master) {
+    return master.replaceAll("[^A-Za-z0-9,]+", "-").replaceAll("-+$", "");
+  }
+
+  private static void measure(Bench.Args args) throws Exception {
+    boolean cluster = args.master().startsWith("local-cluster");
+    int executors = cluster
+        ? Integer.parseInt(args.master().replaceAll("local-cluster\\[(\\d+),.*", "$1")) : 1;
+    int coresPerExecutor = cluster
+        ? Integer.parseInt(args.master().replaceAll("local-cluster\\[\\d+,(\\d+),.*", "$1"))
+        : Integer.parseInt(args.master().replaceAll("local\\[(\\d+)]", "$1"));
+    Map<String, String> extra = new LinkedHashMap<>();
+    if (cluster) {
+      extra.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+      extra.put("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
+      extra.put("spark.executor.memory", "1024m");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("master", args.master());
+    out.put("executors", cluster ? executors : 0);
+    out.put("coresPerExecutor", coresPerExecutor);
+    out.put("physicalCores", Runtime.getRuntime().availableProcessors());
+    out.put("loadAverageAtStart", Bench.loadAverage());
+    long sessionStart = System.nanoTime();
+    try (SparkSession spark = Bench.spark("harness-scaling", args.master(), extra)) {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      while (cluster && jsc.sc().getExecutorIds().size() < executors) {
+        if (Bench.seconds(sessionStart) > 300) {
+          throw new IllegalStateException("executors did not register within 300 s");
+        }
+        Thread.sleep(200);
+      }
+      out.put("sessionStartSeconds", Bench.seconds(sessionStart));
+      out.put("defaultParallelism", jsc.defaultParallelism());
+      out.putAll(sparkCosts(jsc, args.quick()));
+      out.put("driver", driverCosts());
+      // The compute constants again, just before the trainer's epochs: on a shared machine the
+      // other load moves from minute to minute, and the check of the model should see the
+      // rates its epochs saw (the limit part's quick set, in this JVM, Spark idle).
+      Path calibration = args.out().resolve("limit-" + label(args.master()));
+      ComputeLimit.run(new Bench.Args(calibration, args.requireData(), args.master(), true,
+          List.of()));
+      out.put("computeCalibration", calibration.resolve("limit.json").toString());
+      out.put("trainer", trainerEpochs(jsc, args));
+    }
+    out.put("loadAverageAtEnd", Bench.loadAverage());
+    Bench.write(args.out().resolve("scaling-" + label(args.master()) + ".json"), out);
+  }
+
+  /** One kind of job timed round after round. */
+  private record Probe(String kind, int tasks, int values, int depth, JavaRDD<Integer> rdd) {
+    String key() {
+      return kind + " tasks=" + tasks + (values > 0 ? " values=" + values : "")
+          + (depth > 0 ? " depth=" + depth : "");
+    }
+  }
+
+  private static Map<String, Object> sparkCosts(JavaSparkContext jsc, boolean quick) {
+    int parameters = ComputeLimit.spec(HIDDEN).layout().size();
+    int[] sizes = {parameters, 3 * parameters};
+    int trainerTasks = jsc.defaultParallelism();
+    Map<Integer, JavaRDD<Integer>> rdds = new TreeMap<>();
+    for (int t : TASK_COUNTS) {
+      rdds.put(t, cached(jsc, t));
+    }
+    rdds.computeIfAbsent(trainerTasks, t -> cached(jsc, t));
+    List<Probe> probes = new ArrayList<>();
+    rdds.forEach((t, rdd) -> probes.add(new Probe("job", t, 0, 0, rdd)));
+    for (int n : sizes) {
+      probes.add(new Probe("broadcast", trainerTasks, n, 0, rdds.get(trainerTasks)));
+      probes.add(new Probe("aggregate", trainerTasks, n, 2, rdds.get(trainerTasks)));
+      probes.add(new Probe("aggregate", TREE_TASKS, n, 1, rdds.get(TREE_TASKS)));
+      probes.add(new Probe("aggregate", TREE_TASKS, n, 2, rdds.get(TREE_TASKS)));
+    }
+    double[][] arrays = new double[sizes.length][];
+    for (int i = 0; i < sizes.length; i++) {
+      arrays[i] = weights(sizes[i], i);
+    }
+    int rounds = quick ? 6 : 15;
+    Map<String, List<Double>> samples = new LinkedHashMap<>();
+    for (int round = -2; round < rounds; round++) { // two rounds of warm-up
+      for (Probe p : probes) {
+        double[] array = p.values() == 0 ? null : arrays[p.values() == sizes[0] ? 0 : 1];
+        double seconds = time(jsc, p, array);
+        if (round >= 0) {
+          samples.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(seconds);
+        }
+      }
+      System.out.println("harness: scaling round " + (round + 1) + "/" + rounds);
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Probe p : probes) {
+      List<Double> s = samples.get(p.key());
+      rows.add(Bench.map("kind", p.kind(), "tasks", p.tasks(), "values", p.values(),
+          "bytes", 8L * p.values(), "depth", p.depth(), "medianSeconds", Bench.median(s),
+          "samples", s));
+      System.out.println(Bench.format("harness: %s: median %.1f ms", p.key(),
+          1e3 * Bench.median(s)));
+    }
+    rdds.values().forEach(JavaRDD::unpersist);
+    return Bench.map("parameters", parameters, "trainerTasks", trainerTasks, "rounds", rounds,
+        "jobs", rows);
+  }
+
+  private static JavaRDD<Integer> cached(JavaSparkContext jsc, int tasks) {
+    JavaRDD<Integer> rdd = jsc.parallelize(
+        IntStream.range(0, tasks).boxed().collect(Collectors.toList()), tasks).cache();
+    rdd.count();
+    return rdd;
+  }
+
+  /** Weight-like doubles (random: lz4 compresses the broadcast of zeros to nothing). */
+  private static double[] weights(int n, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] w = new double[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = 0.05 * (random.nextDouble() - 0.5);
+    }
+    return w;
+  }
+
+  /** A task's result: cheap to make, not all equal (as an update is). */
+  private static double[] result(int n) {
+    double[] r = new double[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = (i % 1000) * 1e-6 - 5e-4;
+    }
+    return r;
+  }
+
+  /** Seconds of one job of the probe's kind, as the trainer pays them (broadcast made and destroyed). */
+  private static double time(JavaSparkContext jsc, Probe p, double[] array) {
+    long start = System.nanoTime();
+    switch (p.kind()) {
+      case "job" -> p.rdd().foreachPartition(it -> it.forEachRemaining(x -> { }));
+      case "broadcast" -> {
+        Broadcast<double[]> b = jsc.broadcast(array);
+        try {
+          p.rdd().foreachPartition(it -> {
+            if (b.value().length == 0) {
+              throw new IllegalStateException("empty broadcast");
+            }
+          });
+        } finally {
+          b.destroy();
+        }
+      }
+      case "aggregate" -> {
+        int n = p.values();
+        ExactVector sum = p.rdd()
+            .mapPartitions(it -> Collections.singletonList(result(n)).iterator())
+            .treeAggregate(new ExactVector(), ExactVector::add, ExactVector::merge, p.depth());
+        if (sum.toArray().length != n) {
+          throw new IllegalStateException("aggregate: expected " + n + " values");
+        }
+      }
+      default -> throw new IllegalArgumentException(p.kind());
+    }
+    return Bench.seconds(start);
+  }
+
+  /**
+   * An exact vector sum shaped as the trainer's task results (JobResult's sums): a task's own
+   * array travels as plain doubles; where two meet they enter a 128-bit exact sum.
+   */
+  static final class ExactVector implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private ExactSum exact;
+    private double[] pending;
+
+    ExactVector add(double[] values) {
+      if (exact == null && pending == null) {
+        pending = values;
+      } else {
+        settle(values.length).addAll(values);
+      }
+      return this;
+    }
+
+    ExactVector merge(ExactVector other) {
+      if (exact == null && pending == null) {
+        exact = other.exact;
+        pending = other.pending;
+      } else if (other.exact != null || other.pending != null) {
+        int n = other.exact != null ? other.exact.size() : other.pending.length;
+        ExactSum sum = settle(n);
+        if (other.exact != null) {
+          sum.merge(other.exact);
+        }
+        if (other.pending != null) {
+          sum.addAll(other.pending);
+        }
+      }
+      return this;
+    }
+
+    private ExactSum settle(int n) {
+      if (exact == null) {
+        exact = new ExactSum(n);
+      }
+      if (pending != null) {
+        exact.addAll(pending);
+        pending = null;
+      }
+      return exact;
+    }
+
+    double[] toArray() {
+      if (exact == null && pending == null) {
+        return new double[0];
+      }
+      return settle(pending != null ? pending.length : exact.size()).toArray(1.0);
+    }
+  }
+
+  /**
+   * The driver's work after a job, without Spark: the weights plus the averaged update, and the
+   * optimizer's state set (local steps); the optimizer's float64 step (gradient mode).
+   */
+  private static Map<String, Object> driverCosts() {
+    TrainingConfig config = ComputeLimit.config(HIDDEN);
+    NetworkSpec spec = ComputeLimit.spec(HIDDEN);
+    Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
+        config.regularization().weightDecay());
+    int n = spec.layout().size();
+    double[] params = weights(n, 3);
+    double[] update = weights(n, 4);
+    double[] state = weights(optimizer.stateSize(), 5);
+    List<Double> apply = new ArrayList<>();
+    List<Double> step = new ArrayList<>();
+    for (int rep = 0; rep < 60; rep++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        params[i] += 1e-9 * update[i];
+      }
+      optimizer.setState(state);
+      apply.add(Bench.seconds(start));
+      start = System.nanoTime();
+      optimizer.step(params, update, 1e-9);
+      step.add(Bench.seconds(start));
+    }
+    // Drop the JIT's first calls.
+    double applySeconds = Bench.median(apply.subList(20, apply.size()));
+    double stepSeconds = Bench.median(step.subList(20, step.size()));
+    return Bench.map("values", n + optimizer.stateSize(), "applySeconds", applySeconds,
+        "secondsPerValue", applySeconds / (n + optimizer.stateSize()),
+        "optimizerStepFloat64Seconds", stepSeconds);
+  }
+
+  /** Thrown by the listener to end a run once its timing is taken. */
+  private static final class Enough extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Enough() {
+      super("enough", null, false, false);
+    }
+  }
+
+  /** Today's trainer at sync-period epoch, 10 and 1: training seconds per epoch. */
+  private static List<Map<String, Object>> trainerEpochs(JavaSparkContext jsc, Bench.Args args)
+      throws Exception {
+    DataSet data = Bench.load(args.requireData());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (String period : new String[] {"epoch", "10", "1"}) {
+      rows.add(trainerEpoch(jsc, data, args.master(), period, args.quick()));
+    }
+    return rows;
+  }
+
+  private static Map<String, Object> trainerEpoch(JavaSparkContext jsc, DataSet data,
+      String master, String period, boolean quick) throws Exception {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("data", data.source());
+    Path model = Files.createTempDirectory("harness-scaling-model");
+    values.put("model", new File(model.toFile(), "unused").toString());
+    values.put("master", master);
+    values.put("sync-period", period);
+    boolean window = period.equals("1");
+    int epochs = window ? 1 : period.equals("epoch") ? (quick ? 2 : 4) : (quick ? 2 : 3);
+    values.put("epochs", Integer.toString(epochs));
+    TrainingConfig config = TrainingOptions.resolve(Map.of(), values);
+    TrainingSetup setup = TrainingSetup.of(config, data);
+    int stepsPerEpoch = setup.stepsPerEpoch();
+    int from = quick ? 40 : 100;
+    int to = quick ? 120 : 300;
+    List<Double> trainSeconds = new ArrayList<>();
+    // The trainer's layout, where it reports one (the replica trainer's layout callback); without
+    // it, today's trainer: one single-threaded replica per partition.
+    int[] layout = {0, 0, 0};
+    double[] windowStart = {Double.NaN};
+    double[] windowSeconds = {Double.NaN};
+    TrainingListener listener = new TrainingListener() {
+      // Overrides TrainingListener.layout where the trainer has replicas (no @Override: the
+      // harness compiles against the trainer before and after them).
+      public void layout(int partitions, int replicas, int threadsPerReplica) {
+        layout[0] = partitions;
+        layout[1] = replicas;
+        layout[2] = threadsPerReplica;
+      }
+
+      @Override
+      public void progress(int epoch, int stepsDone, int stepsTotal, double epochSeconds) {
+        if (!window) {
+          return;
+        }
+        if (stepsDone == from) {
+          windowStart[0] = epochSeconds;
+        } else if (stepsDone == to) {
+          windowSeconds[0] = epochSeconds - windowStart[0];
+          throw new Enough();
+        }
+      }
+
+      @Override
+      public void epochFinished(EpochMetrics m, int totalEpochs) {
+        double train = setup.trainCount() / m.examplesPerSecond();
+        System.out.println(Bench.format("harness: sync-period %s: epoch %d: train %.2f s",
+            period, m.epoch(), train));
+        if (m.epoch() > 1) {
+          trainSeconds.add(train);
+        }
+      }
+    };
+    try {
+      new SparkTrainer(jsc, listener).train(setup, data);
+    } catch (Enough done) {
+      // the window is timed
+    } finally {
+      Files.deleteIfExists(model);
+    }
+    double seconds = window ? windowSeconds[0] / (to - from) * stepsPerEpoch
+        : Bench.median(trainSeconds);
+    System.out.println(Bench.format("harness: sync-period %s: %.2f s per epoch", period, seconds));
+    return Bench.map("syncPeriod", period,
+        "partitions", layout[0] > 0 ? layout[0] : jsc.defaultParallelism(),
+        "replicas", layout[1] > 0 ? layout[1] : null,
+        "threadsPerReplica", layout[2] > 0 ? layout[2] : null,
+        "stepsPerEpoch", stepsPerEpoch, "trainSecondsPerEpoch", seconds,
+        "how", window ? Bench.format("jobs %d-%d of epoch 1, × %d / %d", from + 1, to,
+            stepsPerEpoch, to - from) : "median of epochs 2-" + epochs,
+        "epochSamples", trainSeconds, "loadAverage", Bench.loadAverage());
+  }
+
+  // --- report --------------------------------------------------------------------------------
+
+  private static void report(List<String> args) throws Exception {
+    Path in = Paths.get("target/bench");
+    Path out = null;
+    Path predictionLimit = null;
+    for (int i = 0; i < args.size(); i++) {
+      switch (args.get(i)) {
+        case "--in" -> in = Paths.get(args.get(++i));
+        case "--out" -> out = Paths.get(args.get(++i));
+        case "--prediction-limit" -> predictionLimit = Paths.get(args.get(++i));
+        default -> throw new IllegalArgumentException("scaling report: expected --in DIR,"
+            + " --out DIR or --prediction-limit FILE; found '" + args.get(i) + "'");
+      }
+    }
+    out = out == null ? in : out;
+    Map<String, Object> limit = read(in.resolve("limit.json"));
+    List<Map<String, Object>> masters = new ArrayList<>();
+    try (var files = Files.list(in)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().matches("scaling-.+\\.json"))
+          .sorted(ScalingRuns::byMaster).toList()) {
+        masters.add(read(f));
+      }
+    }
+    if (masters.isEmpty()) {
+      throw new IllegalArgumentException(in + ": expected scaling-MASTER.json files from"
+          + " 'scaling measure'; found none");
+    }
+    Compute compute = Compute.of(limit);
+    List<Map<String, Object>> fits = new ArrayList<>();
+    List<Map<String, Object>> validation = new ArrayList<>();
+    List<Map<String, Object>> calibrations = new ArrayList<>();
+    for (Map<String, Object> m : masters) {
+      CostModel.Constants c = fit(compute, m, masters);
+      fits.add(constantsRow((String) m.get("master"), c));
+      // The epochs are checked with the compute rates measured just before them.
+      Path calibration = in.resolve("limit-" + label((String) m.get("master")))
+          .resolve("limit.json");
+      Compute local = Files.isRegularFile(calibration) ? Compute.of(read(calibration)) : compute;
+      calibrations.add(Bench.map("master", m.get("master"), "compute", local.toMap()));
+      validation.addAll(validate(fit(local, m, masters), m));
+    }
+    // The predictions: the last local-cluster master's Spark constants and the quiet compute.
+    Map<String, Object> source = masters.stream()
+        .filter(m -> ((String) m.get("master")).startsWith("local-cluster"))
+        .reduce((a, b) -> b).orElse(masters.get(0));
+    String clusterSource = (String) source.get("master");
+    // A limit measured on a quiet machine (results.json's computeLimit, or a limit.json) gives
+    // the predictions' compute when given; else this run's limit, its best loops.
+    Compute quiet = predictionLimit == null ? compute.quiet()
+        : Compute.of(limitOf(read(predictionLimit))).quiet();
+    CostModel.Constants clusterConstants = fit(quiet, source, masters);
+    List<Map<String, Object>> predictions = new ArrayList<>();
+    List<Map<String, Object>> growingBatch = new ArrayList<>();
+    // What-if: every per-byte cost of a sync ten times lower (float32 updates, merges on the
+    // executors, a quiet machine), the fixed costs as measured.
+    CostModel.Constants cheapBytes = perByteDividedBy(clusterConstants, CHEAPER_BYTES);
+    List<Map<String, Object>> cheap = new ArrayList<>();
+    List<Map<String, Object>> cheapGrowing = new ArrayList<>();
+    for (long examples : new long[] {60_000, 8_100_000}) {
+      for (int e : EXECUTORS) {
+        predictions.add(predict(clusterConstants, examples, e, false));
+        growingBatch.add(predict(clusterConstants, examples, e, true));
+        cheap.add(predict(cheapBytes, examples, e, false));
+        cheapGrowing.add(predict(cheapBytes, examples, e, true));
+      }
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("compute", compute.toMap());
+    result.put("computeForPredictions", quiet.toMap());
+    result.put("computeForPredictionsFrom",
+        predictionLimit == null ? in.resolve("limit.json").toString() : predictionLimit.toString());
+    result.put("constants", fits);
+    result.put("computeBeforeEachMastersEpochs", calibrations);
+    result.put("validation", validation);
+    result.put("predictionConstants", clusterSource);
+    result.put("predictionNetworkGbits", NETWORK_GBITS);
+    result.put("predictionCoresPerExecutor", CORES_PER_EXECUTOR);
+    result.put("accuracyRule", "per-replica batch >= " + MIN_REPLICA_BATCH
+        + " and replicas x steps between syncs <= " + MAX_REPLICA_STEPS);
+    result.put("predictions", predictions);
+    result.put("stopsPaying", stopsPaying(predictions));
+    result.put("predictionsBatchPerReplica", growingBatch);
+    result.put("stopsPayingBatchPerReplica", stopsPaying(growingBatch));
+    result.put("whatIfPerByteCostsDividedBy", CHEAPER_BYTES);
+    result.put("whatIfPredictions", cheap);
+    result.put("whatIfPredictionsBatchPerReplica", cheapGrowing);
+    Bench.write(out.resolve("scaling.json"), result);
+    String md = markdown(compute, quiet, (String) result.get("computeForPredictionsFrom"),
+        calibrations, fits, validation, clusterSource, predictions, growingBatch, cheap,
+        cheapGrowing);
+    Files.writeString(out.resolve("scaling.md"), md, StandardCharsets.UTF_8);
+    System.out.println("harness: wrote " + out.resolve("scaling.md"));
+    System.out.print(md);
+  }
+
+  private static CostModel.Constants perByteDividedBy(CostModel.Constants c, double f) {
+    return new CostModel.Constants(c.flopsPerRow(), c.parameters(), c.stateValues(), c.gflops(),
+        c.gflops128(), c.optimizerSeconds(), c.gatherSecondsPerRow(), c.efficiency(), c.jobA(),
+        c.jobB(), c.bcastC0(), c.bcastC1() / f, c.bcastC2() / f, c.aggFixed(), c.aggM() / f,
+        c.aggStage() / f, c.driverSecondsPerValue(), c.driverOptimizerSeconds());
+  }
+
+  /** A limit part's JSON, alone or as the harness report's computeLimit. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> limitOf(Map<String, Object> json) {
+    return json.containsKey("computeLimit") ? (Map<String, Object>) json.get("computeLimit") : json;
+  }
+
+  /** local[N] first, then local-cluster by executor count. */
+  private static int byMaster(Path a, Path b) {
+    return Integer.compare(order(a), order(b));
+  }
+
+  private static int order(Path p) {
+    String name = p.getFileName().toString();
+    String digits = name.replaceAll("\\D+", " ").trim().split(" ")[0];
+    return (name.contains("cluster") ? 1000 : 0) + (digits.isEmpty() ? 0 : Integer.parseInt(digits));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> read(Path file) throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(file + ": expected the JSON of a harness part; not found");
+    }
+    return Bench.JSON.readValue(file.toFile(), Map.class);
+  }
+
+  /** The compute constants from the limit part (H 256, native BLAS, float32). */
+  record Compute(double flopsPerRow, int parameters, double gflops64Best, double gflops64Median,
+      double gflops128Best, double gflops128Median, double loopGflops, double optimizerSeconds,
+      double gatherSecondsPerRow, double efficiency, double bestTwoCoreEfficiency, String blas) {
+    /**
+     * The rates of a core with no other load: the best loop's GFLOPS (as ComputeLimit's limit),
+     * the optimizer step and the gather slowed no more than the GEMMs were, and both cores'
+     * efficiency from their best loops.
+     */
+    Compute quiet() {
+      double slowed = Math.min(1.0, loopGflops / gflops64Best);
+      return new Compute(flopsPerRow, parameters, gflops64Best, gflops64Median, gflops128Best,
+          gflops128Median, gflops64Best, optimizerSeconds * slowed, gatherSecondsPerRow * slowed,
+          bestTwoCoreEfficiency, bestTwoCoreEfficiency, blas);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Compute of(Map<String, Object> limit) {
+      Map<String, Object> r64 = null;
+      Map<String, Object> r128 = null;
+      for (Map<String, Object> row : (List<Map<String, Object>>) limit.get("gemm")) {
+        if ("auto".equals(row.get("blas")) && num(row, "hidden") == HIDDEN) {
+          if (num(row, "rows") == 64) {
+            r64 = row;
+          } else if (num(row, "rows") == 128) {
+            r128 = row;
+          }
+        }
+      }
+      Map<String, Object> breakdown = ((List<Map<String, Object>>) limit.get("stepBreakdown"))
+          .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow(
+              () -> new IllegalArgumentException("limit.json: no step breakdown at H " + HIDDEN));
+      // Two single-threaded workers at once (where the harness also has one replica on two
+      // threads, its two-replica row).
+      Map<String, Object> worker = ((List<Map<String, Object>>) limit.get("worker")).stream()
+          .filter(r -> num(r, "hidden") == HIDDEN && "auto".equals(r.get("blas")))
+          .filter(r -> !r.containsKey("replicas") || num(r, "replicas") == 2).findFirst()
+          .orElse(null);
+      if (r64 == null || r128 == null) {
+        throw new IllegalArgumentException("limit.json: no native GEMM rows at H " + HIDDEN);
+      }
+      Map<String, Object> phases = (Map<String, Object>) breakdown.get("phases");
+      double rows = num(breakdown, "meanRowsPerStep");
+      double flopsPerRow = num(r64, "flopsPerStep") / 64;
+      double fb = num((Map<String, Object>) phases.get("forwardBackward"), "microsPerStep") / 1e6;
+      double opt = num((Map<String, Object>) phases.get("optimizerStep"), "microsPerStep") / 1e6;
+      double gather = num((Map<String, Object>) phases.get("gather"), "microsPerStep") / 1e6;
+      // Both partitions at once on two threads against one partition alone.
+      // (Without that row, the quick set: both cores' GEMMs at once against one core's.)
+      Map<String, Object> two = ((List<Map<String, Object>>) limit.get("gemmTwoThreads"))
+          .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow();
+      double bestTwo = Math.min(1.0,
+          num(two, "gemmGflopsBothThreads") / (2 * num(r64, "gemmGflops1Thread")));
+      double efficiency = worker != null
+          ? Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"))
+          : bestTwo;
+      return new Compute(flopsPerRow, (int) num(breakdown, "parameters"),
+          num(r64, "passGflops1Thread"), num(r64, "passGflops1ThreadMedian"),
+          num(r128, "passGflops1Thread"), num(r128, "passGflops1ThreadMedian"),
+          flopsPerRow * rows / fb / 1e9, opt, gather / rows, efficiency, bestTwo,
+          (String) r64.get("implementation"));
+    }
+
+    Map<String, Object> toMap() {
+      return Bench.map("blas", blas, "flopsPerRow", flopsPerRow, "parameters", parameters,
+          "passGflopsPerCore64RowsBest", gflops64Best,
+          "passGflopsPerCore64RowsMedian", gflops64Median,
+          "passGflopsPerCore128RowsBest", gflops128Best,
+          "passGflopsPerCore128RowsMedian", gflops128Median,
+          "trainingLoopGflopsPerCore", loopGflops, "optimizerStepSeconds", optimizerSeconds,
+          "gatherSecondsPerRow", gatherSecondsPerRow, "twoCoreEfficiency", efficiency,
+          "twoCoreEfficiencyBestLoops", bestTwoCoreEfficiency);
+    }
+  }
+
+  private static double num(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (!(v instanceof Number n)) {
+      throw new IllegalArgumentException(key + ": expected a number; found " + v);
+    }
+    return n.doubleValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> jobs(Map<String, Object> m) {
+    return (List<Map<String, Object>>) m.get("jobs");
+  }
+
+  private static double jobMedian(Map<String, Object> m, String kind, int tasks, int values,
+      int depth) {
+    return jobs(m).stream().filter(r -> kind.equals(r.get("kind")) && num(r, "tasks") == tasks
+        && num(r, "values") == values && num(r, "depth") == depth).findFirst()
+        .map(r -> num(r, "medianSeconds")).orElseThrow(() -> new IllegalArgumentException(
+            m.get("master") + ": no " + kind + " job at " + tasks + " tasks, " + values
+                + " values, depth " + depth));
+  }
+
+  /**
+   * The constants of one master. Job: least squares of the empty jobs' medians on 1 and the task
+   * count. Broadcast: its extra seconds over the empty job at 1× and 3× the parameters; on
+   * local-cluster fitted over all the local-cluster masters measured (c0 + S·c1 +
+   * S·⌈log2(E+1)⌉·c2); locally a line in S. Aggregate: the extra seconds of the runs without an
+   * intermediate level give a fixed cost and the per-byte cost m (all results into the driver);
+   * the 16-task depth-2 runs, less what those give them, are the cost of their one shuffle level
+   * per byte a receiver takes in.
+   */
+  private static CostModel.Constants fit(Compute compute, Map<String, Object> m,
+      List<Map<String, Object>> all) {
+    List<double[]> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    for (Map<String, Object> r : jobs(m)) {
+      if ("job".equals(r.get("kind"))) {
+        x.add(new double[] {1, num(r, "tasks")});
+        y.add(num(r, "medianSeconds"));
+      }
+    }
+    double[] job = CostModel.nonNegativeLeastSquares(x.toArray(new double[0][]),
+        y.stream().mapToDouble(Double::doubleValue).toArray());
+    int parameters = (int) num(m, "parameters");
+    int tasks = (int) num(m, "trainerTasks");
+    boolean cluster = ((String) m.get("master")).startsWith("local-cluster");
+    double[] bcast;
+    if (cluster) {
+      List<double[]> bx = new ArrayList<>();
+      List<Double> by = new ArrayList<>();
+      for (Map<String, Object> o : all) {
+        if (((String) o.get("master")).startsWith("local-cluster")) {
+          int e = (int) num(o, "executors");
+          int t = (int) num(o, "trainerTasks");
+          for (int n : new int[] {parameters, 3 * parameters}) {
+            double s = 8.0 * n;
+            bx.add(new double[] {1, s, s * CostModel.log2Ceil(e + 1)});
+            by.add(jobMedian(o, "broadcast", t, n, 0) - jobMedian(o, "job", t, 0, 0));
+          }
+        }
+      }
+      bcast = bx.size() >= 3 && distinctExecutors(all) >= 2
+          ? CostModel.nonNegativeLeastSquares(bx.toArray(new double[0][]),
+              by.stream().mapToDouble(Double::doubleValue).toArray())
+          : line(bx, by);
+    } else {
+      List<double[]> bx = new ArrayList<>();
+      List<Double> by = new ArrayList<>();
+      for (int n : new int[] {parameters, 3 * parameters}) {
+        bx.add(new double[] {1, 8.0 * n, 0});
+        by.add(jobMedian(m, "broadcast", tasks, n, 0) - jobMedian(m, "job", tasks, 0, 0));
+      }
+      bcast = line(bx, by);
+    }
+    // No intermediate level (the trainer's task count at depth 2, 16 tasks at depth 1): every
+    // task's result into the driver. Least squares of the extra seconds over the empty job on
+    // 1 and tasks × bytes.
+    List<double[]> ax = new ArrayList<>();
+    List<Double> ay = new ArrayList<>();
+    for (int[] td : new int[][] {{tasks, 2}, {TREE_TASKS, 1}}) {
+      for (int n : new int[] {parameters, 3 * parameters}) {
+        ax.add(new double[] {1, td[0] * 8.0 * n});
+        ay.add(jobMedian(m, "aggregate", td[0], n, td[1]) - jobMedian(m, "job", td[0], 0, 0));
+      }
+    }
+    double[] agg = CostModel.nonNegativeLeastSquares(ax.toArray(new double[0][]),
+        ay.stream().mapToDouble(Double::doubleValue).toArray());
+    double aggFixed = agg[0];
+    double perByte = agg[1];
+    // 16 tasks at depth 2: one intermediate level (16 → 4, a shuffle through files); what the
+    // direct path does not explain is the level's cost per byte a receiver takes in.
+    CostModel.Constants direct = constants(compute, m, job, bcast, aggFixed, perByte, 0);
+    CostModel.Cluster here = CostModel.Cluster.onOneMachine(1, 1, 1);
+    double fanIn = Math.ceil((double) TREE_TASKS / CostModel.treeLevels(TREE_TASKS, 2).get(0));
+    double sxx = 0;
+    double sxy = 0;
+    for (int n : new int[] {parameters, 3 * parameters}) {
+      double extra = jobMedian(m, "aggregate", TREE_TASKS, n, 2)
+          - jobMedian(m, "job", TREE_TASKS, 0, 0)
+          - CostModel.aggregate(direct, here, 8.0 * n, TREE_TASKS, 2);
+      double bytes = fanIn * 8.0 * n;
+      sxx += bytes * bytes;
+      sxy += bytes * extra;
+    }
+    double stage = Math.max(0, sxy / sxx);
+    return constants(compute, m, job, bcast, aggFixed, perByte, stage);
+  }
+
+  private static long distinctExecutors(List<Map<String, Object>> all) {
+    return all.stream().filter(o -> ((String) o.get("master")).startsWith("local-cluster"))
+        .map(o -> num(o, "executors")).distinct().count();
+  }
+
+  /** c0 + S·c1, both ≥ 0 (c2 = 0). */
+  private static double[] line(List<double[]> x, List<Double> y) {
+    double[][] xs = x.stream().map(r -> new double[] {1, r[1]}).toArray(double[][]::new);
+    double[] b = CostModel.nonNegativeLeastSquares(xs,
+        y.stream().mapToDouble(Double::doubleValue).toArray());
+    return new double[] {b[0], b[1], 0};
+  }
+
+  @SuppressWarnings("unchecked")
+  private static CostModel.Constants constants(Compute compute, Map<String, Object> m,
+      double[] job, double[] bcast, double aggFixed, double perByte, double stage) {
+    Map<String, Object> driver = (Map<String, Object>) m.get("driver");
+    int parameters = (int) num(m, "parameters");
+    int stateValues = (int) num(driver, "values") - parameters;
+    return new CostModel.Constants(compute.flopsPerRow(), parameters, stateValues,
+        compute.loopGflops(), compute.gflops128Median(), compute.optimizerSeconds(),
+        compute.gatherSecondsPerRow(), compute.efficiency(), job[0], job[1], bcast[0],
+        bcast[1], bcast[2], aggFixed, perByte, stage, num(driver, "secondsPerValue"),
+        num(driver, "optimizerStepFloat64Seconds"));
+  }
+
+  private static Map<String, Object> constantsRow(String master, CostModel.Constants c) {
+    return Bench.map("master", master, "jobFixedSeconds", c.jobA(), "jobSecondsPerTask", c.jobB(),
+        "broadcastFixedSeconds", c.bcastC0(), "broadcastSecondsPerByte", c.bcastC1(),
+        "broadcastSecondsPerBytePerRound", c.bcastC2(), "aggregateFixedSeconds", c.aggFixed(),
+        "aggregateSecondsPerByte", c.aggM(),
+        "aggregateLevelSecondsPerByte", c.aggStage(), "driverSecondsPerValue", c.driverSecondsPerValue(),
+        "driverOptimizerStepSeconds", c.driverOptimizerSeconds(),
+        "trainingLoopGflopsPerCore", c.gflops(), "optimizerStepSeconds", c.optimizerSeconds(),
+        "twoCoreEfficiency", c.efficiency());
+  }
+
+  /** The model's prediction of each measured epoch of today's trainer on this master. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> validate(CostModel.Constants c, Map<String, Object> m) {
+    String master = (String) m.get("master");
+    int executors = Math.max(1, (int) num(m, "executors"));
+    int cores = (int) num(m, "coresPerExecutor");
+    CostModel.Cluster cluster = CostModel.Cluster.onOneMachine(executors, cores,
+        (int) num(m, "physicalCores"));
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+      String period = (String) t.get("syncPeriod");
+      int k = period.equals("epoch") ? 0 : Integer.parseInt(period);
+      int partitions = (int) num(t, "partitions");
+      boolean replicaTrainer = t.get("replicas") != null;
+      int replicas = replicaTrainer ? (int) num(t, "replicas") : partitions;
+      CostModel.Layout layout = replicaTrainer
+          ? new CostModel.Layout(replicas, (int) num(t, "threadsPerReplica"), k, 128, k == 1, 2)
+          : CostModel.Layout.today(partitions, k);
+      CostModel.Epoch e = CostModel.epoch(c, cluster, layout, 60_000);
+      double measured = num(t, "trainSecondsPerEpoch");
+      List<Double> epochs = ((List<Number>) t.get("epochSamples")).stream()
+          .map(Number::doubleValue).toList();
+      String range = epochs.isEmpty() ? "–" : Bench.format("%.2f–%.2f s",
+          epochs.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+          epochs.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+      rows.add(Bench.map("master", master, "partitions", partitions, "replicas", replicas,
+          "threadsPerReplica", layout.threadsPerReplica(), "syncPeriod", period,
+          "syncs", e.syncs(), "predictedCompute", e.compute(), "predictedPerSync", e.perSync(),
+          "predictedSeconds", e.total(), "measuredSeconds", measured, "measuredRange", range,
+          "how", t.get("how"),
+          "error", e.total() / measured - 1));
+    }
+    return rows;
+  }
+
+  /**
+   * The best layout on {@code executors} executors of 8 cores at 10 Gb/s: every replica count
+   * R ≤ executors × cores (powers of 2, and the executor count) and period allowed by the
+   * accuracy rule; the quickest epoch. Also the quickest without the rule.
+   */
+  private static Map<String, Object> predict(CostModel.Constants c, long examples, int executors,
+      boolean batchPerReplica) {
+    CostModel.Cluster cluster = CostModel.Cluster.of(executors, CORES_PER_EXECUTOR, NETWORK_GBITS);
+    Map<String, Object> best = null;
+    Map<String, Object> bestAny = null;
+    Map<String, Object> perExecutorAllowed = null;
+    Map<String, Object> perExecutorAny = null;
+    List<Integer> replicaCounts = new ArrayList<>();
+    for (int r = 1; r <= executors; r *= 2) {
+      replicaCounts.add(r);
+    }
+    if (!replicaCounts.contains(executors)) {
+      replicaCounts.add(executors);
+    }
+    for (int r : replicaCounts) {
+      int batch = batchPerReplica ? BATCH * r : BATCH;
+      long steps = (examples + batch - 1) / batch;
+      for (int k : PERIODS) {
+        CostModel.Layout layout = CostModel.Layout.replicas(r, k, batch, cluster);
+        CostModel.Epoch e = CostModel.epoch(c, cluster, layout, examples);
+        long between = k == 0 ? steps : k;
+        boolean allowed = r == 1
+            || (batch / r >= MIN_REPLICA_BATCH && (long) r * between <= MAX_REPLICA_STEPS);
+        Map<String, Object> row = Bench.map("replicas", r, "batch", batch,
+            "syncPeriod", layout.period(),
+            "threadsPerReplica", layout.threadsPerReplica(), "epochSeconds", e.total(),
+            "computeSeconds", e.compute(), "syncs", e.syncs(), "perSyncSeconds", e.perSync(),
+            "allowedByAccuracyRule", allowed);
+        if (allowed && (best == null || e.total() < num(best, "epochSeconds"))) {
+          best = row;
+        }
+        if (bestAny == null || e.total() < num(bestAny, "epochSeconds")) {
+          bestAny = row;
+        }
+        if (r == executors) {
+          if (allowed && (perExecutorAllowed == null
+              || e.total() < num(perExecutorAllowed, "epochSeconds"))) {
+            perExecutorAllowed = row;
+          }
+          if (perExecutorAny == null || e.total() < num(perExecutorAny, "epochSeconds")) {
+            perExecutorAny = row;
+          }
+        }
+      }
+    }
+    Map<String, Object> perExecutor =
+        perExecutorAllowed != null ? perExecutorAllowed : perExecutorAny;
+    return Bench.map("examples", examples, "executors", executors,
+        "coresPerExecutor", CORES_PER_EXECUTOR,
+        "batch", batchPerReplica ? "128 per replica" : "128", "best", best,
+        "bestIgnoringAccuracy", bestAny, "onePerExecutor", perExecutor);
+  }
+
+  /**
+   * Per data set, the fewest executors whose best allowed epoch is within 10% of the quickest
+   * over all executor counts: beyond it, adding executors stops paying.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> stopsPaying(List<Map<String, Object>> predictions) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Map<Long, List<Map<String, Object>>> bySet = new TreeMap<>();
+    for (Map<String, Object> p : predictions) {
+      bySet.computeIfAbsent((long) num(p, "examples"), k -> new ArrayList<>()).add(p);
+    }
+    bySet.forEach((examples, rows) -> {
+      double quickest = rows.stream()
+          .mapToDouble(p -> num((Map<String, Object>) p.get("best"), "epochSeconds")).min()
+          .orElseThrow();
+      int enough = rows.stream()
+          .filter(p -> num((Map<String, Object>) p.get("best"), "epochSeconds") <= 1.1 * quickest)
+          .mapToInt(p -> (int) num(p, "executors")).min().orElseThrow();
+      out.put(Long.toString(examples), Bench.map("executors", enough,
+          "quickestEpochSeconds", quickest));
+    });
+    return out;
+  }
+
+  // --- markdown ------------------------------------------------------------------------------
+
+  @SuppressWarnings("unchecked")
+  private static String markdown(Compute compute, Compute quiet, String quietFrom,
+      List<Map<String, Object>> calibrations,
+      List<Map<String, Object>> fits,
+      List<Map<String, Object>> validation, String clusterSource,
+      List<Map<String, Object>> predictions, List<Map<String, Object>> growingBatch,
+      List<Map<String, Object>> cheap, List<Map<String, Object>> cheapGrowing) {
+    StringBuilder md = new StringBuilder();
+    md.append("## Compute constants (limit part, H 256, ").append(compute.blas())
+        .append(", float32, one thread)\n\n");
+    md.append("| | forward+backward GFLOPS per core, 64 rows: best (median) | 128 rows: best"
+        + " (median) | in the trainer's loop (≈64 rows) | Adam step | gather per row | two-core"
+        + " efficiency |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Compute k : new Compute[] {compute, quiet}) {
+      md.append(Bench.format("| %s | %.1f (%.1f) | %.1f (%.1f) | %.1f | %.0f µs | %.2f µs | %.2f |%n",
+          k == compute ? "measured" : "quiet core (predictions; from " + quietFrom + ")",
+          k.gflops64Best(),
+          k.gflops64Median(), k.gflops128Best(), k.gflops128Median(), k.loopGflops(),
+          k.optimizerSeconds() * 1e6, k.gatherSecondsPerRow() * 1e6, k.efficiency()));
+    }
+    md.append("\n");
+    md.append("Compute constants measured again just before each master's epochs (the limit"
+        + " part's quick set), used to check the model against those epochs:\n\n");
+    md.append("| master | GFLOPS in the loop | Adam step | gather per row | two-core efficiency |\n"
+        + "|---|---:|---:|---:|---:|\n");
+    for (Map<String, Object> cal : calibrations) {
+      Map<String, Object> k = (Map<String, Object>) cal.get("compute");
+      md.append(Bench.format("| %s | %.1f | %.0f µs | %.2f µs | %.2f |%n", cal.get("master"),
+          num(k, "trainingLoopGflopsPerCore"), 1e6 * num(k, "optimizerStepSeconds"),
+          1e6 * num(k, "gatherSecondsPerRow"), num(k, "twoCoreEfficiency")));
+    }
+    md.append("\n## Spark constants (fitted per master)\n\n");
+    md.append("| master | job a | job b per task | broadcast c0 | c1 per MB | c2 per MB per"
+        + " round | aggregate fixed | m per MB | tree level per MB | driver per value |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> f : fits) {
+      md.append(Bench.format("| %s | %.1f ms | %.2f ms | %.1f ms | %.2f ms | %.2f ms | %.1f ms"
+              + " | %.2f ms | %.2f ms | %.1f ns |%n", f.get("master"),
+          1e3 * num(f, "jobFixedSeconds"),
+          1e3 * num(f, "jobSecondsPerTask"), 1e3 * num(f, "broadcastFixedSeconds"),
+          1e9 * num(f, "broadcastSecondsPerByte"), 1e9 * num(f, "broadcastSecondsPerBytePerRound"),
+          1e3 * num(f, "aggregateFixedSeconds"),
+          1e9 * num(f, "aggregateSecondsPerByte"), 1e9 * num(f, "aggregateLevelSecondsPerByte"),
+          1e9 * num(f, "driverSecondsPerValue")));
+    }
+    md.append("\n## Validation: today's trainer, default MNIST run, training seconds per epoch\n\n");
+    md.append("Measured: the median of the epochs after the first (their range beside it); sync"
+        + " period 1: the steady rate of jobs 101-300 of the first epoch. Error = predicted ÷"
+        + " measured − 1.\n\n");
+    md.append("| master | replicas × threads | sync-period | syncs | predicted compute | predicted"
+        + " per sync | predicted | measured (range) | error |\n"
+        + "|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> v : validation) {
+      md.append(Bench.format("| %s | %d × %d | %s | %d | %.2f s | %.1f ms | %.2f s | %.2f s (%s) | %+.0f%% |%n",
+          v.get("master"), (int) num(v, "replicas"), (int) num(v, "threadsPerReplica"),
+          v.get("syncPeriod"), (int) num(v, "syncs"),
+          num(v, "predictedCompute"), 1e3 * num(v, "predictedPerSync"),
+          num(v, "predictedSeconds"), num(v, "measuredSeconds"), v.get("measuredRange"),
+          100 * num(v, "error")));
+    }
+    md.append("\n## Predictions: ").append(CORES_PER_EXECUTOR).append(" cores per executor, ")
+        .append(Bench.format("%.0f", NETWORK_GBITS)).append(" Gb/s, Spark constants of ")
+        .append(clusterSource).append("\n\n");
+    md.append("Accuracy rule: per-replica batch ≥ ").append(MIN_REPLICA_BATCH)
+        .append(" and replicas × steps between syncs ≤ ").append(MAX_REPLICA_STEPS)
+        .append(" (R = 1 always allowed). R from 1, 2, 4, … up to the executors; K from 1, 5,"
+            + " 20, 100, epoch.\n\n");
+    md.append("### Global batch 128 (today's schedule)\n\n");
+    predictionTable(md, predictions);
+    md.append("\n### Global batch 128 per replica (learning rate and accuracy not measured)\n\n");
+    predictionTable(md, growingBatch);
+    md.append(Bench.format("%n### What if every per-byte cost of a sync were %d× lower%n%n"
+        + "Broadcast c1, c2, aggregation m and the tree level divided by %d; fixed costs and"
+        + " compute as above.%n%n#### Global batch 128%n%n", CHEAPER_BYTES, CHEAPER_BYTES));
+    predictionTable(md, cheap);
+    md.append("\n#### Global batch 128 per replica\n\n");
+    predictionTable(md, cheapGrowing);
+    return md.toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void predictionTable(StringBuilder md, List<Map<String, Object>> predictions) {
+    md.append("| examples | executors | best allowed: R, K | its epoch | compute | syncs × per sync"
+        + " | one replica per executor, best K: epoch | quickest ignoring the rule |\n"
+        + "|---:|---:|---|---:|---:|---:|---:|---|\n");
+    for (Map<String, Object> p : predictions) {
+      Map<String, Object> b = (Map<String, Object>) p.get("best");
+      Map<String, Object> a = (Map<String, Object>) p.get("bestIgnoringAccuracy");
+      Map<String, Object> o = (Map<String, Object>) p.get("onePerExecutor");
+      md.append(Bench.format("| %,d | %d | R %d, K %s | %s | %s | %d × %.0f ms | %s%s | R %d, K %s: %s |%n",
+          (long) num(p, "examples"), (int) num(p, "executors"), (int) num(b, "replicas"),
+          b.get("syncPeriod"), seconds(num(b, "epochSeconds")), seconds(num(b, "computeSeconds")),
+          (int) num(b, "syncs"), 1e3 * num(b, "perSyncSeconds"),
+          seconds(num(o, "epochSeconds")) + " (K " + o.get("syncPeriod") + ")",
+          (boolean) o.get("allowedByAccuracyRule") ? "" : " (breaks the rule)",
+          (int) num(a, "replicas"), a.get("syncPeriod"), seconds(num(a, "epochSeconds"))));
+    }
+    stopsPaying(predictions).forEach((examples, v) -> md.append(Bench.format(
+        "%nAdding executors stops paying for %,d examples at %d executor(s) (best epoch within"
+            + " 10%% of the quickest, %s).%n", Long.parseLong(examples),
+        (int) num((Map<String, Object>) v, "executors"),
+        seconds(num((Map<String, Object>) v, "quickestEpochSeconds")))));
+  }
+
+  private static String seconds(double s) {
+    return s < 10 ? Bench.format("%.2f s", s) : Bench.format("%.0f s", s);
+  }
+}
