@@ -78,7 +78,7 @@ public final class SparkTrainer {
             : BlockedData.of(jsc, data.train(), setup.validationSelection(), partitions,
                 config.run().seed(), config.distribution().blockRows(), "sparkgrad-validation")) {
       ReplicaLayout layout = ReplicaLayout.of(config.distribution(),
-          config.optimization().batchSize(), jsc, partitions);
+          config.optimization().batchSize(), setup.stepsPerEpoch(), jsc, partitions);
       listener.layout(layout.partitions(), layout.replicas(), layout.threadsPerReplica());
       // Evaluation sums are exact, so how the blocks are grouped into tasks does not matter:
       // no more tasks than slots, so that many small partitions cost no extra jobs' worth.
