@@ -38,7 +38,7 @@ run() { # LABEL ARGS...
   accuracy=$(sed -n 's/^test accuracy \([0-9.]*%\).*/\1/p' "$log")
   loop=$(sed -n 's/.*training loop \([0-9.]* s\).*/\1/p' "$log")
   target=$(sed -n 's/^target .* first reached in epoch \([0-9]*\).*/\1/p' "$log")
-  layout=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(f"{m[\"partitions\"]} / {m[\"replicas\"]} × {m[\"threads_per_replica\"]}")' "$work/model/metadata.json")
+  layout=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("%s / %s × %s" % (m["partitions"], m["replicas"], m["threads_per_replica"]))' "$work/model/metadata.json")
   hash=$(sha256sum "$work/model/weights.bin" | cut -c1-12)
   printf '| %s | %s | %s | %s | %.1f s | %s | `%s` |\n' "$label" "$accuracy" "${target:--}" "$loop" \
     "$(echo "$end - $start" | bc)" "$layout" "$hash"
