@@ -221,8 +221,9 @@ final class EvaluateCommand {
             + " examples of the " + split.label() + " split (a partition without examples is an"
             + " empty task); found " + partitions);
       }
-      // As training does: no more partitions than tasks that really run at once.
-      int parts = partitions > 0 ? partitions : ReplicaLayout.slots(jsc);
+      // As training does: the slots, more for large data.
+      int parts = partitions > 0 ? partitions : ReplicaLayout.autoPartitions(jsc,
+          BlockedData.cachedBytes(images.count(), images.features()));
       Interruption.stage(out, "evaluating " + modelPath + " on the " + split.label() + " split of "
           + dataPath, null, null);
       EvaluationSums sums;

@@ -65,16 +65,32 @@ public record ReplicaLayout(int slots, int partitions, int replicas, int threads
   }
 
   /**
-   * The partitions of the data: the configured count, or the slots rounded up to a multiple of
-   * the configured replicas (so that each replica has its own).
+   * The most cached bytes partitions auto puts in one partition. Spark reserves up to 1.5× a
+   * partition's size while it caches it, so a few large partitions need far more headroom than
+   * many small ones (8.1 M examples in 2 partitions of 3.2 GB did not cache in 6.7 GB of
+   * storage; docs/benchmarks/scale-out.md).
    */
-  static int partitions(Distribution distribution, JavaSparkContext jsc) {
+  static final long MAX_AUTO_PARTITION_BYTES = 512L << 20;
+
+  /**
+   * The partitions of the data: the configured count, or the slots, more for data whose share
+   * of a slot would exceed {@link #MAX_AUTO_PARTITION_BYTES} cached, rounded up to a multiple of
+   * the slots and of a configured replica count (so that each replica has its own).
+   */
+  static int partitions(Distribution distribution, JavaSparkContext jsc, long cachedBytes) {
     if (distribution.partitions() > 0) {
       return distribution.partitions();
     }
-    int slots = slots(jsc);
+    int partitions = autoPartitions(jsc, cachedBytes);
     int replicas = distribution.replicas();
-    return replicas > 0 ? (slots + replicas - 1) / replicas * replicas : slots;
+    return replicas > 0 ? (partitions + replicas - 1) / replicas * replicas : partitions;
+  }
+
+  /** The slots, or a multiple of them with at most {@link #MAX_AUTO_PARTITION_BYTES} a partition. */
+  public static int autoPartitions(JavaSparkContext jsc, long cachedBytes) {
+    int slots = slots(jsc);
+    long bySize = (cachedBytes + MAX_AUTO_PARTITION_BYTES - 1) / MAX_AUTO_PARTITION_BYTES;
+    return (int) Math.min(1 << 16, Math.max(slots, (bySize + slots - 1) / slots * slots));
   }
 
   /**

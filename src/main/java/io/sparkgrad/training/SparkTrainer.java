@@ -63,7 +63,8 @@ public final class SparkTrainer {
   public TrainingResult train(TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
     TrainingConfig config = setup.config();
     NetworkSpec spec = setup.spec();
-    int partitions = ReplicaLayout.partitions(config.distribution(), jsc);
+    int partitions = ReplicaLayout.partitions(config.distribution(), jsc,
+        BlockedData.cachedBytes(setup.trainCount(), setup.spec().inputs()));
     SparkEvaluator evaluator =
         new SparkEvaluator(jsc, spec, config.distribution().precision(),
             config.distribution().blas());

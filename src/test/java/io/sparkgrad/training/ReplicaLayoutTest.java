@@ -64,6 +64,15 @@ class ReplicaLayoutTest {
   }
 
   @Test
+  void partitionsAutoGrowsWithTheDataSoThatNoPartitionCachesMoreThan512MiB() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+    assertEquals(2, ReplicaLayout.autoPartitions(jsc, 60_000L * 792), "MNIST on local[2]");
+    assertEquals(4, ReplicaLayout.autoPartitions(jsc, 2_400_000L * 792), "MNIST ×40: 1.9 GB");
+    // 8.1 M examples, 6.4 GB: 12 partitions of at most 512 MiB (a multiple of the slots).
+    assertEquals(12, ReplicaLayout.autoPartitions(jsc, 8_100_000L * 792), "mnist8m");
+  }
+
+  @Test
   void moreReplicasThanPartitionsIsRefused() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> train("partitions", "2", "replicas", "3"));
