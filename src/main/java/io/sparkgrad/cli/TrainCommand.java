@@ -174,7 +174,7 @@ final class TrainCommand {
    */
   private static void startBeside(TrainingConfig config, IdxSplit split, long commandStart) {
     BlasChoice blas = config.distribution().blas();
-    boolean warm = split != null && !Boolean.getBoolean("sparkgrad.noWarmup")
+    boolean warm = split != null
         && MasterUrl.localCores(MasterUrl.effective(config.distribution().master())) > 0
         && SparkSession.getDefaultSession().isEmpty();
     int classes = config.network().classes() > 0 ? config.network().classes() : 10;
