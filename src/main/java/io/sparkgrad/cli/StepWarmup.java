@@ -32,8 +32,8 @@ final class StepWarmup {
   /**
    * Worker passes over them (64 steps). Measured in thread CPU time of one partition's epoch
    * (docs/benchmarks/startup.md): without the warm-up epoch 1 took 1.36× the later epochs, after
-   * 2 passes 1.08×, after 4 or 6 passes 1.05×; the 4 passes cost about 0.3 s of CPU on the
-   * start-up thread, while Spark starts on the other.
+   * 2 passes 1.10×, after 4 or 6 passes 1.05×; the 4 passes cost about 0.3 s of CPU on the
+   * start-up thread, while Spark starts on the main one.
    */
   static final int PASSES = 4;
 
