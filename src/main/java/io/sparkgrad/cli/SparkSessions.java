@@ -90,8 +90,9 @@ public final class SparkSessions implements AutoCloseable {
 
   /**
    * A Spark context alone, for commands that use only RDDs: a SparkSession also initialises
-   * Spark SQL and Scala's runtime reflection, about 1,700 more classes and 0.3-0.6 s of start
-   * (docs/benchmarks/startup.md). A running session is used as {@link #start} does.
+   * Spark SQL and Scala's runtime reflection, about 1,650 more classes and half of Spark's start
+   * in the profile of {@code train} (docs/benchmarks/startup.md). A running session is used as
+   * {@link #start} does.
    */
   static SparkSessions startContext(String appName, String defaultMaster) {
     SparkSessions running = running();

@@ -185,9 +185,14 @@ final class TrainCommand {
         return; // reported where the BLAS is first used on the main thread
       }
       if (warm) {
-        StepWarmup.run(config, split.imageRows(), split.imageCols(), classes);
-        LOG.info("start-up: training step compiled after {} s",
-            String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
+        try {
+          StepWarmup.run(config, split.imageRows(), split.imageCols(), classes);
+          LOG.info("start-up: training step compiled after {} s",
+              String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
+        } catch (RuntimeException e) {
+          // Only epoch 1 is slower for it: the run itself reports any real problem.
+          LOG.info("start-up: the training step's warm-up stopped: {}", e.toString());
+        }
       }
     }, TrainCommand::startThread);
   }
