@@ -110,7 +110,10 @@ launch_class_sharing() {
     fi
   done
   if [[ -f "$archive" && "$archive" -nt "$launch_jar" && "$archive" -nt "$launch_classpath_file" ]]; then
-    cds=(-XX:SharedArchiveFile="$archive" -XX:+VerifySharedSpaces "${quiet[@]}")
+    # No -XX:+VerifySharedSpaces here: its checksum of the whole archive (about 100 MB) cost
+    # 80 ms of every start, and the archive was verified once, by the check above, before it
+    # was adopted; it is never written again (a new build writes a new one).
+    cds=(-XX:SharedArchiveFile="$archive" "${quiet[@]}")
   else
     cds=(-XX:ArchiveClassesAtExit="$dir/sparkgrad-$$.jsa.part" -XX:+VerifySharedSpaces "${quiet[@]}")
   fi

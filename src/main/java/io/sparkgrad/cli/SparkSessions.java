@@ -1,32 +1,49 @@
 package io.sparkgrad.cli;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Creates the SparkSession of a command. Settings given by spark-submit or {@code -Dspark.*}
- * win; otherwise the configured master is used, and a local master stays on loopback with the
- * web UI off. A session that is already running (an application embedding sparkgrad, or a test)
- * is used as it is and left running.
+ * Creates the Spark context of a command, with or without Spark SQL. Settings given by
+ * spark-submit or {@code -Dspark.*} win; otherwise the configured master is used, and a local
+ * master stays on loopback with the web UI off. A session that is already running (an
+ * application embedding sparkgrad, or a test) is used as it is and left running.
  */
 public final class SparkSessions implements AutoCloseable {
+  private final SparkContext context;
+  /** The SQL session: null when the command started only a context ({@link #startContext}). */
   private final SparkSession session;
   private final boolean owned;
 
-  private SparkSessions(SparkSession session, boolean owned) {
+  private SparkSessions(SparkContext context, SparkSession session, boolean owned) {
+    this.context = context;
     this.session = session;
     this.owned = owned;
   }
 
+  /** The Spark SQL session; only for a command started with {@link #start}. */
   SparkSession session() {
+    if (session == null) {
+      throw new IllegalStateException("started without Spark SQL (startContext): no session");
+    }
     return session;
   }
 
-  /** Stops the session if this command started it. */
+  JavaSparkContext context() {
+    return JavaSparkContext.fromSparkContext(context);
+  }
+
+  /** Stops the context (and the session) if this command started it. */
   @Override
   public void close() {
     if (owned) {
-      session.stop();
+      if (session != null) {
+        session.stop();
+      } else {
+        context.stop();
+      }
     }
   }
 
@@ -61,11 +78,40 @@ public final class SparkSessions implements AutoCloseable {
     }
   }
 
+  /** A Spark SQL session, for commands that read or write tables. */
   static SparkSessions start(String appName, String defaultMaster) {
+    SparkSessions running = running();
+    if (running != null) {
+      return running;
+    }
+    SparkSession spark = SparkSession.builder().config(conf(appName, defaultMaster)).getOrCreate();
+    return new SparkSessions(spark.sparkContext(), spark, true);
+  }
+
+  /**
+   * A Spark context alone, for commands that use only RDDs: a SparkSession also initialises
+   * Spark SQL and Scala's runtime reflection, about 1,650 more classes and half of Spark's start
+   * in the profile of {@code train} (docs/benchmarks/startup.md). A running session is used as
+   * {@link #start} does.
+   */
+  static SparkSessions startContext(String appName, String defaultMaster) {
+    SparkSessions running = running();
+    if (running != null) {
+      return running;
+    }
+    return new SparkSessions(SparkContext.getOrCreate(conf(appName, defaultMaster)), null, true);
+  }
+
+  /** The session already running in this JVM, left running at close; else null. */
+  private static SparkSessions running() {
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined() && !running.get().sparkContext().isStopped()) {
-      return new SparkSessions(running.get(), false);
+      return new SparkSessions(running.get().sparkContext(), running.get(), false);
     }
+    return null;
+  }
+
+  private static SparkConf conf(String appName, String defaultMaster) {
     SparkConf conf = new SparkConf(true);
     if (!conf.contains("spark.master")) {
       conf.setMaster(defaultMaster);
@@ -82,7 +128,6 @@ public final class SparkSessions implements AutoCloseable {
     conf.setIfMissing("spark.app.name", appName);
     // One BLAS thread per task: Spark already runs one task per core.
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-    return new SparkSessions(spark, true);
+    return conf;
   }
 }

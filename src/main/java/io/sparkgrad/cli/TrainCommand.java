@@ -91,16 +91,6 @@ final class TrainCommand {
         checkMemory(config, shape[0], shape[1], Math.max(config.network().classes(), 10));
       }
     }
-    // The BLAS library loads while Spark starts (in local mode the driver's is also the
-    // executors'; docs/benchmarks/startup.md).
-    BlasChoice blas = config.distribution().blas();
-    CompletableFuture.runAsync(() -> {
-      try {
-        Blas.get(blas);
-      } catch (RuntimeException refused) {
-        // Reported where the BLAS is first used on this thread, below.
-      }
-    }, TrainCommand::startThread);
     DataSetFolder folder = null;
     IdxSplit trainSplit = null;
     IdxSplit testSplit = null;
@@ -113,15 +103,18 @@ final class TrainCommand {
       LOG.info("start-up: IDX headers read and checked after {} s",
           String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
     }
-    try (SparkSessions sessions =
-        SparkSessions.start("sparkgrad-train", config.distribution().master())) {
+    startBeside(config, trainSplit, commandStart);
+    // IDX data needs only RDDs: no Spark SQL session (docs/benchmarks/startup.md).
+    try (SparkSessions sessions = folder != null
+        ? SparkSessions.startContext("sparkgrad-train", config.distribution().master())
+        : SparkSessions.start("sparkgrad-train", config.distribution().master())) {
       LOG.info("start-up: Spark session ready after {} s",
           String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
-      SparkSession spark = sessions.session();
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      JavaSparkContext jsc = sessions.context();
       LabeledData data = folder != null
           ? LabeledData.idx(jsc, folder, trainSplit, testSplit, config.network().classes(), hadoop)
-          : LabeledData.parquet(spark, config.run().data(), config.network().classes());
+          : LabeledData.parquet(sessions.session(), config.run().data(),
+              config.network().classes());
       // spark-submit's --master wins over the configured one: record what is really used.
       config = config.with(TrainingKeys.MASTER, jsc.master());
       TrainingSetup setup = TrainingSetup.of(config, data);
@@ -169,6 +162,39 @@ final class TrainCommand {
       out.println("model: " + config.run().model());
       return ExitCode.OK;
     }
+  }
+
+  /**
+   * Start-up work that needs no Spark, on a thread of its own while Spark starts
+   * (docs/benchmarks/startup.md): the BLAS library is loaded (in local mode the driver's is also
+   * the executors'), and, when this JVM is the executor, the training step is compiled
+   * ({@link StepWarmup}) on the image size of {@code split} (IDX data; null: not known yet).
+   * A JVM where Spark already runs (an application embedding sparkgrad, or a test) is not
+   * warmed: it is not this command's to spend.
+   */
+  private static void startBeside(TrainingConfig config, IdxSplit split, long commandStart) {
+    BlasChoice blas = config.distribution().blas();
+    boolean warm = split != null
+        && MasterUrl.localCores(MasterUrl.effective(config.distribution().master())) > 0
+        && SparkSession.getDefaultSession().isEmpty();
+    int classes = config.network().classes() > 0 ? config.network().classes() : 10;
+    CompletableFuture.runAsync(() -> {
+      try {
+        Blas.get(blas);
+      } catch (RuntimeException refused) {
+        return; // reported where the BLAS is first used on the main thread
+      }
+      if (warm) {
+        try {
+          StepWarmup.run(config, split.imageRows(), split.imageCols(), classes);
+          LOG.info("start-up: training step compiled after {} s",
+              String.format(Locale.ROOT, "%.2f", (System.nanoTime() - commandStart) / 1e9));
+        } catch (RuntimeException e) {
+          // Only epoch 1 is slower for it: the run itself reports any real problem.
+          LOG.info("start-up: the training step's warm-up stopped: {}", e.toString());
+        }
+      }
+    }, TrainCommand::startThread);
   }
 
   /**
