@@ -7,7 +7,7 @@ import io.sparkgrad.evaluation.EvaluationSums;
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.worker.JobResult;
-import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.ReplicaWorker;
 import io.sparkgrad.worker.StepPlan;
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +57,9 @@ final class StepWarmup {
         config.distribution().blas(), config.distribution().syncMode(),
         config.optimization().optimizer(), config.regularization().weightDecay(),
         config.regularization().noise(), imageRows, imageCols, seed, EXAMPLES, batch, 0, 0,
-        rates);
+        // One thread: the other core is starting Spark meanwhile; the step's code is the
+        // same on any number of threads.
+        rates, 1);
     List<ExampleBlock> blocks = List.of(
         block(0, EXAMPLES / 2, inputs, classes), block(EXAMPLES / 2, EXAMPLES / 2, inputs, classes));
     double[] params = config.network().init().initialize(spec, seed);
@@ -66,7 +68,7 @@ final class StepWarmup {
     double[] state = optimizer.state();
     JobResult total = new JobResult(spec.layout().size(), optimizer.stateSize());
     for (int pass = 0; pass < PASSES; pass++) {
-      total.merge(PartitionWorker.create(plan, blocks).run(params, state));
+      total.merge(ReplicaWorker.create(plan, blocks).run(params, state));
     }
     total.vector(1.0 / Math.max(1, total.examples()));
     BlockScorer scorer = new BlockScorer(spec, config.distribution().precision(),

@@ -11,7 +11,7 @@ import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.testing.IdxFolders;
 import io.sparkgrad.worker.JobResult;
-import io.sparkgrad.worker.PartitionWorker;
+import io.sparkgrad.worker.ReplicaWorker;
 import io.sparkgrad.worker.StepPlan;
 import java.util.Arrays;
 import java.util.List;
@@ -54,13 +54,13 @@ class StepWarmupTest {
         config.distribution().blas(), config.distribution().syncMode(),
         config.optimization().optimizer(), config.regularization().weightDecay(),
         config.regularization().noise(), 28, 28, config.run().seed(), ROWS,
-        config.optimization().batchSize(), 2, 0, rates);
+        config.optimization().batchSize(), 2, 0, rates, 2);
     LabeledImages digits = IdxFolders.mnist().train();
     List<ExampleBlock> blocks = List.of(block(digits, 0, ROWS / 2), block(digits, ROWS / 2, ROWS / 2));
     double[] params = config.network().init().initialize(spec, config.run().seed());
     Optimizer optimizer = config.optimization().optimizer().create(spec.layout(),
         config.regularization().weightDecay());
-    return PartitionWorker.create(plan, blocks).run(params, optimizer.state());
+    return ReplicaWorker.create(plan, blocks).run(params, optimizer.state());
   }
 
   private static ExampleBlock block(LabeledImages digits, int first, int rows) {
