@@ -69,7 +69,8 @@ public final class SparkTrainer {
         new SparkEvaluator(jsc, spec, config.distribution().precision(),
             config.distribution().blas());
     TrainingState state = initialState(setup, data, checkpoints);
-    try (BlockedData train = BlockedData.of(jsc, data.train(), setup.trainSelection(),
+    try (CheckpointWriter checkpointWriter = new CheckpointWriter();
+        BlockedData train = BlockedData.of(jsc, data.train(), setup.trainSelection(),
             partitions, config.run().seed(), config.distribution().blockRows(), "sparkgrad-train");
         BlockedData test = BlockedData.of(jsc, data.test(),
             ExampleSelection.all(data.test().count()), partitions, config.run().seed(),
@@ -112,10 +113,14 @@ public final class SparkTrainer {
         if (checkpoints != null && config.run().checkpointEvery() > 0
             && (state.epochsDone % config.run().checkpointEvery() == 0
                 || state.epochsDone == config.optimization().epochs() || state.stoppedEarly)) {
-          checkpoints.write(state, config.toMap(), data.sha256());
-          listener.checkpointWritten(state.epochsDone, checkpoints.folder().toString());
+          TrainingState snapshot = state.copy();
+          checkpointWriter.submit(() -> {
+            checkpoints.write(snapshot, config.toMap(), data.sha256());
+            listener.checkpointWritten(snapshot.epochsDone, checkpoints.folder().toString());
+          });
         }
       }
+      checkpointWriter.finish();
       // The kept weights are usually the last epoch's, already evaluated on the test set.
       EvaluationSums keptTest = lastTest != null && state.keptEpoch == state.epochsDone
           ? lastTest : evaluator.evaluate(testBlocks, state.kept);

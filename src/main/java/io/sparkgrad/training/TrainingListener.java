@@ -1,6 +1,9 @@
 package io.sparkgrad.training;
 
-/** What a trainer reports while it runs. All methods are called on the driver thread. */
+/**
+ * What a trainer reports while it runs. All methods are called on the driver thread, except
+ * {@link #checkpointWritten}, called by the thread that writes checkpoints.
+ */
 public interface TrainingListener {
   /** Once the data is cached: how the work is laid out ({@code ReplicaLayout}). */
   default void layout(int partitions, int replicas, int threadsPerReplica) {}
