@@ -70,16 +70,18 @@ public final class BlockedData implements AutoCloseable {
     }
     SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
     int buckets = sizes.buckets(count, inputs, partitions);
+    ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
+        partitions, memory.setting());
     JavaRDD<ExampleBlock> blocks =
         examples
             .mapPartitionsToPair(split -> new ChunkedShuffle.Packer(split, partitioner, count,
-                inputs, sizes))
+                inputs, sizes, outOfHeap))
             // Chunks of a few hundred examples cross the shuffle, unsorted: one record (and one
             // heap object) per chunk, not per example.
             .partitionBy(new ChunkedShuffle.TargetPartitioner(partitions))
             .values()
             .mapPartitions(chunks -> new ChunkedShuffle.Stacker(chunks, buckets, inputs,
-                blockRows, name))
+                blockRows, outOfHeap))
             .setName(name)
             .persist(StorageLevel.MEMORY_ONLY());
     List<Integer> shares = blocks.mapPartitions(it -> {

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.Partitioner;
@@ -99,6 +100,23 @@ final class ChunkedShuffle {
     return Math.max(map, reduce);
   }
 
+  /**
+   * A task that runs out of heap while building the blocks fails with the data's size and the
+   * setting to raise ({@link DataDoesNotFitException}, exit 8), not as Spark's fatal error that
+   * ends the process: the chunks it held are let go with it.
+   */
+  record OutOfHeap(String name, long count, int inputs, int partitions, String setting)
+      implements Serializable {
+    DataDoesNotFitException explain(String side, OutOfMemoryError e) {
+      return new DataDoesNotFitException(String.format(Locale.ROOT,
+          "%s: out of memory while building the cached blocks (%s side of the shuffle, a heap"
+              + " of %.1f GB): %,d examples × (%d pixels + 8) bytes = %.1f MB of blocks in %d"
+              + " partitions. Raise %s, or give --partitions more partitions, or train on less"
+              + " data", name, side, Runtime.getRuntime().maxMemory() / 1e9, count, inputs,
+          BlockedData.cachedBytes(count, inputs) / 1e6, partitions, setting), e);
+    }
+  }
+
   /** Examples of one (target, bucket) of one map task, packed; arrays exactly {@code rows} long. */
   record Chunk(int bucket, int rows, byte[] pixels, byte[] labels, int[] indices)
       implements Serializable {}
@@ -143,13 +161,15 @@ final class ChunkedShuffle {
     private final int buckets;
     private final int chunkRows;
     private final long taskBufferBytes;
+    private final OutOfHeap outOfHeap;
     private final Map<Long, Buffer> buffers = new HashMap<>();
     private final ArrayDeque<Tuple2<Integer, Chunk>> ready = new ArrayDeque<>();
     private long buffered;
 
     Packer(Iterator<Example> examples, BlockedData.SharePartitioner targets, int count,
-        int inputs, Sizes sizes) {
+        int inputs, Sizes sizes, OutOfHeap outOfHeap) {
       this.examples = examples;
+      this.outOfHeap = outOfHeap;
       this.targets = targets;
       this.count = count;
       this.inputs = inputs;
@@ -161,13 +181,19 @@ final class ChunkedShuffle {
 
     @Override
     public boolean hasNext() {
-      while (ready.isEmpty() && examples.hasNext()) {
-        add(examples.next());
+      try {
+        while (ready.isEmpty() && examples.hasNext()) {
+          add(examples.next());
+        }
+        if (ready.isEmpty() && !buffers.isEmpty()) {
+          emitAll();
+        }
+        return !ready.isEmpty();
+      } catch (OutOfMemoryError e) {
+        buffers.clear();
+        ready.clear();
+        throw outOfHeap.explain("map", e);
       }
-      if (ready.isEmpty() && !buffers.isEmpty()) {
-        emitAll();
-      }
-      return !ready.isEmpty();
     }
 
     @Override
@@ -269,7 +295,7 @@ final class ChunkedShuffle {
     private final Iterator<Chunk> chunks;
     private final int inputs;
     private final int blockRows;
-    private final String name;
+    private final OutOfHeap outOfHeap;
     private List<List<Chunk>> byBucket;
     private int bucket;
     private final ArrayDeque<ExampleBlock> ready = new ArrayDeque<>();
@@ -281,11 +307,11 @@ final class ChunkedShuffle {
     private boolean received;
     private boolean done;
 
-    Stacker(Iterator<Chunk> chunks, int buckets, int inputs, int blockRows, String name) {
+    Stacker(Iterator<Chunk> chunks, int buckets, int inputs, int blockRows, OutOfHeap outOfHeap) {
       this.chunks = chunks;
       this.inputs = inputs;
       this.blockRows = blockRows;
-      this.name = name;
+      this.outOfHeap = outOfHeap;
       this.byBucket = new ArrayList<>(buckets);
       for (int b = 0; b < buckets; b++) {
         byBucket.add(null);
@@ -294,6 +320,20 @@ final class ChunkedShuffle {
 
     @Override
     public boolean hasNext() {
+      try {
+        return stackMore();
+      } catch (OutOfMemoryError e) {
+        byBucket = null;
+        ready.clear();
+        pixels = null;
+        labels = null;
+        indices = null;
+        done = true;
+        throw outOfHeap.explain("reduce", e);
+      }
+    }
+
+    private boolean stackMore() {
       if (!received) {
         receive();
       }
@@ -368,7 +408,8 @@ final class ChunkedShuffle {
       for (long key : keys) {
         int index = (int) (key >>> 32);
         if (index == lastIndex) {
-          throw new IllegalStateException(name + ": example index " + index + " twice");
+          throw new IllegalStateException(outOfHeap.name() + ": example index " + index
+              + " twice");
         }
         lastIndex = index;
         int position = (int) key;

@@ -34,13 +34,17 @@ import java.util.Locale;
  * runs driver and tasks in one heap; other masters are checked separately against the driver's
  * heap and spark.executor.memory. When only the data's part (the cache and the build) makes a
  * run too large, it is refused as data that does not fit ({@link DataDoesNotFitException}, the
- * commands' exit 8), else as a configuration that cannot fit.
+ * commands' exit 8), else as a configuration that cannot fit. A local master's cached blocks must
+ * also fit Spark's storage memory, 0.6 of the heap beyond Spark's reserve (spark.memory.fraction).
  */
 public record MemoryPlan(
     long examples, long parameters, long stateValues, long driverBytes, long taskBytes,
     long executorBytes, long cacheBytes, long buildBytes) {
   // Spark keeps 300 MiB of any heap for itself (the unified memory manager's reserve).
   static final long SPARK_RESERVED = 300L << 20;
+  // The part of the rest that Spark's storage and execution share (spark.memory.fraction's
+  // default): where the cached blocks must fit.
+  static final double STORAGE_FRACTION = 0.6;
 
   /** The plan for {@code examples} examples of {@code features} inputs and {@code classes}. */
   public static MemoryPlan of(TrainingConfig config, long examples, int features, int classes) {
@@ -97,6 +101,18 @@ public record MemoryPlan(
             + " --driver-memory / spark.driver.memory for spark-submit), or train on less data",
             size(driverHeap), size(driverHeap - SPARK_RESERVED), size(needed),
             breakdown(localCores), localCores, examples, size(cacheBytes), size(buildBytes)));
+      }
+      long storage = (long) (STORAGE_FRACTION * (driverHeap - SPARK_RESERVED));
+      if (needed <= driverHeap - SPARK_RESERVED && cacheBytes > storage) {
+        // BlockedData would refuse it too, against the storage memory Spark reports, but only
+        // once the data's labels have been read and its files hashed.
+        throw new DataDoesNotFitException(String.format(Locale.ROOT, "memory: expected the"
+            + " data's cached blocks to fit in Spark's storage memory of the driver's heap of %s"
+            + " (spark.memory.fraction 0.6 of %s beside Spark's reserve: %s); found the data's"
+            + " %,d examples take %s as cached blocks: give the driver more memory"
+            + " (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad, --driver-memory /"
+            + " spark.driver.memory for spark-submit), or train on less data", size(driverHeap),
+            size(driverHeap - SPARK_RESERVED), size(storage), examples, size(cacheBytes)));
       }
       if (needed > driverHeap - SPARK_RESERVED) {
         throw new ConfigException(String.format(Locale.ROOT, "memory: expected the run to fit in"

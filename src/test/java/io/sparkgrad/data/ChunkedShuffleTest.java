@@ -210,7 +210,7 @@ class ChunkedShuffleTest {
     assertEquals((count + width - 1) / width, buckets);
     assertTrue(buckets > 10, "many buckets: " + buckets);
     ChunkedShuffle.Packer packer = new ChunkedShuffle.Packer(examples.iterator(), targets, count,
-        inputs, TINY);
+        inputs, TINY, heap("t"));
     int chunks = 0;
     while (packer.hasNext()) {
       Tuple2<Integer, ChunkedShuffle.Chunk> keyed = packer.next();
@@ -229,7 +229,7 @@ class ChunkedShuffleTest {
       List<ChunkedShuffle.Chunk> arriving = new ArrayList<>(byTarget.get(p));
       Collections.shuffle(arriving, new Random(p));
       Iterator<ExampleBlock> blocks =
-          new ChunkedShuffle.Stacker(arriving.iterator(), buckets, inputs, 50, "t");
+          new ChunkedShuffle.Stacker(arriving.iterator(), buckets, inputs, 50, heap("t"));
       int last = -1;
       int rows = 0;
       while (blocks.hasNext()) {
@@ -257,9 +257,57 @@ class ChunkedShuffleTest {
     ChunkedShuffle.Chunk b = new ChunkedShuffle.Chunk(0, 1, new byte[4], new byte[1],
         new int[] {5});
     Iterator<ExampleBlock> blocks =
-        new ChunkedShuffle.Stacker(List.of(a, b).iterator(), 1, 4, 10, "twice");
+        new ChunkedShuffle.Stacker(List.of(a, b).iterator(), 1, 4, 10, heap("twice"));
     IllegalStateException e = assertThrows(IllegalStateException.class, blocks::hasNext);
     assertEquals("twice: example index 5 twice", e.getMessage());
+  }
+
+  private static ChunkedShuffle.OutOfHeap heap(String name) {
+    return new ChunkedShuffle.OutOfHeap(name, 2000, 784, 3, "SPARKGRAD_DRIVER_MEMORY");
+  }
+
+  /**
+   * The heap running out under the stacker (in the shuffle's reader, say) or the packer (in the
+   * source's reader) fails the task with the data's size and the setting to raise (exit 8), not
+   * with Spark's fatal OutOfMemoryError that ends the process.
+   */
+  @Test
+  void runningOutOfHeapWhileBuildingNamesTheDataAndTheSetting() {
+    Iterator<ChunkedShuffle.Chunk> exhausted = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public ChunkedShuffle.Chunk next() {
+        throw new OutOfMemoryError("Java heap space");
+      }
+    };
+    DataDoesNotFitException reduce = assertThrows(DataDoesNotFitException.class,
+        () -> new ChunkedShuffle.Stacker(exhausted, 1, 784, 10, heap("big-train")).hasNext());
+    assertTrue(reduce.getMessage().startsWith("big-train: out of memory while building the"
+        + " cached blocks (reduce side of the shuffle, a heap of "), reduce.getMessage());
+    assertTrue(reduce.getMessage().endsWith("2,000 examples × (784 pixels + 8) bytes = 1.6 MB of"
+        + " blocks in 3 partitions. Raise SPARKGRAD_DRIVER_MEMORY, or give --partitions more"
+        + " partitions, or train on less data"), reduce.getMessage());
+    assertTrue(reduce.getCause() instanceof OutOfMemoryError);
+    Iterator<Example> unreadable = List.<Example>of().iterator();
+    Iterator<Example> failing = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        throw new OutOfMemoryError("Java heap space");
+      }
+
+      @Override
+      public Example next() {
+        return unreadable.next();
+      }
+    };
+    DataDoesNotFitException map = assertThrows(DataDoesNotFitException.class,
+        () -> new ChunkedShuffle.Packer(failing, new BlockedData.SharePartitioner(2000, 3, 1),
+            2000, 784, TINY, heap("big-train")).hasNext());
+    assertTrue(map.getMessage().contains("(map side of the shuffle"), map.getMessage());
   }
 
   private static LabeledImages slice(LabeledImages images, int from, int count) {
