@@ -4,11 +4,9 @@ import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.Partitioner;
 import scala.Tuple2;
@@ -162,7 +160,9 @@ final class ChunkedShuffle {
     private final int chunkRows;
     private final long taskBufferBytes;
     private final OutOfHeap outOfHeap;
-    private final Map<Long, Buffer> buffers = new HashMap<>();
+    /** Indexed by target·buckets + bucket: about the cache's size / the bucket's bytes + P. */
+    private final Buffer[] buffers;
+    private int open;
     private final ArrayDeque<Tuple2<Integer, Chunk>> ready = new ArrayDeque<>();
     private long buffered;
 
@@ -177,6 +177,7 @@ final class ChunkedShuffle {
       this.buckets = sizes.buckets(count, inputs, targets.numPartitions());
       this.chunkRows = sizes.chunkRows(inputs);
       this.taskBufferBytes = sizes.taskBufferBytes();
+      this.buffers = new Buffer[Math.multiplyExact(targets.numPartitions(), buckets)];
     }
 
     @Override
@@ -185,12 +186,12 @@ final class ChunkedShuffle {
         while (ready.isEmpty() && examples.hasNext()) {
           add(examples.next());
         }
-        if (ready.isEmpty() && !buffers.isEmpty()) {
+        if (ready.isEmpty() && open > 0) {
           emitAll();
         }
         return !ready.isEmpty();
       } catch (OutOfMemoryError e) {
-        buffers.clear();
+        Arrays.fill(buffers, null);
         ready.clear();
         throw outOfHeap.explain("map", e);
       }
@@ -220,15 +221,17 @@ final class ChunkedShuffle {
       }
       int target = targets.getPartition(index);
       int bucket = (int) (index / width);
-      long key = (long) target * buckets + bucket;
-      Buffer buffer = buffers.get(key);
+      int key = target * buckets + bucket;
+      Buffer buffer = buffers[key];
       if (buffer == null) {
         buffer = new Buffer(target, bucket);
-        buffers.put(key, buffer);
+        buffers[key] = buffer;
+        open++;
       }
       buffered += buffer.add(example);
       if (buffer.rows == chunkRows) {
-        buffers.remove(key);
+        buffers[key] = null;
+        open--;
         emit(buffer);
       } else if (buffered > taskBufferBytes) {
         emitAll();
@@ -236,10 +239,13 @@ final class ChunkedShuffle {
     }
 
     private void emitAll() {
-      for (Buffer buffer : buffers.values()) {
-        emit(buffer);
+      for (int key = 0; key < buffers.length && open > 0; key++) {
+        if (buffers[key] != null) {
+          emit(buffers[key]);
+          buffers[key] = null;
+          open--;
+        }
       }
-      buffers.clear();
     }
 
     private void emit(Buffer buffer) {
