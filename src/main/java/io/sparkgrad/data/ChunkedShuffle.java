@@ -29,8 +29,13 @@ import scala.Tuple2;
  * bucket the rows are ordered by index (a sort of one bucket's keys: sources deliver examples in
  * any order, e.g. a validation selection or a DataFrame's own index) and stacked into blocks of
  * exactly {@code blockRows}, and the bucket's chunks are let go. The result is what a sort of the
- * whole partition by index gives; beyond the blocks themselves a task holds one bucket and one
- * block.
+ * whole partition by index gives. A reduce task holds its partition once (the chunks not yet
+ * stacked, the blocks made so far), plus one bucket's rows twice while they are stacked and the
+ * block being filled.
+ *
+ * <p>Chunks travel with Spark's configured serializer (Java serialization by default, which
+ * writes their arrays in bulk); Kryo as configured by Spark cannot create the project's records
+ * (e.g. {@code IdxSplit.Slice}) without registered serializers.
  */
 final class ChunkedShuffle {
   /**
