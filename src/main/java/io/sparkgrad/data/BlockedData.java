@@ -18,7 +18,7 @@ import org.apache.spark.storage.StorageLevel;
  * Within a partition the examples are stacked in index order, blocks of {@code blockRows}, pixels
  * kept as bytes. Spark's shuffle moves them there packed in chunks, without a sort
  * ({@link ChunkedShuffle}); nothing of the data set's size is built on the driver, and a task
- * holds, beyond the blocks it caches, a few MiB ({@link #buildBytesPerTask}).
+ * holds, beyond the blocks it caches, a few tens of MiB ({@link #buildBytesPerTask}).
  *
  * <p>Recovery is by lineage: a lost block is rebuilt from the shuffle's output, or from the
  * source the examples came from.
