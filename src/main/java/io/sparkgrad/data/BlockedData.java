@@ -63,10 +63,13 @@ public final class BlockedData implements AutoCloseable {
       String name, Runnable release, ChunkedShuffle.Sizes sizes) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
     long needed = cachedBytes(count, inputs);
+    int atOnce = Math.min(partitions, jsc.defaultParallelism());
+    long unrolling = unrollingBytes(needed, partitions, atOnce);
     StorageMemory memory = StorageMemory.of(jsc);
-    if (needed > memory.free()) {
+    if (needed + unrolling > memory.free()) {
       release.run();
-      throw new DataDoesNotFitException(memory.explain(name, count, inputs, needed));
+      throw new DataDoesNotFitException(
+          memory.explain(name, count, inputs, needed, unrolling, atOnce));
     }
     SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
     int buckets = sizes.buckets(count, inputs, partitions);
@@ -105,8 +108,8 @@ public final class BlockedData implements AutoCloseable {
       // job: far slower than the user expects, and the cause is invisible. Stop instead.
       blocks.unpersist(false);
       release.run();
-      throw new DataDoesNotFitException(memory.explain(name, count, inputs, needed)
-          + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
+      throw new DataDoesNotFitException(
+          memory.explain(name, count, inputs, needed, unrolling, atOnce) + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
     }
     return new BlockedData(blocks, count, release);
   }
@@ -141,6 +144,17 @@ public final class BlockedData implements AutoCloseable {
   public static long buildBytesPerTask(int inputs, int partitions, int blockRows) {
     return ChunkedShuffle.taskBytes(ChunkedShuffle.Sizes.DEFAULT, inputs,
         partitions > 0 ? partitions : ChunkedShuffle.BYPASS_MERGE_THRESHOLD, blockRows);
+  }
+
+  /**
+   * What Spark's storage holds beyond the blocks while it caches them: a partition being cached
+   * reserves up to 1.5 times what it has so far (its unroll memory grows by Spark's factor 1.5),
+   * so each of the partitions cached at once ({@code slots} task slots) may briefly need half of
+   * its size again. Fewer, larger partitions need more.
+   */
+  public static long unrollingBytes(long cacheBytes, int partitions, int slots) {
+    int atOnce = Math.max(1, Math.min(partitions, slots));
+    return cacheBytes / Math.max(1, partitions) * atOnce / 2;
   }
 
   /** The bytes {@code count} examples take as cached blocks: pixels, label and index (int each). */

@@ -35,11 +35,12 @@ import java.util.Locale;
  * heap and spark.executor.memory. When only the data's part (the cache and the build) makes a
  * run too large, it is refused as data that does not fit ({@link DataDoesNotFitException}, the
  * commands' exit 8), else as a configuration that cannot fit. A local master's cached blocks must
- * also fit Spark's storage memory, 0.6 of the heap beyond Spark's reserve (spark.memory.fraction).
+ * also fit Spark's storage memory, 0.6 of the heap beyond Spark's reserve (spark.memory.fraction),
+ * with half of each partition cached at once again ({@link BlockedData#unrollingBytes}).
  */
 public record MemoryPlan(
     long examples, long parameters, long stateValues, long driverBytes, long taskBytes,
-    long executorBytes, long cacheBytes, long buildBytes) {
+    long executorBytes, long cacheBytes, long buildBytes, int partitions) {
   // Spark keeps 300 MiB of any heap for itself (the unified memory manager's reserve).
   static final long SPARK_RESERVED = 300L << 20;
   // The part of the rest that Spark's storage and execution share (spark.memory.fraction's
@@ -59,7 +60,8 @@ public record MemoryPlan(
     long cache = BlockedData.cachedBytes(examples, features);
     long build = BlockedData.buildBytesPerTask(features, config.distribution().partitions(),
         config.distribution().blockRows());
-    return new MemoryPlan(examples, p, s, driver, task, executor, cache, build);
+    return new MemoryPlan(examples, p, s, driver, task, executor, cache, build,
+        config.distribution().partitions());
   }
 
   private static int stateVectors(OptimizerKind kind) {
@@ -103,16 +105,20 @@ public record MemoryPlan(
             breakdown(localCores), localCores, examples, size(cacheBytes), size(buildBytes)));
       }
       long storage = (long) (STORAGE_FRACTION * (driverHeap - SPARK_RESERVED));
-      if (needed <= driverHeap - SPARK_RESERVED && cacheBytes > storage) {
+      long unrolling = BlockedData.unrollingBytes(cacheBytes,
+          partitions > 0 ? partitions : localCores, localCores);
+      if (needed <= driverHeap - SPARK_RESERVED && cacheBytes + unrolling > storage) {
         // BlockedData would refuse it too, against the storage memory Spark reports, but only
         // once the data's labels have been read and its files hashed.
         throw new DataDoesNotFitException(String.format(Locale.ROOT, "memory: expected the"
             + " data's cached blocks to fit in Spark's storage memory of the driver's heap of %s"
             + " (spark.memory.fraction 0.6 of %s beside Spark's reserve: %s); found the data's"
-            + " %,d examples take %s as cached blocks: give the driver more memory"
+            + " %,d examples take %s as cached blocks and %s more while Spark caches them (half"
+            + " of each partition cached at once): give the driver more memory"
             + " (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad, --driver-memory /"
-            + " spark.driver.memory for spark-submit), or train on less data", size(driverHeap),
-            size(driverHeap - SPARK_RESERVED), size(storage), examples, size(cacheBytes)));
+            + " spark.driver.memory for spark-submit), or --partitions more partitions, or train"
+            + " on less data", size(driverHeap), size(driverHeap - SPARK_RESERVED), size(storage),
+            examples, size(cacheBytes), size(unrolling)));
       }
       if (needed > driverHeap - SPARK_RESERVED) {
         throw new ConfigException(String.format(Locale.ROOT, "memory: expected the run to fit in"

@@ -111,16 +111,24 @@ class MemoryPlanTest {
         + " give the driver more memory (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad,"
         + " --driver-memory / spark.driver.memory for spark-submit), or train on less data"),
         message);
-    // 2.9 GiB holds the whole run (1.9 GiB) but Spark stores blocks in 0.6 of 2.6 GiB only.
-    plan.check(2, 3500 * MIB, 0, 0);
+    // 4.4 GiB holds the whole run (1.9 GiB), but Spark stores blocks in 0.6 of 4.1 GiB only,
+    // and while it caches the 2 partitions at once each may need half its size again: 1.8 GiB
+    // of blocks need 2.7 GiB of storage.
+    plan.check(2, 5000 * MIB, 0, 0);
     DataDoesNotFitException storage = assertThrows(DataDoesNotFitException.class,
-        () -> plan.check(2, 3000 * MIB, 0, 0));
+        () -> plan.check(2, 4500 * MIB, 0, 0));
     assertEquals("memory: expected the data's cached blocks to fit in Spark's storage memory of"
-        + " the driver's heap of 2.9 GiB (spark.memory.fraction 0.6 of 2.6 GiB beside Spark's"
-        + " reserve: 1.6 GiB); found the data's 2,410,000 examples take 1.8 GiB as cached blocks:"
+        + " the driver's heap of 4.4 GiB (spark.memory.fraction 0.6 of 4.1 GiB beside Spark's"
+        + " reserve: 2.5 GiB); found the data's 2,410,000 examples take 1.8 GiB as cached blocks"
+        + " and 911 MiB more while Spark caches them (half of each partition cached at once):"
         + " give the driver more memory (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad,"
-        + " --driver-memory / spark.driver.memory for spark-submit), or train on less data",
-        storage.getMessage());
+        + " --driver-memory / spark.driver.memory for spark-submit), or --partitions more"
+        + " partitions, or train on less data", storage.getMessage());
+    // With 8 partitions only 2 of them are cached at once: 228 MiB more, and 4.4 GiB is enough.
+    MemoryPlan eight = MemoryPlan.of(config("partitions", "8"), 2_410_000, 784, 10);
+    eight.check(2, 4500 * MIB, 0, 0);
+    assertEquals(1_908_720_000L / 8 * 2 / 2,
+        io.sparkgrad.data.BlockedData.unrollingBytes(eight.cacheBytes(), 8, 2));
   }
 
   @Test
