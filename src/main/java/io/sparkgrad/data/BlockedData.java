@@ -2,15 +2,11 @@ package io.sparkgrad.data;
 
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
 
 /**
  * Turns examples into a cached RDD of {@link ExampleBlock}s, the form the trainer and the
@@ -18,10 +14,11 @@ import scala.Tuple2;
  *
  * <p>Which example lands in which partition is a function of the seed and the partition count
  * alone: with the seeded permutation π of the {@code count} indices, index i goes to partition
- * ⌊π(i)·P / count⌋ (shares of ⌊count/P⌋ or ⌈count/P⌉ examples). Spark's shuffle moves each
- * example there ({@link SharePartitioner}); nothing of the data set's size is built on the driver
- * or in a task. Within a partition the examples are stacked in index order, blocks of
- * {@code blockRows}, pixels kept as bytes.
+ * ⌊π(i)·P / count⌋ (shares of ⌊count/P⌋ or ⌈count/P⌉ examples; {@link SharePartitioner}).
+ * Within a partition the examples are stacked in index order, blocks of {@code blockRows}, pixels
+ * kept as bytes. Spark's shuffle moves them there packed in chunks, without a sort
+ * ({@link ChunkedShuffle}); nothing of the data set's size is built on the driver, and a task
+ * holds, beyond the blocks it caches, a few tens of MiB ({@link #buildBytesPerTask}).
  *
  * <p>Recovery is by lineage: a lost block is rebuilt from the shuffle's output, or from the
  * source the examples came from.
@@ -56,23 +53,38 @@ public final class BlockedData implements AutoCloseable {
   public static BlockedData build(
       JavaRDD<Example> examples, int count, int inputs, int partitions, long seed, int blockRows,
       String name, Runnable release) {
+    return build(examples, count, inputs, partitions, seed, blockRows, name, release,
+        ChunkedShuffle.Sizes.DEFAULT);
+  }
+
+  /** As {@link #build}, with the chunked shuffle's bounds given (tests: many small chunks). */
+  static BlockedData build(
+      JavaRDD<Example> examples, int count, int inputs, int partitions, long seed, int blockRows,
+      String name, Runnable release, ChunkedShuffle.Sizes sizes) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
     long needed = cachedBytes(count, inputs);
+    int atOnce = Math.min(partitions, jsc.defaultParallelism());
+    long unrolling = unrollingBytes(needed, partitions, atOnce);
     StorageMemory memory = StorageMemory.of(jsc);
-    if (needed > memory.free()) {
+    if (needed + unrolling > memory.free()) {
       release.run();
-      throw new DataDoesNotFitException(memory.explain(name, count, inputs, needed));
+      throw new DataDoesNotFitException(
+          memory.explain(name, count, inputs, needed, unrolling, atOnce));
     }
     SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
+    int buckets = sizes.buckets(count, inputs, partitions);
+    ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
+        partitions, memory.setting());
     JavaRDD<ExampleBlock> blocks =
         examples
-            // The shuffle moves plain byte arrays (the label, then the pixels): serialized in one
-            // write each, far cheaper than an object per example.
-            .mapToPair(example -> new Tuple2<>(example.index(), encode(example, inputs)))
-            // Sorted by index within each partition by the shuffle itself, which spills to disk
-            // when it must: a partition is stacked as it streams in, never held twice.
-            .repartitionAndSortWithinPartitions(partitioner)
-            .mapPartitions(share -> stack(share, inputs, blockRows))
+            .mapPartitionsToPair(split -> new ChunkedShuffle.Packer(split, partitioner, count,
+                inputs, sizes, outOfHeap))
+            // Chunks of a few hundred examples cross the shuffle, unsorted: one record (and one
+            // heap object) per chunk, not per example.
+            .partitionBy(new ChunkedShuffle.TargetPartitioner(partitions))
+            .values()
+            .mapPartitions(chunks -> new ChunkedShuffle.Stacker(chunks, buckets, inputs,
+                blockRows, outOfHeap))
             .setName(name)
             .persist(StorageLevel.MEMORY_ONLY());
     List<Integer> shares = blocks.mapPartitions(it -> {
@@ -96,8 +108,8 @@ public final class BlockedData implements AutoCloseable {
       // job: far slower than the user expects, and the cause is invisible. Stop instead.
       blocks.unpersist(false);
       release.run();
-      throw new DataDoesNotFitException(memory.explain(name, count, inputs, needed)
-          + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
+      throw new DataDoesNotFitException(
+          memory.explain(name, count, inputs, needed, unrolling, atOnce) + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
     }
     return new BlockedData(blocks, count, release);
   }
@@ -106,29 +118,43 @@ public final class BlockedData implements AutoCloseable {
   public static BlockedData of(
       JavaSparkContext jsc, LabeledSplit split, ExampleSelection selection, int partitions,
       long seed, int blockRows, String name) {
+    return of(jsc, split, selection, partitions, seed, blockRows, name,
+        ChunkedShuffle.Sizes.DEFAULT);
+  }
+
+  /** As {@link #of}, with the chunked shuffle's bounds given (tests: many small chunks). */
+  static BlockedData of(
+      JavaSparkContext jsc, LabeledSplit split, ExampleSelection selection, int partitions,
+      long seed, int blockRows, String name, ChunkedShuffle.Sizes sizes) {
     if (selection.splitCount() != split.count()) {
       throw new IllegalArgumentException(split.source() + ": selection of "
           + selection.splitCount() + " examples for " + split.count());
     }
     LabeledSplit.Examples examples = split.examples(jsc, selection);
     return build(examples.rdd(), selection.size(), split.features(), partitions, seed, blockRows,
-        name, examples.release());
+        name, examples.release(), sizes);
   }
 
-  /** The label, then the pixels, in one array; refuses pixels of the wrong count. */
-  private static byte[] encode(Example example, int inputs) {
-    if (example.pixels().length != inputs) {
-      throw new IllegalArgumentException("example " + example.index() + ": expected " + inputs
-          + " pixels; found " + example.pixels().length);
-    }
-    if (example.label() < 0 || example.label() > 255) {
-      throw new IllegalArgumentException("example " + example.index() + ": expected a label in"
-          + " 0..255; found " + example.label());
-    }
-    byte[] encoded = new byte[inputs + 1];
-    encoded[0] = (byte) example.label();
-    System.arraycopy(example.pixels(), 0, encoded, 1, inputs);
-    return encoded;
+  /**
+   * The most a task holds beyond the cached blocks while building them (the shuffle's buffers on
+   * the map side, a bucket of chunks and a block on the reduce side), for memory plans.
+   * {@code partitions} 0 (not known yet: Spark's default parallelism) counts as many as Spark's
+   * writer buffers at most.
+   */
+  public static long buildBytesPerTask(int inputs, int partitions, int blockRows) {
+    return ChunkedShuffle.taskBytes(ChunkedShuffle.Sizes.DEFAULT, inputs,
+        partitions > 0 ? partitions : ChunkedShuffle.BYPASS_MERGE_THRESHOLD, blockRows);
+  }
+
+  /**
+   * What Spark's storage holds beyond the blocks while it caches them: a partition being cached
+   * reserves up to 1.5 times what it has so far (its unroll memory grows by Spark's factor 1.5),
+   * so each of the partitions cached at once ({@code slots} task slots) may briefly need half of
+   * its size again. Fewer, larger partitions need more.
+   */
+  public static long unrollingBytes(long cacheBytes, int partitions, int slots) {
+    int atOnce = Math.max(1, Math.min(partitions, slots));
+    return cacheBytes / Math.max(1, partitions) * atOnce / 2;
   }
 
   /** The bytes {@code count} examples take as cached blocks: pixels, label and index (int each). */
@@ -169,35 +195,6 @@ public final class BlockedData implements AutoCloseable {
   public void close() {
     blocks.unpersist(false);
     release.run();
-  }
-
-  /** One partition's examples, arriving in index order, stacked into blocks of {@code blockRows}. */
-  private static Iterator<ExampleBlock> stack(
-      Iterator<Tuple2<Integer, byte[]>> share, int inputs, int blockRows) {
-    List<ExampleBlock> out = new ArrayList<>();
-    byte[] pixels = new byte[blockRows * inputs];
-    int[] labels = new int[blockRows];
-    int[] indices = new int[blockRows];
-    int rows = 0;
-    while (share.hasNext()) {
-      Tuple2<Integer, byte[]> example = share.next();
-      byte[] encoded = example._2();
-      System.arraycopy(encoded, 1, pixels, rows * inputs, inputs);
-      labels[rows] = encoded[0] & 0xFF;
-      indices[rows] = example._1();
-      if (++rows == blockRows) {
-        out.add(new ExampleBlock(pixels, labels, indices, rows, inputs));
-        pixels = new byte[blockRows * inputs];
-        labels = new int[blockRows];
-        indices = new int[blockRows];
-        rows = 0;
-      }
-    }
-    if (rows > 0) {
-      out.add(new ExampleBlock(Arrays.copyOf(pixels, rows * inputs), Arrays.copyOf(labels, rows),
-          Arrays.copyOf(indices, rows), rows, inputs));
-    }
-    return out.iterator();
   }
 
   /**

@@ -11,4 +11,8 @@ public class DataDoesNotFitException extends RuntimeException {
   public DataDoesNotFitException(String message) {
     super(message);
   }
+
+  public DataDoesNotFitException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -2,6 +2,8 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.data.BlockedData;
+import io.sparkgrad.data.DataDoesNotFitException;
 import io.sparkgrad.network.OptimizerKind;
 import java.util.Locale;
 
@@ -21,16 +23,29 @@ import java.util.Locale;
  *   executor    8·(P + S)       the broadcast weights and state, once
  *             + n·(d + 8)       the cached blocks (a byte a pixel, an int label and index), spread
  *                               over the executors
+ *   per build task  b           while the blocks are built (before any step): a map task's chunk
+ *                               buffers and Spark's writer buffers, or a reduce task's bucket of
+ *                               chunks and the block it fills ({@link BlockedData#buildBytesPerTask};
+ *                               a few tens of MiB, whatever n: the chunks a reduce task receives
+ *                               become its cached blocks as it stacks them, so they are the cache)
  * </pre>
  *
- * A local master runs driver and tasks in one heap; other masters are checked separately
- * against the driver's heap and spark.executor.memory.
+ * A task slot runs either a build task or a training task at a time, never both. A local master
+ * runs driver and tasks in one heap; other masters are checked separately against the driver's
+ * heap and spark.executor.memory. When only the data's part (the cache and the build) makes a
+ * run too large, it is refused as data that does not fit ({@link DataDoesNotFitException}, the
+ * commands' exit 8), else as a configuration that cannot fit. A local master's cached blocks must
+ * also fit Spark's storage memory, 0.6 of the heap beyond Spark's reserve (spark.memory.fraction),
+ * with half of each partition cached at once again ({@link BlockedData#unrollingBytes}).
  */
 public record MemoryPlan(
-    long parameters, long stateValues, long driverBytes, long taskBytes, long executorBytes,
-    long cacheBytes) {
+    long examples, long parameters, long stateValues, long driverBytes, long taskBytes,
+    long executorBytes, long cacheBytes, long buildBytes, int partitions) {
   // Spark keeps 300 MiB of any heap for itself (the unified memory manager's reserve).
   static final long SPARK_RESERVED = 300L << 20;
+  // The part of the rest that Spark's storage and execution share (spark.memory.fraction's
+  // default): where the cached blocks must fit.
+  static final double STORAGE_FRACTION = 0.6;
 
   /** The plan for {@code examples} examples of {@code features} inputs and {@code classes}. */
   public static MemoryPlan of(TrainingConfig config, long examples, int features, int classes) {
@@ -42,8 +57,11 @@ public record MemoryPlan(
     long driver = 8 * (2 * p + s) + 40 * (p + s);
     long task = 24 * (p + s) + 8L * config.distribution().blockRows() * (d + 2 * h + 2 * k);
     long executor = 8 * (p + s);
-    long cache = examples * (d + 8);
-    return new MemoryPlan(p, s, driver, task, executor, cache);
+    long cache = BlockedData.cachedBytes(examples, features);
+    long build = BlockedData.buildBytesPerTask(features, config.distribution().partitions(),
+        config.distribution().blockRows());
+    return new MemoryPlan(examples, p, s, driver, task, executor, cache, build,
+        config.distribution().partitions());
   }
 
   private static int stateVectors(OptimizerKind kind) {
@@ -56,7 +74,12 @@ public record MemoryPlan(
 
   /** Bytes needed when driver and tasks share one heap (a local master with {@code cores}). */
   public long localBytes(int cores) {
-    return driverBytes + cores * taskBytes + executorBytes + cacheBytes;
+    return driverBytes + cores * Math.max(taskBytes, buildBytes) + executorBytes + cacheBytes;
+  }
+
+  /** The same without the data (no cache, no build): what the network alone needs. */
+  private long localBytesWithoutData(int cores) {
+    return driverBytes + cores * taskBytes + executorBytes;
   }
 
   /**
@@ -70,6 +93,33 @@ public record MemoryPlan(
   public void check(int localCores, long driverHeap, long executorHeap, int executorCores) {
     if (localCores > 0) {
       long needed = localBytes(localCores);
+      if (needed > driverHeap - SPARK_RESERVED
+          && localBytesWithoutData(localCores) <= driverHeap - SPARK_RESERVED) {
+        throw new DataDoesNotFitException(String.format(Locale.ROOT, "memory: expected the data"
+            + " to fit in the driver's heap of %s (%s usable beside Spark's reserve); found the"
+            + " run needs about %s (%s) with the local master's %d task slots, of which the"
+            + " data's %,d examples take %s as cached blocks and building them %s a task: give"
+            + " the driver more memory (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad,"
+            + " --driver-memory / spark.driver.memory for spark-submit), or train on less data",
+            size(driverHeap), size(driverHeap - SPARK_RESERVED), size(needed),
+            breakdown(localCores), localCores, examples, size(cacheBytes), size(buildBytes)));
+      }
+      long storage = (long) (STORAGE_FRACTION * (driverHeap - SPARK_RESERVED));
+      long unrolling = BlockedData.unrollingBytes(cacheBytes,
+          partitions > 0 ? partitions : localCores, localCores);
+      if (needed <= driverHeap - SPARK_RESERVED && cacheBytes + unrolling > storage) {
+        // BlockedData would refuse it too, against the storage memory Spark reports, but only
+        // once the data's labels have been read and its files hashed.
+        throw new DataDoesNotFitException(String.format(Locale.ROOT, "memory: expected the"
+            + " data's cached blocks to fit in Spark's storage memory of the driver's heap of %s"
+            + " (spark.memory.fraction 0.6 of %s beside Spark's reserve: %s); found the data's"
+            + " %,d examples take %s as cached blocks and %s more while Spark caches them (half"
+            + " of each partition cached at once): give the driver more memory"
+            + " (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad, --driver-memory /"
+            + " spark.driver.memory for spark-submit), or --partitions more partitions, or train"
+            + " on less data", size(driverHeap), size(driverHeap - SPARK_RESERVED), size(storage),
+            examples, size(cacheBytes), size(unrolling)));
+      }
       if (needed > driverHeap - SPARK_RESERVED) {
         throw new ConfigException(String.format(Locale.ROOT, "memory: expected the run to fit in"
             + " the driver's heap of %s (%s usable beside Spark's reserve); found it needs about"
@@ -89,7 +139,7 @@ public record MemoryPlan(
           size(driverHeap), size(driverBytes), size(8 * parameters), size(8 * stateValues),
           size(40 * (parameters + stateValues))));
     }
-    long executorNeeds = executorBytes + (long) executorCores * taskBytes;
+    long executorNeeds = executorBytes + (long) executorCores * Math.max(taskBytes, buildBytes);
     if (executorNeeds > executorHeap - SPARK_RESERVED) {
       throw new ConfigException(String.format(Locale.ROOT, "memory: expected an executor's part"
           + " of the run to fit in spark.executor.memory %s; found it needs about %s (%d tasks"
@@ -107,8 +157,9 @@ public record MemoryPlan(
 
   private String breakdown(int cores) {
     return String.format(Locale.ROOT, "%,d parameters and %,d optimizer values: driver %s,"
-        + " %d tasks × %s, broadcast %s, cache %s", parameters, stateValues, size(driverBytes),
-        cores, size(taskBytes), size(executorBytes), size(cacheBytes));
+        + " %d tasks × %s, broadcast %s, cache %s, building it %s a task", parameters,
+        stateValues, size(driverBytes), cores, size(taskBytes), size(executorBytes),
+        size(cacheBytes), size(buildBytes));
   }
 
   /** Bytes in MiB or GiB, for messages. */
