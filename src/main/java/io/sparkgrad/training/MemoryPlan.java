@@ -106,7 +106,8 @@ public record MemoryPlan(
       }
       long storage = (long) (STORAGE_FRACTION * (driverHeap - SPARK_RESERVED));
       long unrolling = BlockedData.unrollingBytes(cacheBytes,
-          partitions > 0 ? partitions : localCores, localCores);
+          partitions > 0 ? partitions : ReplicaLayout.autoPartitions(localCores, cacheBytes),
+          localCores);
       if (needed <= driverHeap - SPARK_RESERVED && cacheBytes + unrolling > storage) {
         // BlockedData would refuse it too, against the storage memory Spark reports, but only
         // once the data's labels have been read and its files hashed.

@@ -88,7 +88,11 @@ public record ReplicaLayout(int slots, int partitions, int replicas, int threads
 
   /** The slots, or a multiple of them with at most {@link #MAX_AUTO_PARTITION_BYTES} a partition. */
   public static int autoPartitions(JavaSparkContext jsc, long cachedBytes) {
-    int slots = slots(jsc);
+    return autoPartitions(slots(jsc), cachedBytes);
+  }
+
+  /** {@link #autoPartitions(JavaSparkContext, long)} for {@code slots} slots. */
+  static int autoPartitions(int slots, long cachedBytes) {
     long bySize = (cachedBytes + MAX_AUTO_PARTITION_BYTES - 1) / MAX_AUTO_PARTITION_BYTES;
     return (int) Math.min(1 << 16, Math.max(slots, (bySize + slots - 1) / slots * slots));
   }

@@ -114,9 +114,10 @@ class MemoryPlanTest {
     // 4.4 GiB holds the whole run (1.9 GiB), but Spark stores blocks in 0.6 of 4.1 GiB only,
     // and while it caches the 2 partitions at once each may need half its size again: 1.8 GiB
     // of blocks need 2.7 GiB of storage.
-    plan.check(2, 5000 * MIB, 0, 0);
+    MemoryPlan two = MemoryPlan.of(config("partitions", "2"), 2_410_000, 784, 10);
+    two.check(2, 5000 * MIB, 0, 0);
     DataDoesNotFitException storage = assertThrows(DataDoesNotFitException.class,
-        () -> plan.check(2, 4500 * MIB, 0, 0));
+        () -> two.check(2, 4500 * MIB, 0, 0));
     assertEquals("memory: expected the data's cached blocks to fit in Spark's storage memory of"
         + " the driver's heap of 4.4 GiB (spark.memory.fraction 0.6 of 4.1 GiB beside Spark's"
         + " reserve: 2.5 GiB); found the data's 2,410,000 examples take 1.8 GiB as cached blocks"
@@ -124,6 +125,8 @@ class MemoryPlanTest {
         + " give the driver more memory (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad,"
         + " --driver-memory / spark.driver.memory for spark-submit), or --partitions more"
         + " partitions, or train on less data", storage.getMessage());
+    // partitions auto: 4 partitions of at most 512 MiB on 2 slots, 455 MiB more: 4.4 GiB is enough.
+    plan.check(2, 4500 * MIB, 0, 0);
     // With 8 partitions only 2 of them are cached at once: 228 MiB more, and 4.4 GiB is enough.
     MemoryPlan eight = MemoryPlan.of(config("partitions", "8"), 2_410_000, 784, 10);
     eight.check(2, 4500 * MIB, 0, 0);
