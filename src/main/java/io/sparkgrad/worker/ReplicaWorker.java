@@ -119,12 +119,14 @@ public final class ReplicaWorker<A> {
   /** Runs the plan's steps from the broadcast parameters and optimizer state. */
   public JobResult run(double[] params, double[] optimizerState) {
     long[] order = epochOrder();
-    return plan.mode() == SyncMode.GRADIENT
-        ? sumGradients(order, params)
-        : localSteps(order, params, optimizerState);
+    try (StepThreads team = new StepThreads(threads)) {
+      return plan.mode() == SyncMode.GRADIENT
+          ? sumGradients(team, order, params)
+          : localSteps(team, order, params, optimizerState);
+    }
   }
 
-  private JobResult sumGradients(long[] order, double[] params) {
+  private JobResult sumGradients(StepThreads team, long[] order, double[] params) {
     JobResult result = new JobResult(layout.size(), 0);
     k.copyFromDouble(paramsA, params, layout.size());
     k.zero(gradA, layout.size());
@@ -133,8 +135,8 @@ public final class ReplicaWorker<A> {
       if (rows == 0) {
         continue;
       }
-      int used = chunkGradients(rows, 1.0);
-      StepThreads.forEach(threads, threads, part -> {
+      int used = chunkGradients(team, rows, 1.0);
+      team.forEach(threads, part -> {
         int from = rangeStart(part);
         int to = rangeStart(part + 1);
         for (int c = 0; c < used; c++) {
@@ -149,7 +151,8 @@ public final class ReplicaWorker<A> {
     return result;
   }
 
-  private JobResult localSteps(long[] order, double[] startParams, double[] startState) {
+  private JobResult localSteps(
+      StepThreads team, long[] order, double[] startParams, double[] startState) {
     Optimizer optimizer = plan.optimizer().create(layout, plan.weightDecay());
     optimizer.setState(startState);
     // Parameters, gradient and optimizer state stay in the plan's precision for all the steps:
@@ -162,11 +165,11 @@ public final class ReplicaWorker<A> {
       if (rows == 0) {
         continue;
       }
-      int used = chunkGradients(rows, 1.0 / rows);
+      int used = chunkGradients(team, rows, 1.0 / rows);
       addStats(result, rows, used);
       Optimizer.Step step = optimizer.begin(plan.learningRates()[s], inFloat);
       A sum = chunks[0].grad;
-      StepThreads.forEach(threads, threads, part -> {
+      team.forEach(threads, part -> {
         int from = rangeStart(part);
         int to = rangeStart(part + 1);
         for (int c = 1; c < used; c++) {
@@ -200,9 +203,9 @@ public final class ReplicaWorker<A> {
    * Gathers the step's {@code rows} members chunk by chunk and computes each chunk's gradient of
    * the summed loss times {@code scale} into its own array; returns how many chunks there are.
    */
-  private int chunkGradients(int rows, double scale) {
+  private int chunkGradients(StepThreads team, int rows, double scale) {
     int used = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
-    StepThreads.forEach(used, threads, c -> {
+    team.forEach(used, c -> {
       Chunk chunk = chunks[c];
       int first = c * CHUNK_ROWS;
       int count = Math.min(CHUNK_ROWS, rows - first);
@@ -253,8 +256,10 @@ public final class ReplicaWorker<A> {
   int gatherStep(int step) {
     int rows = members(epochOrder(), step);
     int used = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
-    StepThreads.forEach(used, threads, c ->
-        fill(chunks[c], c * CHUNK_ROWS, Math.min(CHUNK_ROWS, rows - c * CHUNK_ROWS)));
+    try (StepThreads team = new StepThreads(threads)) {
+      team.forEach(used,
+          c -> fill(chunks[c], c * CHUNK_ROWS, Math.min(CHUNK_ROWS, rows - c * CHUNK_ROWS)));
+    }
     return rows;
   }
 
