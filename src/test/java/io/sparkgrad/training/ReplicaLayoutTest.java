@@ -39,11 +39,11 @@ class ReplicaLayoutTest {
 
   @Test
   void oneReplicaGivesTheSameWeightsForAnyPartitionCount() {
-    TrainingResult onOne = train("partitions", "1");
-    assertEquals(1, onOne.replicas(), "replicas auto on a local master");
+    TrainingResult onOne = train("partitions", "1", "replicas", "1");
+    assertEquals(1, onOne.replicas());
     assertEquals(2, onOne.threadsPerReplica(), "local[2]'s two cores serve the replica");
     for (String partitions : new String[] {"2", "3", "8"}) {
-      TrainingResult other = train("partitions", partitions);
+      TrainingResult other = train("partitions", partitions, "replicas", "1");
       assertEquals(Integer.parseInt(partitions), other.partitions());
       assertArrayEquals(onOne.params(), other.params(), partitions + " partitions");
     }
@@ -56,10 +56,15 @@ class ReplicaLayoutTest {
     assertEquals(1, onTwo.threadsPerReplica());
     TrainingResult onSix = train("partitions", "6", "replicas", "2");
     assertArrayEquals(onTwo.params(), onSix.params(), "6 partitions as 2 replicas");
+    // replicas auto on a local master is two; partitions auto gives them one each.
+    TrainingResult auto = train();
+    assertEquals(2, auto.replicas(), "replicas auto on local[2]");
+    assertEquals(2, auto.partitions(), "partitions auto on local[2]");
+    assertArrayEquals(onTwo.params(), auto.params(), "auto is two replicas");
     // partitions auto on local[2] with three replicas: the two slots rounded up to three.
     assertEquals(3, train("replicas", "3").partitions(), "partitions auto, 3 replicas");
     // Two replicas averaging their local steps are another model than one replica.
-    assertFalse(Arrays.equals(onTwo.params(), train("partitions", "2").params()),
+    assertFalse(Arrays.equals(onTwo.params(), train("partitions", "2", "replicas", "1").params()),
         "one replica and two give different weights");
   }
 
