@@ -7,7 +7,10 @@
 #                               # target/bench-quick/results.{md,json}, not docs/benchmarks
 #   scripts/bench.sh --out DIR  # write the report elsewhere
 #   scripts/bench.sh --scale    # also the mnist8m-scale part (an hour or more; ~7 GB of disk
-#                               # under SPARKGRAD_SCALE_WORK, default /tmp/sparkgrad-scale)
+#                               # under SPARKGRAD_SCALE_WORK, default /tmp/sparkgrad-scale); its
+#                               # 6.4 GB of cached blocks need a larger driver, as recorded:
+#                               # SPARKGRAD_DRIVER_MEMORY=9500m
+#                               # SPARKGRAD_JAVA_OPTS="-Xmn1g -Dspark.memory.fraction=0.8"
 #   scripts/bench.sh --scaling  # only the epoch cost model (docs/scaling.md): limit, then
 #                               # 'scaling measure' on local[2] and local-cluster[E,1,1024] for
 #                               # E = 1, 2, 3, then 'scaling report' (scaling.md, scaling.json);

@@ -29,7 +29,7 @@ final class ScaleRuns {
   private static final Pattern RSS = Pattern.compile("Maximum resident set size \\(kbytes\\): (\\d+)");
   private static final Pattern WALL = Pattern.compile("Elapsed \\(wall clock\\) time.*: (\\S+)");
   private static final Pattern EXPANDED = Pattern.compile(
-      "expanded ([\\d,]+) training examples .*: (\\d+) part pairs, ([\\d.]+) GB on disk");
+      "expanded:? ([\\d,]+) training examples .*: (\\d+) part pairs, ([\\d.]+) GB on disk");
 
   private ScaleRuns() {}
 

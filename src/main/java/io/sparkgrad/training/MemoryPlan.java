@@ -43,9 +43,12 @@ public record MemoryPlan(
     long executorBytes, long cacheBytes, long buildBytes, int partitions) {
   // Spark keeps 300 MiB of any heap for itself (the unified memory manager's reserve).
   static final long SPARK_RESERVED = 300L << 20;
-  // The part of the rest that Spark's storage and execution share (spark.memory.fraction's
-  // default): where the cached blocks must fit.
-  static final double STORAGE_FRACTION = 0.6;
+  // The part of the rest that Spark's storage and execution share (spark.memory.fraction,
+  // default 0.6): where the cached blocks must fit. Read as Spark reads it for the driver (the
+  // launcher's -D, or spark-submit's settings, which reach the driver as system properties).
+  static double storageFraction() {
+    return Double.parseDouble(System.getProperty("spark.memory.fraction", "0.6"));
+  }
 
   /** The plan for {@code examples} examples of {@code features} inputs and {@code classes}. */
   public static MemoryPlan of(TrainingConfig config, long examples, int features, int classes) {
@@ -104,7 +107,7 @@ public record MemoryPlan(
             size(driverHeap), size(driverHeap - SPARK_RESERVED), size(needed),
             breakdown(localCores), localCores, examples, size(cacheBytes), size(buildBytes)));
       }
-      long storage = (long) (STORAGE_FRACTION * (driverHeap - SPARK_RESERVED));
+      long storage = (long) (storageFraction() * (driverHeap - SPARK_RESERVED));
       long unrolling = BlockedData.unrollingBytes(cacheBytes,
           partitions > 0 ? partitions : ReplicaLayout.autoPartitions(localCores, cacheBytes),
           localCores);
@@ -113,12 +116,13 @@ public record MemoryPlan(
         // once the data's labels have been read and its files hashed.
         throw new DataDoesNotFitException(String.format(Locale.ROOT, "memory: expected the"
             + " data's cached blocks to fit in Spark's storage memory of the driver's heap of %s"
-            + " (spark.memory.fraction 0.6 of %s beside Spark's reserve: %s); found the data's"
+            + " (spark.memory.fraction %s of %s beside Spark's reserve: %s); found the data's"
             + " %,d examples take %s as cached blocks and %s more while Spark caches them (half"
             + " of each partition cached at once): give the driver more memory"
             + " (SPARKGRAD_DRIVER_MEMORY for scripts/sparkgrad, --driver-memory /"
             + " spark.driver.memory for spark-submit), or --partitions more partitions, or train"
-            + " on less data", size(driverHeap), size(driverHeap - SPARK_RESERVED), size(storage),
+            + " on less data", size(driverHeap), storageFraction(),
+            size(driverHeap - SPARK_RESERVED), size(storage),
             examples, size(cacheBytes), size(unrolling)));
       }
       if (needed > driverHeap - SPARK_RESERVED) {
