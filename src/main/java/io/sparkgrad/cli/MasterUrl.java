@@ -1,6 +1,7 @@
 package io.sparkgrad.cli;
 
 import io.sparkgrad.config.ConfigException;
+import io.sparkgrad.config.LocalMaster;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -15,7 +16,6 @@ import java.util.regex.Pattern;
 final class MasterUrl {
   static final String EXPECTED = "local, local[N] or local[N,F] (N, F ≥ 1), local[*],"
       + " local-cluster[N,C,M], spark://HOST:PORT, yarn or k8s://URL";
-  private static final Pattern LOCAL = Pattern.compile("local(\\[(\\*|\\d+)(,(\\d+))?])?");
   private static final Pattern LOCAL_CLUSTER =
       Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),\\s*(\\d+)]");
   private static final Pattern STANDALONE =
@@ -41,7 +41,7 @@ final class MasterUrl {
 
   private static void checkForm(String master) {
     String url = master.trim();
-    Matcher local = LOCAL.matcher(url);
+    Matcher local = LocalMaster.PATTERN.matcher(url);
     if (local.matches()) {
       requirePositive(url, local.group(2));
       requirePositive(url, local.group(4));
@@ -72,15 +72,7 @@ final class MasterUrl {
    * a master whose tasks run in other JVMs (local-cluster, standalone, YARN, Kubernetes).
    */
   static int localCores(String master) {
-    Matcher local = LOCAL.matcher(master.trim());
-    if (!local.matches()) {
-      return 0;
-    }
-    String count = local.group(2);
-    if (count == null || count.equals("*")) {
-      return count == null ? 1 : Runtime.getRuntime().availableProcessors();
-    }
-    return (int) Math.min(Integer.MAX_VALUE, Long.parseLong(count));
+    return LocalMaster.cores(master);
   }
 
   /** local-cluster[N,C,M]'s executor heap M MiB, in bytes, or -1 for another master. */

@@ -84,7 +84,11 @@ public final class SparkSessions implements AutoCloseable {
     if (running != null) {
       return running;
     }
-    SparkSession spark = SparkSession.builder().config(conf(appName, defaultMaster)).getOrCreate();
+    return withSql(conf(appName, defaultMaster));
+  }
+
+  private static SparkSessions withSql(SparkConf conf) {
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     return new SparkSessions(spark.sparkContext(), spark, true);
   }
 
@@ -104,8 +108,7 @@ public final class SparkSessions implements AutoCloseable {
     }
     SparkConf conf = conf(appName, defaultMaster);
     if (!conf.get("spark.master").startsWith("local")) {
-      SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
-      return new SparkSessions(spark.sparkContext(), spark, true);
+      return withSql(conf);
     }
     return new SparkSessions(SparkContext.getOrCreate(conf), null, true);
   }

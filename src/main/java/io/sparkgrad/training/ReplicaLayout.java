@@ -2,10 +2,9 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.Distribution;
+import io.sparkgrad.config.LocalMaster;
 import io.sparkgrad.data.ExampleBlock;
 import java.io.Serializable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.spark.Partition;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -50,7 +49,6 @@ public record ReplicaLayout(int slots, int partitions, int replicas, int threads
    */
   public static final int MAX_REPLICA_STEPS = 1900;
 
-  private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
 
   /**
    * replicas auto on a local master, whatever its cores: two, the laptop's model and speed since
@@ -60,17 +58,14 @@ public record ReplicaLayout(int slots, int partitions, int replicas, int threads
   static final int LOCAL_REPLICAS = 2;
 
   private static boolean isLocal(JavaSparkContext jsc) {
-    return LOCAL.matcher(jsc.master()).matches();
+    return LocalMaster.cores(jsc.master()) > 0;
   }
 
   /** The tasks of {@code jsc} that really run at once. */
   public static int slots(JavaSparkContext jsc) {
-    Matcher local = LOCAL.matcher(jsc.master());
-    int processors = Runtime.getRuntime().availableProcessors();
-    if (local.matches()) {
-      String cores = local.group(1);
-      int n = cores == null ? 1 : cores.equals("*") ? processors : Integer.parseInt(cores);
-      return Math.max(1, Math.min(n, processors));
+    int local = LocalMaster.cores(jsc.master());
+    if (local > 0) {
+      return Math.min(local, Runtime.getRuntime().availableProcessors());
     }
     return Math.max(1, jsc.defaultParallelism());
   }
