@@ -33,13 +33,20 @@ final class StepThreads implements AutoCloseable {
   private static final long PARK_NANOS = 50_000;
 
   private final int size;
-  private final AtomicInteger generation = new AtomicInteger();
-  private final AtomicInteger finished = new AtomicInteger();
-  private volatile IntConsumer work;
-  private volatile int parts;
-  private volatile int active;
+  /**
+   * The phase under way, published whole: a helper reads what to do only from the phase it saw,
+   * so one that missed a phase (it had no part in it) cannot mix it with the next.
+   */
+  private volatile Phase phase = new Phase(0, null, 0, 1);
   private volatile boolean closed;
   private volatile Throwable failure;
+
+  /** One phase: its number, its work, its part count and how many threads share it. */
+  private record Phase(int number, IntConsumer work, int parts, int active, AtomicInteger finished) {
+    Phase(int number, IntConsumer work, int parts, int active) {
+      this(number, work, parts, active, new AtomicInteger());
+    }
+  }
 
   /** A team of {@code size} threads, the caller's one of them. */
   StepThreads(int size) {
@@ -59,11 +66,8 @@ final class StepThreads implements AutoCloseable {
       }
       return;
     }
-    this.work = work;
-    this.parts = parts;
-    this.active = team;
-    finished.set(0);
-    generation.incrementAndGet(); // publishes the phase to the helpers
+    Phase current = new Phase(phase.number() + 1, work, parts, team);
+    phase = current; // publishes the phase to the helpers
     Throwable own = null;
     try {
       for (int p = 0; p < parts; p += team) {
@@ -73,7 +77,7 @@ final class StepThreads implements AutoCloseable {
       own = e;
     }
     int spins = 0;
-    while (finished.get() < team - 1) {
+    while (current.finished().get() < team - 1) {
       if (++spins < SPINS) {
         Thread.onSpinWait();
       } else {
@@ -96,8 +100,8 @@ final class StepThreads implements AutoCloseable {
     int seen = 0;
     while (true) {
       int spins = 0;
-      int now;
-      while ((now = generation.get()) == seen && !closed) {
+      Phase current;
+      while ((current = phase).number() == seen && !closed) {
         if (++spins < SPINS) {
           Thread.onSpinWait();
         } else {
@@ -107,17 +111,16 @@ final class StepThreads implements AutoCloseable {
       if (closed) {
         return;
       }
-      seen = now;
-      int team = active;
-      if (index < team) {
+      seen = current.number();
+      if (index < current.active()) {
         try {
-          for (int p = index; p < parts; p += team) {
-            work.accept(p);
+          for (int p = index; p < current.parts(); p += current.active()) {
+            current.work().accept(p);
           }
         } catch (RuntimeException | Error e) {
           failure = e;
         }
-        finished.incrementAndGet();
+        current.finished().incrementAndGet();
       }
     }
   }
