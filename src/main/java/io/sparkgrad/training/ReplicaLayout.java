@@ -119,7 +119,7 @@ public record ReplicaLayout(int slots, int partitions, int replicas, int threads
             + " partitions of the data (a replica needs one); found " + replicas);
       }
     } else {
-      // The block managers registered: the executors, plus the driver's own.
+      // On a cluster, one a registered executor (block managers, less the driver's own).
       int units = isLocal(jsc) ? LOCAL_REPLICAS
           : Math.max(1, jsc.sc().getExecutorMemoryStatus().size() - 1);
       int stepsBetween = distribution.stepsPerJob(stepsPerEpoch);
