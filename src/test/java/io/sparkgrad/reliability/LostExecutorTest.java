@@ -308,13 +308,16 @@ class LostExecutorTest {
   /**
    * Exact synchronous SGD, one Spark job per step: 20 steps per epoch, 3 epochs, so that a kill
    * after the victim's first few training tasks (about six jobs) leaves most of the run to go.
+   * One replica a partition: four training tasks a job spread over both executors (replicas
+   * auto would give two, which locality may place on one executor, leaving the victim idle).
    */
   private static TrainingConfig config() {
     Map<String, String> args = new LinkedHashMap<>();
     args.put("data", data.source());
     args.put("model", "unused");
     List<String> keys = List.of("hidden", "32", "epochs", "3", "batch-size", "100",
-        "learning-rate", "0.01", "partitions", Integer.toString(PARTITIONS), "block-rows", "128",
+        "learning-rate", "0.01", "partitions", Integer.toString(PARTITIONS),
+        "replicas", Integer.toString(PARTITIONS), "block-rows", "128",
         "sync-period", "1", "precision", "float64");
     for (int i = 0; i < keys.size(); i += 2) {
       args.put(keys.get(i), keys.get(i + 1));
