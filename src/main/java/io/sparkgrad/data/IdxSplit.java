@@ -38,7 +38,10 @@ public final class IdxSplit implements LabeledSplit {
   /** Pixels a task reads from a raw file: 32 MiB, about 43,000 MNIST images. */
   static final long SLICE_BYTES = 32L << 20;
 
-  /** One (images, labels) file pair; its first example has global index {@code first}. */
+  /**
+   * One (images, labels) file pair; its first example has global index {@code first}. An
+   * unlabeled part ({@link #unlabeled}) has {@code labels} null.
+   */
   record Part(String images, String labels, boolean imagesGzip, boolean labelsGzip, long first,
       int count) implements Serializable {
     boolean gzip() {
@@ -116,6 +119,19 @@ public final class IdxSplit implements LabeledSplit {
     return new IdxSplit(source, rows, cols, parts, (int) first, conf);
   }
 
+  /**
+   * A lone IDX images file without labels (what {@code predict} scores), read by the executors
+   * like a split's images; its examples carry {@link Example#NO_LABEL}.
+   */
+  public static IdxSplit unlabeled(Path images, Configuration conf) throws IOException {
+    Header image = Header.read(images, conf, IdxReader.IMAGES_MAGIC);
+    if (image.count == 0) {
+      throw DataFormatException.of(image.file, "image count", "at least 1 image", 0);
+    }
+    Part part = new Part(image.file, null, image.gzip, false, 0, image.count);
+    return new IdxSplit(image.file, image.rows, image.cols, List.of(part), image.count, conf);
+  }
+
   @Override
   public String source() {
     return source;
@@ -141,7 +157,9 @@ public final class IdxSplit implements LabeledSplit {
     List<Path> files = new ArrayList<>();
     for (Part p : parts) {
       files.add(new Path(p.images()));
-      files.add(new Path(p.labels()));
+      if (p.labels() != null) {
+        files.add(new Path(p.labels()));
+      }
     }
     return files;
   }
@@ -187,6 +205,9 @@ public final class IdxSplit implements LabeledSplit {
    * each label checked to be below {@code classes}.
    */
   public int maxLabel(JavaSparkContext jsc, int classes) {
+    if (parts.get(0).labels() == null) {
+      throw new IllegalStateException(source + ": an unlabeled images file has no labels");
+    }
     List<Slice> slices = slices();
     HadoopConf hadoop = new HadoopConf(conf);
     return jsc.parallelize(slices, slices.size())
@@ -297,7 +318,8 @@ public final class IdxSplit implements LabeledSplit {
             Part p = slice.part();
             images = open(conf, p.images(), p.imagesGzip(), IMAGES_HEADER, slice.from(),
                 features);
-            labels = open(conf, p.labels(), p.labelsGzip(), LABELS_HEADER, slice.from(), 1);
+            labels = p.labels() == null
+                ? null : open(conf, p.labels(), p.labelsGzip(), LABELS_HEADER, slice.from(), 1);
             TaskContext task = TaskContext.get();
             if (task != null) {
               task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close());
@@ -311,8 +333,8 @@ public final class IdxSplit implements LabeledSplit {
           int local = slice.from() + next++;
           byte[] pixels = new byte[features];
           readFully(images, pixels, p.images(), "images", local, p.count());
-          int label = labels.read();
-          if (label < 0) {
+          int label = labels == null ? Example.NO_LABEL : labels.read();
+          if (label < 0 && labels != null) {
             throw new DataFormatException(p.labels() + ": labels: expected the " + p.count()
                 + " examples the header declares; found the file ends at example " + local);
           }

@@ -7,7 +7,6 @@ import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.Example;
 import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.data.IdxSplit;
-import io.sparkgrad.data.IdxReader;
 import io.sparkgrad.data.ParquetData;
 import io.sparkgrad.data.Split;
 import io.sparkgrad.evaluation.Scorer;
@@ -43,8 +42,9 @@ import org.apache.spark.storage.StorageLevel;
  * {@link Scorer#CHUNK_ROWS} (one GEMM per layer and chunk):
  *
  * <ul>
- *   <li>IDX: the file is read and checked on the driver, broadcast, and cut into slices of
- *       consecutive examples, one task each;
+ *   <li>IDX (a folder's splits or a lone images file): the driver reads the headers, the
+ *       executors read the examples, a raw file in slices of consecutive examples, one task
+ *       each ({@link IdxSplit});
  *   <li>Parquet: the table's rows are scored where Spark reads them;
  *   <li>image files: the paths are distributed; executors open them through the Hadoop
  *       FileSystem API, check the declared size, decode and convert them ({@link DigitImages}).
@@ -57,8 +57,6 @@ import org.apache.spark.storage.StorageLevel;
 public final class SparkPredictor {
   public static final String PREDICTED = "predicted";
   public static final String PROBABILITY = "probability";
-
-  private static final int MAX_SLICE_ROWS = 16_384;
 
   private SparkPredictor() {}
 
@@ -114,11 +112,11 @@ public final class SparkPredictor {
     boolean sortBySplit = false;
     switch (input.kind()) {
       case IDX_IMAGES_FILE -> {
-        IdxReader.Images images = IdxReader.readImages(input.path(), conf);
-        checkSize(images.source(), size, images.rows(), images.cols());
-        List<IdxPart> parts = List.of(new IdxPart(null, images.pixels(), null, images.count()));
+        IdxSplit images = IdxSplit.unlabeled(input.path(), conf);
+        checkSize(images.source(), size, images.imageRows(), images.imageCols());
         ids.add(DataTypes.createStructField(ParquetData.INDEX, DataTypes.IntegerType, false));
-        rows = idxRows(jsc, parts, scoring, broadcasts);
+        rows = exampleRows(images.examples(jsc, ExampleSelection.all(images.count())).rdd(),
+            e -> new Object[] {e.index()}, scoring);
       }
       case IDX_FOLDER -> {
         // The executors read the splits' files (headers only on the driver), in file order.
@@ -127,9 +125,10 @@ public final class SparkPredictor {
         for (Split split : splits) {
           IdxSplit images = IdxSplit.open(folder, split, conf);
           checkSize(images.source(), size, images.imageRows(), images.imageCols());
+          String name = split.label();
           JavaRDD<Row> scored = exampleRows(
-              images.examples(jsc, ExampleSelection.all(images.count())).rdd(), split.label(),
-              scoring);
+              images.examples(jsc, ExampleSelection.all(images.count())).rdd(),
+              e -> new Object[] {name, e.index(), e.label()}, scoring);
           rows = rows == null ? scored : rows.union(scored);
         }
         ids.add(DataTypes.createStructField(ParquetData.SPLIT, DataTypes.StringType, false));
@@ -206,51 +205,22 @@ public final class SparkPredictor {
 
   // --- IDX ------------------------------------------------------------------------------------
 
-  /** One IDX images file or split: {@code split} and {@code labels} are null for a lone file. */
-  private record IdxPart(String split, byte[] pixels, byte[] labels, int count)
-      implements Serializable {}
-
-  private static JavaRDD<Row> idxRows(
-      JavaSparkContext jsc, List<IdxPart> parts, Scoring scoring, List<Broadcast<?>> broadcasts) {
-    long total = parts.stream().mapToLong(IdxPart::count).sum();
-    int perSlice = (int) Math.min(MAX_SLICE_ROWS, Math.max(Scorer.CHUNK_ROWS,
-        (total + 2L * jsc.defaultParallelism() - 1) / (2L * jsc.defaultParallelism())));
-    List<int[]> slices = new ArrayList<>(); // {part, first index, end index}
-    for (int p = 0; p < parts.size(); p++) {
-      for (int start = 0; start < parts.get(p).count(); start += perSlice) {
-        slices.add(new int[] {p, start, Math.min(parts.get(p).count(), start + perSlice)});
-      }
-    }
-    Broadcast<IdxPart[]> shared = jsc.broadcast(parts.toArray(new IdxPart[0]));
-    broadcasts.add(shared);
-    int inputs = scoring.spec().inputs();
-    return jsc.parallelize(slices, Math.max(1, slices.size())).mapPartitions(it -> {
+  /** Scored rows (the example's ids, then the scores) of examples the executors read. */
+  private static JavaRDD<Row> exampleRows(
+      JavaRDD<Example> examples, ExampleIds ids, Scoring scoring) {
+    return examples.mapPartitions(it -> {
       RowScorer scorer = scoring.rowScorer();
       while (it.hasNext()) {
-        int[] slice = it.next();
-        IdxPart part = shared.value()[slice[0]];
-        for (int i = slice[1]; i < slice[2]; i++) {
-          Object[] id = part.split() == null
-              ? new Object[] {i}
-              : new Object[] {part.split(), i, part.labels()[i] & 0xFF};
-          scorer.add(id, part.pixels(), i * inputs);
-        }
+        Example e = it.next();
+        scorer.add(ids.of(e), e.pixels(), 0);
       }
       return scorer.finish();
     });
   }
 
-  /** Scored rows (split, index, label, …) of examples the executors read. */
-  private static JavaRDD<Row> exampleRows(
-      JavaRDD<Example> examples, String split, Scoring scoring) {
-    return examples.mapPartitions(it -> {
-      RowScorer scorer = scoring.rowScorer();
-      while (it.hasNext()) {
-        Example e = it.next();
-        scorer.add(new Object[] {split, e.index(), e.label()}, e.pixels(), 0);
-      }
-      return scorer.finish();
-    });
+  /** The id columns of an example's row. */
+  private interface ExampleIds extends Serializable {
+    Object[] of(Example e);
   }
 
   // --- Parquet --------------------------------------------------------------------------------
