@@ -1,10 +1,12 @@
 package io.sparkgrad.cli;
 
-import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.DataSetFolder;
+import io.sparkgrad.data.IdxSplit;
 import io.sparkgrad.data.ParquetData;
+import io.sparkgrad.data.Split;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import io.sparkgrad.config.CommandLine;
 import io.sparkgrad.config.Key;
 import io.sparkgrad.config.KeyTable;
@@ -41,13 +43,17 @@ final class PrepareCommand {
     // A table written into (or over) its own IDX folder would change the input.
     io.sparkgrad.io.OutputClaim.checkApart(out, "--out",
         List.of(new io.sparkgrad.io.OutputClaim.Input("--data", data)), new Configuration());
-    DataSet dataSet = DataSetFolder.at(data, new Configuration()).load();
+    // The driver reads and checks the headers; the executors read the examples.
+    Configuration conf = new Configuration();
+    DataSetFolder folder = DataSetFolder.at(data, conf);
+    IdxSplit train = IdxSplit.open(folder, Split.TRAIN, conf);
+    IdxSplit test = IdxSplit.open(folder, Split.TEST, conf);
     try (SparkSessions sessions =
         SparkSessions.start("sparkgrad-prepare", options.get(MASTER))) {
-      ParquetData.write(sessions.session(), dataSet, out);
+      ParquetData.write(sessions.session(), Map.of(Split.TRAIN, train, Split.TEST, test), out);
     }
     this.out.printf("prepared %d training and %d test examples from %s into %s%n",
-        dataSet.train().count(), dataSet.test().count(), data, out);
+        train.count(), test.count(), data, out);
     return ExitCode.OK;
   }
 }

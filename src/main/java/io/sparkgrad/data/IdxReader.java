@@ -115,7 +115,6 @@ public final class IdxReader {
     return new Labels(c.source, c.data, c.gzip, c.sha256);
   }
 
-  /** Refuses a class count outside 1..{@value #MAX_CLASSES} (a caller error). */
   /** The two splits of one data set hold images of one size. */
   static void checkSameImageSize(String source, String trainSource, int trainRows, int trainCols,
       String testSource, int testRows, int testCols) {
@@ -127,6 +126,7 @@ public final class IdxReader {
     }
   }
 
+  /** Refuses a class count outside 1..{@value #MAX_CLASSES} (a caller error). */
   public static void checkClasses(int classes) {
     if (classes < 1 || classes > MAX_CLASSES) {
       throw new IllegalArgumentException(

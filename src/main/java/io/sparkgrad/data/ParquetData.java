@@ -4,9 +4,7 @@ import io.sparkgrad.io.OutputException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +18,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -45,8 +42,10 @@ import org.apache.spark.sql.types.StructType;
  *   pixels binary  rows·cols unsigned bytes, row-major
  * </pre>
  *
- * <p>The only class of this package that uses Spark. Reading collects a split to the driver,
- * which is right for MNIST-sized data (tens of MB), not for data larger than the driver's memory.
+ * <p>Writing takes each split's examples as its source gives them ({@code prepare}: read by the
+ * executors from the IDX files). {@link #read} and {@link #load} collect a split to the driver,
+ * which is right for tests and small tools, not for data larger than the driver's memory;
+ * training and evaluation read a table through {@link LabeledData#parquet}'s distributed scan.
  */
 public final class ParquetData {
   public static final String SPLIT = "split";
@@ -68,9 +67,6 @@ public final class ParquetData {
             DataTypes.createStructField(PIXELS, DataTypes.BinaryType, false),
           });
 
-  /** About this many pixel bytes go into each written file (one task each). */
-  private static final long BYTES_PER_SLICE = 16L << 20;
-
   private ParquetData() {}
 
   /**
@@ -87,9 +83,27 @@ public final class ParquetData {
    */
   public static void write(SparkSession spark, DataSet data, String outputPath)
       throws IOException {
-    Objects.requireNonNull(spark, "spark");
     Objects.requireNonNull(data, "data");
+    write(spark, Map.of(Split.TRAIN, data.train(), Split.TEST, data.test()), outputPath);
+  }
+
+  /**
+   * Writes {@code splits} (each split's examples as its source gives them: read by the executors
+   * for an {@link IdxSplit}, so nothing of the data set's size passes through the driver) to
+   * {@code outputPath} as {@link #write(SparkSession, DataSet, String)} does.
+   */
+  public static void write(SparkSession spark, Map<Split, ? extends LabeledSplit> splits,
+      String outputPath) throws IOException {
+    Objects.requireNonNull(spark, "spark");
+    Objects.requireNonNull(splits, "splits");
     Objects.requireNonNull(outputPath, "outputPath");
+    LabeledSplit train = splits.get(Split.TRAIN);
+    LabeledSplit test = splits.get(Split.TEST);
+    if (train != null && test != null) {
+      // One image size in a table: the readers take it from either split.
+      IdxReader.checkSameImageSize(outputPath, train.source(), train.imageRows(),
+          train.imageCols(), test.source(), test.imageRows(), test.imageCols());
+    }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path out = new Path(outputPath);
     FileSystem fs = IdxReader.fileSystem(out, conf);
@@ -108,22 +122,28 @@ public final class ParquetData {
     Path tmp = new Path(parent, "." + out.getName() + ".tmp-" + UUID.randomUUID());
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    LabeledImages[] splits = new LabeledImages[Split.values().length];
-    List<int[]> slices = new ArrayList<>(); // {split ordinal, first index, end index}
-    for (Split split : Split.values()) {
-      LabeledImages images = data.get(split);
-      splits[split.ordinal()] = images;
-      int perSlice = (int) Math.max(1, BYTES_PER_SLICE / images.features());
-      for (int start = 0; start < images.count(); start += perSlice) {
-        slices.add(
-            new int[] {split.ordinal(), start, (int) Math.min(images.count(), (long) start + perSlice)});
-      }
-    }
-    Broadcast<LabeledImages[]> shared = jsc.broadcast(splits);
+    List<Runnable> releases = new ArrayList<>();
     boolean renamed = false;
     try {
-      JavaRDD<Row> rows =
-          jsc.parallelize(slices, slices.size()).flatMap(slice -> rowsOf(shared.value(), slice));
+      JavaRDD<Row> rows = null;
+      for (Split split : Split.values()) {
+        LabeledSplit source = splits.get(split);
+        if (source == null) {
+          continue;
+        }
+        LabeledSplit.Examples examples =
+            source.examples(jsc, ExampleSelection.all(source.count()));
+        releases.add(examples.release());
+        String name = split.label();
+        int imageRows = source.imageRows();
+        int imageCols = source.imageCols();
+        JavaRDD<Row> splitRows = examples.rdd().map(e -> RowFactory.create(
+            name, e.index(), e.label(), imageRows, imageCols, e.pixels()));
+        rows = rows == null ? splitRows : rows.union(splitRows);
+      }
+      if (rows == null) {
+        throw new IllegalArgumentException(out + ": no split to write");
+      }
       spark
           .createDataFrame(rows, SCHEMA)
           .write()
@@ -140,27 +160,11 @@ public final class ParquetData {
       }
       renamed = true;
     } finally {
-      shared.destroy();
+      releases.forEach(Runnable::run);
       if (!renamed) {
         fs.delete(tmp, true);
       }
     }
-  }
-
-  /** The rows of one slice {split ordinal, first index, end index}, built on an executor. */
-  private static Iterator<Row> rowsOf(LabeledImages[] splits, int[] slice) {
-    Split split = Split.values()[slice[0]];
-    LabeledImages images = splits[slice[0]];
-    int features = images.features();
-    List<Row> rows = new ArrayList<>(slice[2] - slice[1]);
-    for (int i = slice[1]; i < slice[2]; i++) {
-      byte[] pixels =
-          Arrays.copyOfRange(images.pixels(), i * features, (i + 1) * features);
-      rows.add(
-          RowFactory.create(
-              split.label(), i, images.label(i), images.imageRows(), images.imageCols(), pixels));
-    }
-    return rows.iterator();
   }
 
   /** One split with labels checked only against the format's bound (0..254). */
@@ -190,6 +194,7 @@ public final class ParquetData {
     List<Row> rows =
         df.where(functions.col(SPLIT).equalTo(split.label()))
             .select(INDEX, LABEL, ROWS, COLS, PIXELS)
+            .orderBy(INDEX) // a bad row is reported by its index, whatever the files' order
             .collectAsList();
     String source = table + " " + SPLIT + "=" + split.label();
     int n = rows.size();

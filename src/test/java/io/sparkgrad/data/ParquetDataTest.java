@@ -96,6 +96,29 @@ class ParquetDataTest {
   }
 
   @Test
+  void idxSplitsReadByTheExecutorsWriteTheSameExamples() throws IOException {
+    // What `prepare` writes: the folder's splits read by the executors, not loaded on the driver.
+    Configuration conf = new Configuration();
+    DataSetFolder folder = DataSetFolder.at(new Path(MnistFixture.folder().toUri()), conf);
+    java.nio.file.Path table = dir.resolve("from-splits.parquet");
+    ParquetData.write(spark, java.util.Map.of(
+        Split.TRAIN, IdxSplit.open(folder, Split.TRAIN, conf),
+        Split.TEST, IdxSplit.open(folder, Split.TEST, conf)), table.toString());
+    assertEquals(List.of("from-splits.parquet"), listing(dir));
+    assertSameExamples(mnist.train(), ParquetData.read(spark, table.toString(), Split.TRAIN));
+    assertSameExamples(mnist.test(), ParquetData.read(spark, table.toString(), Split.TEST, 10));
+
+    // Splits of different image sizes cannot share a table: refused before anything is written.
+    LabeledImages wide = new LabeledImages("wide test", 28, 29, IdxFiles.bytes(2 * 28 * 29, 5),
+        new byte[] {1, 2});
+    String other = dir.resolve("mixed.parquet").toString();
+    DataFormatException mixed = assertThrows(DataFormatException.class, () -> ParquetData.write(
+        spark, java.util.Map.of(Split.TRAIN, mnist.train(), Split.TEST, wide), other));
+    assertContains(mixed.getMessage(), "28×28", "28×29");
+    assertEquals(List.of("from-splits.parquet"), listing(dir));
+  }
+
+  @Test
   void smallNonSquareSetRoundTrips() throws IOException {
     byte[] trainLabels = {0, 1, 2, 2, 1, 0, 0};
     byte[] testLabels = {2, 1};
