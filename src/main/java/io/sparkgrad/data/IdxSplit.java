@@ -191,6 +191,9 @@ public final class IdxSplit implements LabeledSplit {
   List<Slice> labelSlices() {
     List<Slice> slices = new ArrayList<>();
     for (Part p : parts) {
+      if (p.labels() == null) {
+        continue;
+      }
       if (p.labelsGzip()) {
         slices.add(new Slice(p, 0, p.count()));
         continue;
@@ -207,6 +210,9 @@ public final class IdxSplit implements LabeledSplit {
    * ({@link TaskGroups}), each label checked to be below {@code classes}.
    */
   public int maxLabel(JavaSparkContext jsc, int classes) {
+    if (parts.get(0).labels() == null) {
+      throw new IllegalStateException(source + ": an unlabeled images file has no labels");
+    }
     List<Slice> slices = labelSlices();
     HadoopConf hadoop = new HadoopConf(conf);
     List<List<Slice>> groups = TaskGroups.balanced(slices, Slice::count,
