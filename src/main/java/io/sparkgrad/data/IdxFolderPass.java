@@ -23,15 +23,23 @@ final class IdxFolderPass {
 
   private IdxFolderPass() {}
 
-  /** A piece of the pass: a chunk of a file to hash, or a slice of a labels file to check. */
-  private record Piece(FileDigests.Chunk chunk, IdxSplit.Slice labels) implements Serializable {
+  /**
+   * A piece of the pass: a chunk of a file to hash, or a slice of a labels file to check; {@code
+   * order} is its place in the order the splits' labels are read (train first).
+   */
+  private record Piece(int order, FileDigests.Chunk chunk, IdxSplit.Slice labels)
+      implements Serializable {
     long bytes() {
       return chunk != null ? chunk.length() : labels.count();
     }
   }
 
-  /** What a piece found: a chunk's digest, or a labels slice's largest label. */
-  private record Found(String key, byte[] digest, int maxLabel) implements Serializable {}
+  /**
+   * What a piece found: a chunk's digest, or a labels slice's largest label, or what is wrong
+   * with the slice.
+   */
+  private record Found(int order, String key, byte[] digest, int maxLabel,
+      DataFormatException bad) implements Serializable {}
 
   /**
    * Hashes {@code files} (fingerprints keyed by {@code names}, same order) and checks the labels
@@ -42,11 +50,11 @@ final class IdxFolderPass {
     List<FileDigests.Chunk> chunks = FileDigests.chunks(conf, files);
     List<Piece> pieces = new ArrayList<>();
     for (FileDigests.Chunk chunk : chunks) {
-      pieces.add(new Piece(chunk, null));
+      pieces.add(new Piece(pieces.size(), chunk, null));
     }
     for (IdxSplit split : splits) {
       for (IdxSplit.Slice slice : split.labelSlices()) {
-        pieces.add(new Piece(null, slice));
+        pieces.add(new Piece(pieces.size(), null, slice));
       }
     }
     List<List<Piece>> groups = TaskGroups.balanced(pieces, Piece::bytes,
@@ -54,24 +62,39 @@ final class IdxFolderPass {
     HadoopConf hadoop = new HadoopConf(conf);
     Map<String, byte[]> digests = new LinkedHashMap<>();
     int maxLabel = 0;
+    Found firstBad = null;
     for (Found found : jsc.parallelize(groups, groups.size())
         .flatMap(group -> {
           List<Found> out = new ArrayList<>();
           for (Piece piece : group) {
-            out.add(piece.chunk() != null
-                ? new Found(piece.chunk().key(), FileDigests.digest(hadoop.get(), piece.chunk()),
-                    -1)
-                : new Found(null, null, IdxSplit.maxLabel(hadoop.get(), piece.labels(),
-                    classes)));
+            if (piece.chunk() != null) {
+              out.add(new Found(piece.order(), piece.chunk().key(),
+                  FileDigests.digest(hadoop.get(), piece.chunk()), -1, null));
+              continue;
+            }
+            try {
+              out.add(new Found(piece.order(), null, null,
+                  IdxSplit.maxLabel(hadoop.get(), piece.labels(), classes), null));
+            } catch (DataFormatException e) {
+              out.add(new Found(piece.order(), null, null, -1, e));
+            }
           }
           return out.iterator();
         })
         .collect()) {
       if (found.key() != null) {
         digests.put(found.key(), found.digest());
+      } else if (found.bad() != null) {
+        if (firstBad == null || found.order() < firstBad.order()) {
+          firstBad = found;
+        }
       } else {
         maxLabel = Math.max(maxLabel, found.maxLabel());
       }
+    }
+    if (firstBad != null) {
+      // The first bad label in reading order (train, then test), whichever task found it first.
+      throw firstBad.bad();
     }
     return new Result(FileDigests.fingerprints(files, names, chunks, digests), maxLabel);
   }
