@@ -167,6 +167,8 @@ final class ChunkedShuffle {
     private final OutOfHeap outOfHeap;
     /** Indexed by target·buckets + bucket: about the cache's size / the bucket's bytes + P. */
     private final Buffer[] buffers;
+    /** Whether a key's buffer has filled a whole chunk before: its next starts at that size. */
+    private final boolean[] filledBefore;
     private int open;
     private final ArrayDeque<Tuple2<Integer, Chunk>> ready = new ArrayDeque<>();
     private long buffered;
@@ -183,6 +185,7 @@ final class ChunkedShuffle {
       this.chunkRows = sizes.chunkRows(inputs);
       this.taskBufferBytes = sizes.taskBufferBytes();
       this.buffers = new Buffer[Math.multiplyExact(targets.numPartitions(), buckets)];
+      this.filledBefore = new boolean[buffers.length];
     }
 
     @Override
@@ -229,13 +232,14 @@ final class ChunkedShuffle {
       int key = target * buckets + bucket;
       Buffer buffer = buffers[key];
       if (buffer == null) {
-        buffer = new Buffer(target, bucket);
+        buffer = new Buffer(target, bucket, filledBefore[key]);
         buffers[key] = buffer;
         open++;
       }
       buffered += buffer.add(example);
       if (buffer.rows == chunkRows) {
         buffers[key] = null;
+        filledBefore[key] = true;
         open--;
         emit(buffer);
       } else if (buffered > taskBufferBytes) {
@@ -258,19 +262,28 @@ final class ChunkedShuffle {
       ready.add(new Tuple2<>(buffer.target, buffer.toChunk()));
     }
 
-    /** One (target, bucket)'s rows so far; its arrays double from 16 rows up to a chunk. */
+    /**
+     * One (target, bucket)'s rows so far; its arrays double from 16 rows up to a chunk, or start
+     * at a chunk's size for a key that filled one before (a source that reads its examples in
+     * index order fills a few keys at a time, and the doubling copied each row twice more).
+     */
     private final class Buffer {
       final int target;
       final int bucket;
       int rows;
       int capacity;
-      byte[] pixels = new byte[0];
-      byte[] labels = new byte[0];
-      int[] indices = new int[0];
+      byte[] pixels;
+      byte[] labels;
+      int[] indices;
 
-      Buffer(int target, int bucket) {
+      Buffer(int target, int bucket, boolean whole) {
         this.target = target;
         this.bucket = bucket;
+        this.capacity = whole ? chunkRows : 0;
+        this.pixels = new byte[capacity * inputs];
+        this.labels = new byte[capacity];
+        this.indices = new int[capacity];
+        buffered += (long) capacity * chunkRowBytes(inputs);
       }
 
       /** Appends; returns the bytes newly allocated. */

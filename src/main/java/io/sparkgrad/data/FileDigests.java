@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -18,8 +19,8 @@ import scala.Tuple2;
 
 /**
  * SHA-256 fingerprints of input files for provenance, computed by the executors so that the
- * driver never reads the data. Each file is hashed in chunks of {@link #CHUNK_BYTES}, one task a
- * chunk: a file of one chunk (every MNIST file) gets the plain SHA-256 of its bytes, as
+ * driver never reads the data. Each file is hashed in chunks of {@link #CHUNK_BYTES}, a few tasks
+ * sharing the chunks out by bytes ({@link TaskGroups}): a file of one chunk (every MNIST file) gets the plain SHA-256 of its bytes, as
  * {@code sha256sum} prints it; a larger file gets the SHA-256 of the concatenated SHA-256 digests
  * of its chunks, in order (a hash list: any changed byte changes it, and the chunks are hashed in
  * parallel).
@@ -30,15 +31,39 @@ public final class FileDigests {
 
   private FileDigests() {}
 
-  private record Chunk(String file, int number, long offset, long length)
-      implements Serializable {}
+  /** Bytes [offset, offset+length) of {@code file}: its {@code number}th chunk. */
+  record Chunk(String file, int number, long offset, long length) implements Serializable {
+    String key() {
+      return file + "#" + number;
+    }
+  }
 
   /** Fingerprints of {@code files}, keyed by {@code names} (same order), in that order. */
   public static Map<String, String> sha256(
       JavaSparkContext jsc, Configuration conf, List<Path> files, List<String> names)
       throws IOException {
+    List<Chunk> chunks = chunks(conf, files);
+    HadoopConf hadoop = new HadoopConf(conf);
+    Map<String, byte[]> digests = new LinkedHashMap<>();
+    List<List<Chunk>> groups = TaskGroups.balanced(chunks, Chunk::length,
+        TaskGroups.count(jsc, chunks.size()));
+    for (Tuple2<String, byte[]> d : jsc.parallelize(groups, Math.max(1, groups.size()))
+        .flatMapToPair(group -> {
+          List<Tuple2<String, byte[]>> out = new ArrayList<>();
+          for (Chunk chunk : group) {
+            out.add(new Tuple2<>(chunk.key(), digest(hadoop.get(), chunk)));
+          }
+          return out.iterator();
+        })
+        .collect()) {
+      digests.put(d._1(), d._2());
+    }
+    return fingerprints(files, names, chunks, digests);
+  }
+
+  /** The chunks {@code files} are hashed in, file after file (the driver reads their lengths). */
+  static List<Chunk> chunks(Configuration conf, List<Path> files) throws IOException {
     List<Chunk> chunks = new ArrayList<>();
-    List<Integer> chunkCounts = new ArrayList<>();
     for (Path file : files) {
       FileSystem fs = IdxReader.fileSystem(file, conf);
       long length = fs.getFileStatus(file).getLen();
@@ -47,20 +72,24 @@ public final class FileDigests {
         long offset = c * CHUNK_BYTES;
         chunks.add(new Chunk(file.toString(), c, offset, Math.min(CHUNK_BYTES, length - offset)));
       }
-      chunkCounts.add(count);
     }
-    HadoopConf hadoop = new HadoopConf(conf);
-    Map<String, byte[]> digests = new LinkedHashMap<>();
-    for (Tuple2<String, byte[]> d : jsc.parallelize(chunks, Math.max(1, chunks.size()))
-        .mapToPair(chunk -> new Tuple2<>(chunk.file() + "#" + chunk.number(),
-            digest(hadoop.get(), chunk)))
-        .collect()) {
-      digests.put(d._1(), d._2());
+    return chunks;
+  }
+
+  /**
+   * Each file's fingerprint from the digests of its {@code chunks} (keyed by {@link Chunk#key}):
+   * the chunk's own for a file of one chunk, the hash list of them for a larger one.
+   */
+  static Map<String, String> fingerprints(List<Path> files, List<String> names,
+      List<Chunk> chunks, Map<String, byte[]> digests) {
+    Map<String, Integer> chunkCounts = new LinkedHashMap<>();
+    for (Chunk chunk : chunks) {
+      chunkCounts.merge(chunk.file(), 1, Integer::sum);
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (int f = 0; f < files.size(); f++) {
       String file = files.get(f).toString();
-      int count = chunkCounts.get(f);
+      int count = chunkCounts.get(file);
       byte[] value;
       if (count == 1) {
         value = digests.get(file + "#0");
@@ -76,12 +105,21 @@ public final class FileDigests {
     return out;
   }
 
-  private static byte[] digest(Configuration conf, Chunk chunk) throws IOException {
+  /**
+   * The SHA-256 of one chunk's bytes as stored. A local file's Hadoop checksums (a {@code .crc}
+   * file beside it, as {@code expand} writes) are not verified on the way: the fingerprint is of
+   * the bytes whatever they are, and the pass that trains on them verifies them.
+   */
+  static byte[] digest(Configuration conf, Chunk chunk) throws IOException {
     MessageDigest sha = Sha256.digest();
     Path path = new Path(chunk.file());
-    try (FSDataInputStream in = path.getFileSystem(conf).open(path)) {
+    FileSystem fs = path.getFileSystem(conf);
+    if (fs instanceof ChecksumFileSystem checked) {
+      fs = checked.getRawFileSystem();
+    }
+    try (FSDataInputStream in = fs.open(path)) {
       in.seek(chunk.offset());
-      byte[] buffer = new byte[1 << 20];
+      byte[] buffer = new byte[4 << 20];
       long left = chunk.length();
       while (left > 0) {
         int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));

@@ -37,6 +37,8 @@ public final class IdxSplit implements LabeledSplit {
   static final int LABELS_HEADER = 8;
   /** Pixels a task reads from a raw file: 32 MiB, about 43,000 MNIST images. */
   static final long SLICE_BYTES = 32L << 20;
+  /** Labels a task checks at once from a raw labels file: 64 Mi (64 MiB). */
+  static final int LABEL_SLICE = 64 << 20;
 
   /**
    * One (images, labels) file pair; its first example has global index {@code first}. An
@@ -201,21 +203,51 @@ public final class IdxSplit implements LabeledSplit {
   }
 
   /**
-   * The largest label of the split, read by one task per slice from the labels files alone,
-   * each label checked to be below {@code classes}.
+   * The slices of the labels files, for the label check: a gzip labels file whole, a raw one in
+   * runs of {@link #LABEL_SLICE} labels.
+   */
+  List<Slice> labelSlices() {
+    List<Slice> slices = new ArrayList<>();
+    for (Part p : parts) {
+      if (p.labels() == null) {
+        continue;
+      }
+      if (p.labelsGzip()) {
+        slices.add(new Slice(p, 0, p.count()));
+        continue;
+      }
+      for (int from = 0; from < p.count(); from += LABEL_SLICE) {
+        slices.add(new Slice(p, from, (int) Math.min(LABEL_SLICE, p.count() - from)));
+      }
+    }
+    return slices;
+  }
+
+  /**
+   * The largest label of the split, read from the labels files alone by a few tasks
+   * ({@link TaskGroups}), each label checked to be below {@code classes}.
    */
   public int maxLabel(JavaSparkContext jsc, int classes) {
     if (parts.get(0).labels() == null) {
       throw new IllegalStateException(source + ": an unlabeled images file has no labels");
     }
-    List<Slice> slices = slices();
+    List<Slice> slices = labelSlices();
     HadoopConf hadoop = new HadoopConf(conf);
-    return jsc.parallelize(slices, slices.size())
-        .map(slice -> maxLabel(hadoop.get(), slice, classes))
+    List<List<Slice>> groups = TaskGroups.balanced(slices, Slice::count,
+        TaskGroups.count(jsc, slices.size()));
+    return jsc.parallelize(groups, groups.size())
+        .map(group -> {
+          int max = 0;
+          for (Slice slice : group) {
+            max = Math.max(max, maxLabel(hadoop.get(), slice, classes));
+          }
+          return max;
+        })
         .reduce(Math::max);
   }
 
-  private static int maxLabel(Configuration conf, Slice slice, int classes) throws IOException {
+  /** The largest label of {@code slice} of a labels file, each checked below {@code classes}. */
+  static int maxLabel(Configuration conf, Slice slice, int classes) throws IOException {
     Part p = slice.part();
     try (InputStream in = open(conf, p.labels(), p.labelsGzip(), LABELS_HEADER, slice.from(),
         1)) {

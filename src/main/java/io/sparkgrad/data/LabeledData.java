@@ -51,24 +51,24 @@ public record LabeledData(
 
   /**
    * An IDX folder's splits, their headers already read ({@link IdxSplit#open}): the labels are
-   * checked and the class count decided by a distributed pass over the labels files, the
-   * fingerprints computed by the executors.
+   * checked, the class count decided and the fingerprints computed by one distributed pass over
+   * the files ({@link IdxFolderPass}).
    *
    * @param classes 1..255, or 0 to take the largest label of either split + 1
    */
   public static LabeledData idx(JavaSparkContext jsc, DataSetFolder folder, IdxSplit train,
       IdxSplit test, int classes, Configuration conf) throws IOException {
     int bound = classes == 0 ? IdxReader.MAX_CLASSES : classes;
-    int maxLabel = Math.max(train.maxLabel(jsc, bound), test.maxLabel(jsc, bound));
     List<Path> files = new ArrayList<>(train.files());
     files.addAll(test.files());
     List<String> names = new ArrayList<>();
     for (Path file : files) {
       names.add(file.getName());
     }
+    IdxFolderPass.Result pass =
+        IdxFolderPass.run(jsc, conf, files, names, List.of(train, test), bound);
     return new LabeledData(folder.folder().toString(), train, test,
-        classes == 0 ? Math.max(1, maxLabel + 1) : classes,
-        FileDigests.sha256(jsc, conf, files, names));
+        classes == 0 ? Math.max(1, pass.maxLabel() + 1) : classes, pass.sha256());
   }
 
   /** Opens an IDX folder (headers on the driver) and reads it as {@link #idx} does. */
