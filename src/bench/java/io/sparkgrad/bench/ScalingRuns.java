@@ -372,7 +372,11 @@ final class ScalingRuns {
     values.put("master", master);
     values.put("sync-period", period);
     boolean window = period.equals("1");
-    int epochs = window ? 1 : period.equals("epoch") ? (quick ? 2 : 4) : (quick ? 2 : 3);
+    // Epoch-sync: 10 epochs, the last 4 counted. Fresh executor JVMs compile (JIT) about a
+    // second of CPU an epoch for their first ~6 such epochs, on the cores the replicas use
+    // (measured: executorJvmPerEpoch); the model predicts a warm JVM's epoch.
+    int epochs = window ? 1 : period.equals("epoch") ? (quick ? 4 : 10) : (quick ? 2 : 3);
+    int firstCounted = period.equals("epoch") ? epochs - (quick ? 1 : 3) : 2;
     values.put("epochs", Integer.toString(epochs));
     TrainingConfig config = TrainingOptions.resolve(Map.of(), values);
     TrainingSetup setup = TrainingSetup.of(config, data);
@@ -380,11 +384,19 @@ final class ScalingRuns {
     int from = quick ? 40 : 100;
     int to = quick ? 120 : 300;
     List<Double> trainSeconds = new ArrayList<>();
+    TrainingJobTimes times = new TrainingJobTimes();
+    jsc.sc().addSparkListener(times);
+    // Per epoch: CPU the executor JVMs spent beyond their tasks' (JIT, GC, Spark's threads).
+    List<Map<String, Object>> jvmCpu = new ArrayList<>();
+    double[][] before = {executorJvmSeconds(jsc, master), {times.allTasksCpuSeconds()}};
     // The trainer's layout, where it reports one (the replica trainer's layout callback); without
     // it, today's trainer: one single-threaded replica per partition.
     int[] layout = {0, 0, 0};
     double[] windowStart = {Double.NaN};
     double[] windowSeconds = {Double.NaN};
+    // Each training job's seconds on the driver (broadcast, job, driver's update), in order.
+    List<Double> jobSeconds = new ArrayList<>();
+    double[] lastProgress = {0};
     TrainingListener listener = new TrainingListener() {
       // Overrides TrainingListener.layout where the trainer has replicas (no @Override: the
       // harness compiles against the trainer before and after them).
@@ -396,6 +408,9 @@ final class ScalingRuns {
 
       @Override
       public void progress(int epoch, int stepsDone, int stepsTotal, double epochSeconds) {
+        jobSeconds.add(epochSeconds - (stepsDone <= stepsPerJob(period, stepsTotal) ? 0
+            : lastProgress[0]));
+        lastProgress[0] = epochSeconds;
         if (!window) {
           return;
         }
@@ -412,8 +427,21 @@ final class ScalingRuns {
         double train = setup.trainCount() / m.examplesPerSecond();
         System.out.println(Bench.format("harness: sync-period %s: epoch %d: train %.2f s",
             period, m.epoch(), train));
-        if (m.epoch() > 1) {
+        if (m.epoch() >= firstCounted) {
           trainSeconds.add(train);
+        }
+        if (!window) {
+          sleepQuietly(300); // the listener bus is asynchronous
+          double[] now = executorJvmSeconds(jsc, master);
+          double tasks = times.allTasksCpuSeconds();
+          jvmCpu.add(Bench.map("epoch", m.epoch(), "trainSeconds", train,
+              "processCpuSeconds", now[0] - before[0][0], "tasksCpuSeconds", tasks - before[1][0],
+              "jitSeconds", now[1] - before[0][1], "gcSeconds", now[2] - before[0][2],
+              "executorsProbed", now[3]));
+          System.out.println("harness: sync-period " + period + ": executor JVMs "
+              + jvmCpu.get(jvmCpu.size() - 1));
+          before[0] = executorJvmSeconds(jsc, master);
+          before[1][0] = times.allTasksCpuSeconds();
         }
       }
     };
@@ -423,7 +451,19 @@ final class ScalingRuns {
       // the window is timed
     } finally {
       Files.deleteIfExists(model);
+      Thread.sleep(1000); // the listener bus is asynchronous: let the last stages arrive
+      jsc.sc().removeSparkListener(times);
     }
+    List<Map<String, Object>> stages = times.stages();
+    // The jobs the measurement counts: epochs after the first, or the window's jobs.
+    int perEpoch = (stepsPerEpoch + stepsPerJob(period, stepsPerEpoch) - 1)
+        / stepsPerJob(period, stepsPerEpoch);
+    int first = window ? from : (firstCounted - 1) * perEpoch;
+    int last = window ? to : Math.min(jobSeconds.size(), stages.size());
+    Map<String, Object> breakdown = jobBreakdown(
+        stages.subList(Math.min(first, stages.size()), Math.min(last, stages.size())),
+        jobSeconds.subList(Math.min(first, jobSeconds.size()), Math.min(last, jobSeconds.size())));
+    System.out.println("harness: sync-period " + period + ": training jobs " + breakdown);
     double seconds = window ? windowSeconds[0] / (to - from) * stepsPerEpoch
         : Bench.median(trainSeconds);
     System.out.println(Bench.format("harness: sync-period %s: %.2f s per epoch", period, seconds));
@@ -433,8 +473,88 @@ final class ScalingRuns {
         "threadsPerReplica", layout[2] > 0 ? layout[2] : null,
         "stepsPerEpoch", stepsPerEpoch, "trainSecondsPerEpoch", seconds,
         "how", window ? Bench.format("jobs %d-%d of epoch 1, × %d / %d", from + 1, to,
-            stepsPerEpoch, to - from) : "median of epochs 2-" + epochs,
-        "epochSamples", trainSeconds, "loadAverage", Bench.loadAverage());
+            stepsPerEpoch, to - from) : "median of epochs " + firstCounted + "-" + epochs,
+        "epochSamples", trainSeconds, "jobBreakdown", breakdown, "executorJvmPerEpoch", jvmCpu,
+        "loadAverage", Bench.loadAverage());
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The JVMs that run the tasks (the executors; the driver on a local master): process CPU
+   * seconds, JIT compilation seconds and GC seconds, summed, and how many JVMs answered.
+   */
+  private static double[] executorJvmSeconds(JavaSparkContext jsc, String master) {
+    if (!master.startsWith("local-cluster")) {
+      double[] v = JvmSeconds.now();
+      return new double[] {v[0], v[1], v[2], 1};
+    }
+    int executors = jsc.sc().getExecutorIds().size();
+    List<double[]> answers = jsc.parallelize(IntStream.range(0, executors).boxed()
+        .collect(Collectors.toList()), executors).mapPartitions(it -> {
+          double[] v = JvmSeconds.now();
+          double id = Double.parseDouble(org.apache.spark.SparkEnv.get().executorId());
+          return Collections.singletonList(new double[] {id, v[0], v[1], v[2]}).iterator();
+        }).collect();
+    Map<Double, double[]> byExecutor = new TreeMap<>();
+    answers.forEach(a -> byExecutor.put(a[0], a));
+    double[] sum = new double[4];
+    byExecutor.values().forEach(a -> {
+      sum[0] += a[1];
+      sum[1] += a[2];
+      sum[2] += a[3];
+    });
+    sum[3] = byExecutor.size();
+    return sum;
+  }
+
+  /** This JVM's process CPU, JIT and GC seconds. */
+  static final class JvmSeconds {
+    private JvmSeconds() {}
+
+    static double[] now() {
+      var os = (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      double gc = 0;
+      for (var bean : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        gc += Math.max(0, bean.getCollectionTime()) / 1e3;
+      }
+      return new double[] {os.getProcessCpuTime() / 1e9,
+          java.lang.management.ManagementFactory.getCompilationMXBean()
+              .getTotalCompilationTime() / 1e3, gc};
+    }
+  }
+
+  private static int stepsPerJob(String period, int stepsPerEpoch) {
+    return period.equals("epoch") ? stepsPerEpoch : Integer.parseInt(period);
+  }
+
+  /**
+   * Medians over the counted training jobs of Spark's view of each (its stage's wall time, the
+   * slowest task's run, deserialization, result serialization, GC) and of the driver's seconds
+   * per job; the rest of a job on the driver is the broadcast, scheduling and the update.
+   */
+  private static Map<String, Object> jobBreakdown(List<Map<String, Object>> stages,
+      List<Double> driverSeconds) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("jobs", driverSeconds.size());
+    out.put("stages", stages.size());
+    out.put("driverSecondsPerJob", driverSeconds.isEmpty() ? null : Bench.median(driverSeconds));
+    for (String key : new String[] {"wallSeconds", "maxRunSeconds", "maxDeserializeSeconds",
+        "maxResultSerializationSeconds", "maxGcSeconds", "maxLaunchToFinishSeconds",
+        "maxResultFetchSeconds", "cpuSecondsAllTasks"}) {
+      List<Double> v = stages.stream().map(st -> num(st, key)).toList();
+      out.put(key, v.isEmpty() ? null : Bench.median(v));
+    }
+    out.put("driverSamples", driverSeconds.size() <= 8 ? driverSeconds : null);
+    out.put("stageSamples", stages.size() <= 8 ? stages : null);
+    return out;
   }
 
   // --- report --------------------------------------------------------------------------------
