@@ -310,7 +310,7 @@ final class ComputeLimit {
    * Epoch seconds of the default configuration's training work on two cores, without Spark: one
    * {@link ReplicaWorker} over both partitions on two threads (local[2]'s default), or two
    * replicas, one a partition, at once on a thread each, the slower counted. Epochs: 1 discarded
-   * (JIT), then the median of 2 (quick: 1 epoch's first 100 steps, scaled).
+   * (JIT), then the median of 2 (quick: of 3 epochs' first 100 steps, scaled).
    */
   static Map<String, Object> workerRow(LabeledImages images, int hidden, BlasChoice blas,
       int replicas, boolean quick) throws Exception {
@@ -334,7 +334,7 @@ final class ComputeLimit {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     List<Double> epochSeconds = new ArrayList<>();
     try {
-      int epochs = quick ? 2 : 3;
+      int epochs = quick ? 4 : 3; // quick: 100 steps each, the median of 3 (one was too noisy)
       for (int epoch = 0; epoch < epochs; epoch++) {
         double[] rates = new double[steps];
         java.util.Arrays.fill(rates, config.optimization().learningRate());

@@ -128,8 +128,6 @@ final class ScalingRuns {
       }
       out.put("sessionStartSeconds", Bench.seconds(sessionStart));
       out.put("defaultParallelism", jsc.defaultParallelism());
-      out.putAll(sparkCosts(jsc, args.quick()));
-      out.put("driver", driverCosts());
       // The compute constants again, just before the trainer's epochs: on a shared machine the
       // other load moves from minute to minute, and the check of the model should see the
       // rates its epochs saw (the limit part's quick set, in this JVM, Spark idle).
@@ -138,6 +136,11 @@ final class ScalingRuns {
           List.of()));
       out.put("computeCalibration", calibration.resolve("limit.json").toString());
       out.put("trainer", trainerEpochs(jsc, args));
+      // The probes after the trainer, on executor JVMs as warm as the trainer's counted jobs:
+      // measured first, on fresh executors, they ran while the JVMs compiled (JIT) and cost
+      // more than the trainer's warm jobs (executorJitSecondsPerRound shows it settle).
+      out.putAll(sparkCosts(jsc, args.master(), args.quick()));
+      out.put("driver", driverCosts());
     }
     out.put("loadAverageAtEnd", Bench.loadAverage());
     Bench.write(args.out().resolve("scaling-" + label(args.master()) + ".json"), out);
@@ -151,10 +154,12 @@ final class ScalingRuns {
     }
   }
 
-  private static Map<String, Object> sparkCosts(JavaSparkContext jsc, boolean quick) {
+  private static Map<String, Object> sparkCosts(JavaSparkContext jsc, String master,
+      boolean quick) {
     int parameters = ComputeLimit.spec(HIDDEN).layout().size();
     int[] sizes = {parameters, 3 * parameters};
-    int trainerTasks = jsc.defaultParallelism();
+    // The trainer's task count: one a replica, one replica a slot (replicas auto, ≤ 3 here).
+    int trainerTasks = io.sparkgrad.training.ReplicaLayout.slots(jsc);
     Map<Integer, JavaRDD<Integer>> rdds = new TreeMap<>();
     for (int t : TASK_COUNTS) {
       rdds.put(t, cached(jsc, t));
@@ -167,6 +172,8 @@ final class ScalingRuns {
       probes.add(new Probe("aggregate", trainerTasks, n, 2, rdds.get(trainerTasks)));
       probes.add(new Probe("aggregate", TREE_TASKS, n, 1, rdds.get(TREE_TASKS)));
       probes.add(new Probe("aggregate", TREE_TASKS, n, 2, rdds.get(TREE_TASKS)));
+      // A whole sync as the trainer's job has it: the broadcast out and the results back.
+      probes.add(new Probe("sync", trainerTasks, n, 2, rdds.get(trainerTasks)));
     }
     double[][] arrays = new double[sizes.length][];
     for (int i = 0; i < sizes.length; i++) {
@@ -174,7 +181,9 @@ final class ScalingRuns {
     }
     int rounds = quick ? 6 : 15;
     Map<String, List<Double>> samples = new LinkedHashMap<>();
+    List<Double> jitPerRound = new ArrayList<>();
     for (int round = -2; round < rounds; round++) { // two rounds of warm-up
+      double jitBefore = executorJvmSeconds(jsc, master)[1];
       for (Probe p : probes) {
         double[] array = p.values() == 0 ? null : arrays[p.values() == sizes[0] ? 0 : 1];
         double seconds = time(jsc, p, array);
@@ -182,7 +191,9 @@ final class ScalingRuns {
           samples.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(seconds);
         }
       }
-      System.out.println("harness: scaling round " + (round + 1) + "/" + rounds);
+      jitPerRound.add(executorJvmSeconds(jsc, master)[1] - jitBefore);
+      System.out.println(Bench.format("harness: scaling round %d/%d (executors' JIT %.2f s)",
+          round + 1, rounds, jitPerRound.get(jitPerRound.size() - 1)));
     }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Probe p : probes) {
@@ -195,7 +206,7 @@ final class ScalingRuns {
     }
     rdds.values().forEach(JavaRDD::unpersist);
     return Bench.map("parameters", parameters, "trainerTasks", trainerTasks, "rounds", rounds,
-        "jobs", rows);
+        "executorJitSecondsPerRound", jitPerRound, "jobs", rows);
   }
 
   private static JavaRDD<Integer> cached(JavaSparkContext jsc, int tasks) {
@@ -248,6 +259,20 @@ final class ScalingRuns {
             .treeAggregate(new ExactVector(), ExactVector::add, ExactVector::merge, p.depth());
         if (sum.toArray().length != n) {
           throw new IllegalStateException("aggregate: expected " + n + " values");
+        }
+      }
+      case "sync" -> {
+        int n = p.values();
+        Broadcast<double[]> b = jsc.broadcast(array);
+        try {
+          ExactVector sum = p.rdd()
+              .mapPartitions(it -> Collections.singletonList(result(b.value().length)).iterator())
+              .treeAggregate(new ExactVector(), ExactVector::add, ExactVector::merge, p.depth());
+          if (sum.toArray().length != n) {
+            throw new IllegalStateException("sync: expected " + n + " values");
+          }
+        } finally {
+          b.destroy();
         }
       }
       default -> throw new IllegalArgumentException(p.kind());
@@ -648,9 +673,98 @@ final class ScalingRuns {
     String md = markdown(compute, quiet, (String) result.get("computeForPredictionsFrom"),
         calibrations, fits, validation, clusterSource, predictions, growingBatch, cheap,
         cheapGrowing);
+    md = md.replace("\n## Predictions:", evidence(masters, validation) + "\n## Predictions:");
     Files.writeString(out.resolve("scaling.md"), md, StandardCharsets.UTF_8);
     System.out.println("harness: wrote " + out.resolve("scaling.md"));
     System.out.print(md);
+  }
+
+  /**
+   * The measurements behind the model's terms, per master: where the trainer's counted jobs
+   * spend their time (Spark's task metrics), the executor JVMs' JIT per epoch-sync epoch, and a
+   * whole sync probe against the sum of its parts.
+   */
+  @SuppressWarnings("unchecked")
+  private static String evidence(List<Map<String, Object>> masters,
+      List<Map<String, Object>> validation) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Where the trainer's counted jobs spend their time (Spark's task metrics)\n\n"
+        + "Medians over the counted jobs. On the driver: from the job's dispatch (broadcast made)"
+        + " to its update applied. Stage: submission to completion. Slowest task: its run"
+        + " (reading the broadcast, the replica's steps), its deserialization and GC. Model:"
+        + " predicted compute and per-sync cost of one job.\n\n"
+        + "| master | sync-period | on the driver | stage | slowest task's run | task"
+        + " deserialization | GC | driver − slowest run | model: compute + per sync |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+        Map<String, Object> b = (Map<String, Object>) t.get("jobBreakdown");
+        if (b == null || b.get("driverSecondsPerJob") == null || b.get("maxRunSeconds") == null) {
+          continue;
+        }
+        Map<String, Object> v = validation.stream()
+            .filter(r -> r.get("master").equals(m.get("master"))
+                && r.get("syncPeriod").equals(t.get("syncPeriod"))).findFirst().orElse(null);
+        String model = v == null ? "–" : Bench.format("%.1f + %.1f ms",
+            1e3 * num(v, "predictedCompute") / num(v, "syncs"), 1e3 * num(v, "predictedPerSync"));
+        md.append(Bench.format("| %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |"
+                + " %.1f ms | %s |%n", m.get("master"), t.get("syncPeriod"),
+            1e3 * num(b, "driverSecondsPerJob"), 1e3 * num(b, "wallSeconds"),
+            1e3 * num(b, "maxRunSeconds"), 1e3 * num(b, "maxDeserializeSeconds"),
+            1e3 * num(b, "maxGcSeconds"),
+            1e3 * (num(b, "driverSecondsPerJob") - num(b, "maxRunSeconds")), model));
+      }
+    }
+    md.append("\n## The JVMs that run the tasks, per epoch-sync epoch\n\n"
+        + "Seconds of JIT compilation, and process CPU beyond the tasks' own CPU (JIT, GC,"
+        + " Spark's threads; the tasks' CPU from Spark's metrics, training and evaluation), in"
+        + " the executors (local[2]: the driver, warmed by the compute calibration). Epochs whose"
+        + " training seconds the check counts are marked *.\n\n"
+        + "| master | | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+        List<Map<String, Object>> jvm = (List<Map<String, Object>>) t.get("executorJvmPerEpoch");
+        if (!"epoch".equals(t.get("syncPeriod")) || jvm == null || jvm.isEmpty()) {
+          continue;
+        }
+        int counted = ((List<?>) t.get("epochSamples")).size();
+        StringBuilder train = new StringBuilder("| " + m.get("master") + " | training s |");
+        StringBuilder jit = new StringBuilder("| | JIT s |");
+        StringBuilder other = new StringBuilder("| | other CPU s |");
+        for (int i = 0; i < jvm.size(); i++) {
+          Map<String, Object> e = jvm.get(i);
+          train.append(Bench.format(" %.2f%s |", num(e, "trainSeconds"),
+              i >= jvm.size() - counted ? "*" : ""));
+          jit.append(Bench.format(" %.2f |", num(e, "jitSeconds")));
+          other.append(Bench.format(" %.2f |",
+              num(e, "processCpuSeconds") - num(e, "tasksCpuSeconds")));
+        }
+        md.append(train).append("\n").append(jit).append("\n").append(other).append("\n");
+      }
+    }
+    md.append("\n## A whole sync against the sum of its parts (probes)\n\n"
+        + "Extra seconds over the empty job of the trainer's task count: a fresh broadcast alone,"
+        + " the tree aggregation alone, their sum, and one job doing both (the trainer's"
+        + " shape).\n\n| master | MB out and back | broadcast | aggregate | sum | both in one job"
+        + " |\n|---|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      int tasks = (int) num(m, "trainerTasks");
+      int parameters = (int) num(m, "parameters");
+      double job = jobMedian(m, "job", tasks, 0, 0);
+      for (int n : new int[] {parameters, 3 * parameters}) {
+        boolean hasSync = jobs(m).stream().anyMatch(r -> "sync".equals(r.get("kind")));
+        if (!hasSync) {
+          continue;
+        }
+        double bcast = jobMedian(m, "broadcast", tasks, n, 0) - job;
+        double agg = jobMedian(m, "aggregate", tasks, n, 2) - job;
+        double both = jobMedian(m, "sync", tasks, n, 2) - job;
+        md.append(Bench.format("| %s | %.1f | %.1f ms | %.1f ms | %.1f ms | %.1f ms |%n",
+            m.get("master"), 8e-6 * n, 1e3 * bcast, 1e3 * agg, 1e3 * (bcast + agg), 1e3 * both));
+      }
+    }
+    return md.toString();
   }
 
   private static CostModel.Constants perByteDividedBy(CostModel.Constants c, double f) {
