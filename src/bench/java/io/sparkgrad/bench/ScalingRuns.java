@@ -865,9 +865,14 @@ final class ScalingRuns {
           .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow();
       double bestTwo = Math.min(1.0,
           num(two, "gemmGflopsBothThreads") / (2 * num(r64, "gemmGflops1Thread")));
-      double efficiency = worker != null
-          ? Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"))
-          : bestTwo;
+      // Paired and interleaved, like for like (ComputeLimit.twoCoreEfficiency), where measured;
+      // else the worker rows (two replicas at once against the step breakdown's one), else
+      // the GEMMs'.
+      Map<String, Object> paired = (Map<String, Object>) limit.get("twoCoreEfficiency");
+      double efficiency = paired != null ? num(paired, "efficiency")
+          : worker != null
+              ? Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"))
+              : bestTwo;
       return new Compute(flopsPerRow, (int) num(breakdown, "parameters"),
           num(r64, "passGflops1Thread"), num(r64, "passGflops1ThreadMedian"),
           num(r128, "passGflops1Thread"), num(r128, "passGflops1ThreadMedian"),
