@@ -45,10 +45,13 @@ import org.apache.spark.sql.SparkSession;
  * tree aggregation of one such array per task, summed exactly as the trainer sums (128-bit fixed
  * point, see {@link ExactVector}), at the trainer's task count (depth 2) and at 16 tasks (depth 1
  * and 2). Job kinds are interleaved round by round, so that a burst of the shared machine's other
- * load does not fall on one kind; medians. Then today's trainer ({@link SparkTrainer}, default
- * configuration, one partition per task slot) at sync-period epoch, 10 and 1: training seconds
- * per epoch (whole epochs after the first; period 1: the steady rate of jobs 100-300 of the first
- * epoch, times 469). Writes scaling-MASTER.json.
+ * load does not fall on one kind; medians; and a whole sync (broadcast out, results back) to
+ * check the model's sum. These probes run after the trainer ({@link SparkTrainer}, default
+ * configuration, replicas auto) at sync-period epoch, 10 and 1, on executor JVMs as warm as its
+ * counted jobs: training seconds per epoch (epoch-sync: epochs 7-10 of 10, once the executors'
+ * JIT has settled; period 10: epochs 2-3; period 1: the steady rate of jobs 100-300 of the first
+ * epoch, times 469), each counted job's Spark task metrics ({@link TrainingJobTimes}) and the
+ * task JVMs' JIT, GC and CPU per epoch. Writes scaling-MASTER.json.
  *
  * <p><b>report</b>: the compute constants from the limit part's limit.json ({@link ComputeLimit}:
  * forward+backward GFLOPS per core, the optimizer step and the gather per row from its step
