@@ -14,7 +14,7 @@
 #   scripts/bench.sh --scaling  # only the epoch cost model (docs/scaling.md): limit, then
 #                               # 'scaling measure' on local[2] and local-cluster[E,1,1024] for
 #                               # E = 1, 2, 3, then 'scaling report' (scaling.md, scaling.json);
-#                               # about 15 minutes on a busy machine (--quick: about 6)
+#                               # about 9 minutes (--quick: about 5)
 #
 # Parts, each in a JVM of its own (logs and raw JSON in target/bench/):
 #   limit    GEMM and training-pass GFLOPS at the training shapes (native and Java BLAS), and

@@ -45,10 +45,13 @@ import org.apache.spark.sql.SparkSession;
  * tree aggregation of one such array per task, summed exactly as the trainer sums (128-bit fixed
  * point, see {@link ExactVector}), at the trainer's task count (depth 2) and at 16 tasks (depth 1
  * and 2). Job kinds are interleaved round by round, so that a burst of the shared machine's other
- * load does not fall on one kind; medians. Then today's trainer ({@link SparkTrainer}, default
- * configuration, one partition per task slot) at sync-period epoch, 10 and 1: training seconds
- * per epoch (whole epochs after the first; period 1: the steady rate of jobs 100-300 of the first
- * epoch, times 469). Writes scaling-MASTER.json.
+ * load does not fall on one kind; medians; and a whole sync (broadcast out, results back) to
+ * check the model's sum. These probes run after the trainer ({@link SparkTrainer}, default
+ * configuration, replicas auto) at sync-period epoch, 10 and 1, on executor JVMs as warm as its
+ * counted jobs: training seconds per epoch (epoch-sync: epochs 7-10 of 10, once the executors'
+ * JIT has settled; period 10: epochs 2-3; period 1: the steady rate of jobs 100-300 of the first
+ * epoch, times 469), each counted job's Spark task metrics ({@link TrainingJobTimes}) and the
+ * task JVMs' JIT, GC and CPU per epoch. Writes scaling-MASTER.json.
  *
  * <p><b>report</b>: the compute constants from the limit part's limit.json ({@link ComputeLimit}:
  * forward+backward GFLOPS per core, the optimizer step and the gather per row from its step
@@ -128,8 +131,6 @@ final class ScalingRuns {
       }
       out.put("sessionStartSeconds", Bench.seconds(sessionStart));
       out.put("defaultParallelism", jsc.defaultParallelism());
-      out.putAll(sparkCosts(jsc, args.quick()));
-      out.put("driver", driverCosts());
       // The compute constants again, just before the trainer's epochs: on a shared machine the
       // other load moves from minute to minute, and the check of the model should see the
       // rates its epochs saw (the limit part's quick set, in this JVM, Spark idle).
@@ -138,6 +139,11 @@ final class ScalingRuns {
           List.of()));
       out.put("computeCalibration", calibration.resolve("limit.json").toString());
       out.put("trainer", trainerEpochs(jsc, args));
+      // The probes after the trainer, on executor JVMs as warm as the trainer's counted jobs:
+      // measured first, on fresh executors, they ran while the JVMs compiled (JIT) and cost
+      // more than the trainer's warm jobs (executorJitSecondsPerRound shows it settle).
+      out.putAll(sparkCosts(jsc, args.master(), args.quick()));
+      out.put("driver", driverCosts());
     }
     out.put("loadAverageAtEnd", Bench.loadAverage());
     Bench.write(args.out().resolve("scaling-" + label(args.master()) + ".json"), out);
@@ -151,10 +157,12 @@ final class ScalingRuns {
     }
   }
 
-  private static Map<String, Object> sparkCosts(JavaSparkContext jsc, boolean quick) {
+  private static Map<String, Object> sparkCosts(JavaSparkContext jsc, String master,
+      boolean quick) {
     int parameters = ComputeLimit.spec(HIDDEN).layout().size();
     int[] sizes = {parameters, 3 * parameters};
-    int trainerTasks = jsc.defaultParallelism();
+    // The trainer's task count: one a replica, one replica a slot (replicas auto, ≤ 3 here).
+    int trainerTasks = io.sparkgrad.training.ReplicaLayout.slots(jsc);
     Map<Integer, JavaRDD<Integer>> rdds = new TreeMap<>();
     for (int t : TASK_COUNTS) {
       rdds.put(t, cached(jsc, t));
@@ -167,6 +175,8 @@ final class ScalingRuns {
       probes.add(new Probe("aggregate", trainerTasks, n, 2, rdds.get(trainerTasks)));
       probes.add(new Probe("aggregate", TREE_TASKS, n, 1, rdds.get(TREE_TASKS)));
       probes.add(new Probe("aggregate", TREE_TASKS, n, 2, rdds.get(TREE_TASKS)));
+      // A whole sync as the trainer's job has it: the broadcast out and the results back.
+      probes.add(new Probe("sync", trainerTasks, n, 2, rdds.get(trainerTasks)));
     }
     double[][] arrays = new double[sizes.length][];
     for (int i = 0; i < sizes.length; i++) {
@@ -174,7 +184,9 @@ final class ScalingRuns {
     }
     int rounds = quick ? 6 : 15;
     Map<String, List<Double>> samples = new LinkedHashMap<>();
+    List<Double> jitPerRound = new ArrayList<>();
     for (int round = -2; round < rounds; round++) { // two rounds of warm-up
+      double jitBefore = executorJvmSeconds(jsc, master)[1];
       for (Probe p : probes) {
         double[] array = p.values() == 0 ? null : arrays[p.values() == sizes[0] ? 0 : 1];
         double seconds = time(jsc, p, array);
@@ -182,7 +194,9 @@ final class ScalingRuns {
           samples.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(seconds);
         }
       }
-      System.out.println("harness: scaling round " + (round + 1) + "/" + rounds);
+      jitPerRound.add(executorJvmSeconds(jsc, master)[1] - jitBefore);
+      System.out.println(Bench.format("harness: scaling round %d/%d (executors' JIT %.2f s)",
+          round + 1, rounds, jitPerRound.get(jitPerRound.size() - 1)));
     }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Probe p : probes) {
@@ -195,7 +209,7 @@ final class ScalingRuns {
     }
     rdds.values().forEach(JavaRDD::unpersist);
     return Bench.map("parameters", parameters, "trainerTasks", trainerTasks, "rounds", rounds,
-        "jobs", rows);
+        "executorJitSecondsPerRound", jitPerRound, "jobs", rows);
   }
 
   private static JavaRDD<Integer> cached(JavaSparkContext jsc, int tasks) {
@@ -248,6 +262,20 @@ final class ScalingRuns {
             .treeAggregate(new ExactVector(), ExactVector::add, ExactVector::merge, p.depth());
         if (sum.toArray().length != n) {
           throw new IllegalStateException("aggregate: expected " + n + " values");
+        }
+      }
+      case "sync" -> {
+        int n = p.values();
+        Broadcast<double[]> b = jsc.broadcast(array);
+        try {
+          ExactVector sum = p.rdd()
+              .mapPartitions(it -> Collections.singletonList(result(b.value().length)).iterator())
+              .treeAggregate(new ExactVector(), ExactVector::add, ExactVector::merge, p.depth());
+          if (sum.toArray().length != n) {
+            throw new IllegalStateException("sync: expected " + n + " values");
+          }
+        } finally {
+          b.destroy();
         }
       }
       default -> throw new IllegalArgumentException(p.kind());
@@ -372,7 +400,11 @@ final class ScalingRuns {
     values.put("master", master);
     values.put("sync-period", period);
     boolean window = period.equals("1");
-    int epochs = window ? 1 : period.equals("epoch") ? (quick ? 2 : 4) : (quick ? 2 : 3);
+    // Epoch-sync: 10 epochs, the last 4 counted. Fresh executor JVMs compile (JIT) about a
+    // second of CPU an epoch for their first ~6 such epochs, on the cores the replicas use
+    // (measured: executorJvmPerEpoch); the model predicts a warm JVM's epoch.
+    int epochs = window ? 1 : period.equals("epoch") ? (quick ? 4 : 10) : (quick ? 2 : 3);
+    int firstCounted = period.equals("epoch") ? epochs - (quick ? 1 : 3) : 2;
     values.put("epochs", Integer.toString(epochs));
     TrainingConfig config = TrainingOptions.resolve(Map.of(), values);
     TrainingSetup setup = TrainingSetup.of(config, data);
@@ -380,11 +412,19 @@ final class ScalingRuns {
     int from = quick ? 40 : 100;
     int to = quick ? 120 : 300;
     List<Double> trainSeconds = new ArrayList<>();
+    TrainingJobTimes times = new TrainingJobTimes();
+    jsc.sc().addSparkListener(times);
+    // Per epoch: CPU the executor JVMs spent beyond their tasks' (JIT, GC, Spark's threads).
+    List<Map<String, Object>> jvmCpu = new ArrayList<>();
+    double[][] before = {executorJvmSeconds(jsc, master), {times.allTasksCpuSeconds()}};
     // The trainer's layout, where it reports one (the replica trainer's layout callback); without
     // it, today's trainer: one single-threaded replica per partition.
     int[] layout = {0, 0, 0};
     double[] windowStart = {Double.NaN};
     double[] windowSeconds = {Double.NaN};
+    // Each training job's seconds on the driver (broadcast, job, driver's update), in order.
+    List<Double> jobSeconds = new ArrayList<>();
+    double[] lastProgress = {0};
     TrainingListener listener = new TrainingListener() {
       // Overrides TrainingListener.layout where the trainer has replicas (no @Override: the
       // harness compiles against the trainer before and after them).
@@ -396,6 +436,9 @@ final class ScalingRuns {
 
       @Override
       public void progress(int epoch, int stepsDone, int stepsTotal, double epochSeconds) {
+        jobSeconds.add(epochSeconds - (stepsDone <= stepsPerJob(period, stepsTotal) ? 0
+            : lastProgress[0]));
+        lastProgress[0] = epochSeconds;
         if (!window) {
           return;
         }
@@ -412,8 +455,21 @@ final class ScalingRuns {
         double train = setup.trainCount() / m.examplesPerSecond();
         System.out.println(Bench.format("harness: sync-period %s: epoch %d: train %.2f s",
             period, m.epoch(), train));
-        if (m.epoch() > 1) {
+        if (m.epoch() >= firstCounted) {
           trainSeconds.add(train);
+        }
+        if (!window) {
+          sleepQuietly(300); // the listener bus is asynchronous
+          double[] now = executorJvmSeconds(jsc, master);
+          double tasks = times.allTasksCpuSeconds();
+          jvmCpu.add(Bench.map("epoch", m.epoch(), "trainSeconds", train,
+              "processCpuSeconds", now[0] - before[0][0], "tasksCpuSeconds", tasks - before[1][0],
+              "jitSeconds", now[1] - before[0][1], "gcSeconds", now[2] - before[0][2],
+              "executorsProbed", now[3]));
+          System.out.println("harness: sync-period " + period + ": executor JVMs "
+              + jvmCpu.get(jvmCpu.size() - 1));
+          before[0] = executorJvmSeconds(jsc, master);
+          before[1][0] = times.allTasksCpuSeconds();
         }
       }
     };
@@ -423,7 +479,19 @@ final class ScalingRuns {
       // the window is timed
     } finally {
       Files.deleteIfExists(model);
+      Thread.sleep(1000); // the listener bus is asynchronous: let the last stages arrive
+      jsc.sc().removeSparkListener(times);
     }
+    List<Map<String, Object>> stages = times.stages();
+    // The jobs the measurement counts: epochs after the first, or the window's jobs.
+    int perEpoch = (stepsPerEpoch + stepsPerJob(period, stepsPerEpoch) - 1)
+        / stepsPerJob(period, stepsPerEpoch);
+    int first = window ? from : (firstCounted - 1) * perEpoch;
+    int last = window ? to : Math.min(jobSeconds.size(), stages.size());
+    Map<String, Object> breakdown = jobBreakdown(
+        stages.subList(Math.min(first, stages.size()), Math.min(last, stages.size())),
+        jobSeconds.subList(Math.min(first, jobSeconds.size()), Math.min(last, jobSeconds.size())));
+    System.out.println("harness: sync-period " + period + ": training jobs " + breakdown);
     double seconds = window ? windowSeconds[0] / (to - from) * stepsPerEpoch
         : Bench.median(trainSeconds);
     System.out.println(Bench.format("harness: sync-period %s: %.2f s per epoch", period, seconds));
@@ -433,8 +501,88 @@ final class ScalingRuns {
         "threadsPerReplica", layout[2] > 0 ? layout[2] : null,
         "stepsPerEpoch", stepsPerEpoch, "trainSecondsPerEpoch", seconds,
         "how", window ? Bench.format("jobs %d-%d of epoch 1, × %d / %d", from + 1, to,
-            stepsPerEpoch, to - from) : "median of epochs 2-" + epochs,
-        "epochSamples", trainSeconds, "loadAverage", Bench.loadAverage());
+            stepsPerEpoch, to - from) : "median of epochs " + firstCounted + "-" + epochs,
+        "epochSamples", trainSeconds, "jobBreakdown", breakdown, "executorJvmPerEpoch", jvmCpu,
+        "loadAverage", Bench.loadAverage());
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The JVMs that run the tasks (the executors; the driver on a local master): process CPU
+   * seconds, JIT compilation seconds and GC seconds, summed, and how many JVMs answered.
+   */
+  private static double[] executorJvmSeconds(JavaSparkContext jsc, String master) {
+    if (!master.startsWith("local-cluster")) {
+      double[] v = JvmSeconds.now();
+      return new double[] {v[0], v[1], v[2], 1};
+    }
+    int executors = jsc.sc().getExecutorIds().size();
+    List<double[]> answers = jsc.parallelize(IntStream.range(0, executors).boxed()
+        .collect(Collectors.toList()), executors).mapPartitions(it -> {
+          double[] v = JvmSeconds.now();
+          double id = Double.parseDouble(org.apache.spark.SparkEnv.get().executorId());
+          return Collections.singletonList(new double[] {id, v[0], v[1], v[2]}).iterator();
+        }).collect();
+    Map<Double, double[]> byExecutor = new TreeMap<>();
+    answers.forEach(a -> byExecutor.put(a[0], a));
+    double[] sum = new double[4];
+    byExecutor.values().forEach(a -> {
+      sum[0] += a[1];
+      sum[1] += a[2];
+      sum[2] += a[3];
+    });
+    sum[3] = byExecutor.size();
+    return sum;
+  }
+
+  /** This JVM's process CPU, JIT and GC seconds. */
+  static final class JvmSeconds {
+    private JvmSeconds() {}
+
+    static double[] now() {
+      var os = (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      double gc = 0;
+      for (var bean : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        gc += Math.max(0, bean.getCollectionTime()) / 1e3;
+      }
+      return new double[] {os.getProcessCpuTime() / 1e9,
+          java.lang.management.ManagementFactory.getCompilationMXBean()
+              .getTotalCompilationTime() / 1e3, gc};
+    }
+  }
+
+  private static int stepsPerJob(String period, int stepsPerEpoch) {
+    return period.equals("epoch") ? stepsPerEpoch : Integer.parseInt(period);
+  }
+
+  /**
+   * Medians over the counted training jobs of Spark's view of each (its stage's wall time, the
+   * slowest task's run, deserialization, result serialization, GC) and of the driver's seconds
+   * per job; the rest of a job on the driver is the broadcast, scheduling and the update.
+   */
+  private static Map<String, Object> jobBreakdown(List<Map<String, Object>> stages,
+      List<Double> driverSeconds) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("jobs", driverSeconds.size());
+    out.put("stages", stages.size());
+    out.put("driverSecondsPerJob", driverSeconds.isEmpty() ? null : Bench.median(driverSeconds));
+    for (String key : new String[] {"wallSeconds", "maxRunSeconds", "maxDeserializeSeconds",
+        "maxResultSerializationSeconds", "maxGcSeconds", "maxLaunchToFinishSeconds",
+        "maxResultFetchSeconds", "cpuSecondsAllTasks"}) {
+      List<Double> v = stages.stream().map(st -> num(st, key)).toList();
+      out.put(key, v.isEmpty() ? null : Bench.median(v));
+    }
+    out.put("driverSamples", driverSeconds.size() <= 8 ? driverSeconds : null);
+    out.put("stageSamples", stages.size() <= 8 ? stages : null);
+    return out;
   }
 
   // --- report --------------------------------------------------------------------------------
@@ -469,14 +617,27 @@ final class ScalingRuns {
     List<Map<String, Object>> fits = new ArrayList<>();
     List<Map<String, Object>> validation = new ArrayList<>();
     List<Map<String, Object>> calibrations = new ArrayList<>();
+    // The epochs are checked with the compute rates measured just before them; the two-core
+    // efficiency is the machine's (memory bandwidth), so it is the median of this run's
+    // measurements of it (the limit part and every master's calibration): one measurement
+    // moved 0.48-0.97 with the shared machine's other load.
+    Map<String, Compute> beforeEpochs = new LinkedHashMap<>();
+    List<Double> efficiencies = new ArrayList<>(List.of(compute.efficiency()));
     for (Map<String, Object> m : masters) {
-      CostModel.Constants c = fit(compute, m, masters);
-      fits.add(constantsRow((String) m.get("master"), c));
-      // The epochs are checked with the compute rates measured just before them.
       Path calibration = in.resolve("limit-" + label((String) m.get("master")))
           .resolve("limit.json");
       Compute local = Files.isRegularFile(calibration) ? Compute.of(read(calibration)) : compute;
-      calibrations.add(Bench.map("master", m.get("master"), "compute", local.toMap()));
+      beforeEpochs.put((String) m.get("master"), local);
+      efficiencies.add(local.efficiency());
+    }
+    double efficiency = Bench.median(efficiencies);
+    for (Map<String, Object> m : masters) {
+      CostModel.Constants c = fit(compute, m, masters);
+      fits.add(constantsRow((String) m.get("master"), c));
+      Compute measured = beforeEpochs.get((String) m.get("master"));
+      Compute local = measured.withEfficiency(efficiency);
+      calibrations.add(Bench.map("master", m.get("master"), "compute", local.toMap(),
+          "twoCoreEfficiencyMeasuredHere", measured.efficiency()));
       validation.addAll(validate(fit(local, m, masters), m));
     }
     // The predictions: the last local-cluster master's Spark constants and the quiet compute.
@@ -528,9 +689,98 @@ final class ScalingRuns {
     String md = markdown(compute, quiet, (String) result.get("computeForPredictionsFrom"),
         calibrations, fits, validation, clusterSource, predictions, growingBatch, cheap,
         cheapGrowing);
+    md = md.replace("\n## Predictions:", evidence(masters, validation) + "\n## Predictions:");
     Files.writeString(out.resolve("scaling.md"), md, StandardCharsets.UTF_8);
     System.out.println("harness: wrote " + out.resolve("scaling.md"));
     System.out.print(md);
+  }
+
+  /**
+   * The measurements behind the model's terms, per master: where the trainer's counted jobs
+   * spend their time (Spark's task metrics), the executor JVMs' JIT per epoch-sync epoch, and a
+   * whole sync probe against the sum of its parts.
+   */
+  @SuppressWarnings("unchecked")
+  private static String evidence(List<Map<String, Object>> masters,
+      List<Map<String, Object>> validation) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Where the trainer's counted jobs spend their time (Spark's task metrics)\n\n"
+        + "Medians over the counted jobs. On the driver: from the job's dispatch (broadcast made)"
+        + " to its update applied. Stage: submission to completion. Slowest task: its run"
+        + " (reading the broadcast, the replica's steps), its deserialization and GC. Model:"
+        + " predicted compute and per-sync cost of one job.\n\n"
+        + "| master | sync-period | on the driver | stage | slowest task's run | task"
+        + " deserialization | GC | driver − slowest run | model: compute + per sync |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+        Map<String, Object> b = (Map<String, Object>) t.get("jobBreakdown");
+        if (b == null || b.get("driverSecondsPerJob") == null || b.get("maxRunSeconds") == null) {
+          continue;
+        }
+        Map<String, Object> v = validation.stream()
+            .filter(r -> r.get("master").equals(m.get("master"))
+                && r.get("syncPeriod").equals(t.get("syncPeriod"))).findFirst().orElse(null);
+        String model = v == null ? "–" : Bench.format("%.1f + %.1f ms",
+            1e3 * num(v, "predictedCompute") / num(v, "syncs"), 1e3 * num(v, "predictedPerSync"));
+        md.append(Bench.format("| %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |"
+                + " %.1f ms | %s |%n", m.get("master"), t.get("syncPeriod"),
+            1e3 * num(b, "driverSecondsPerJob"), 1e3 * num(b, "wallSeconds"),
+            1e3 * num(b, "maxRunSeconds"), 1e3 * num(b, "maxDeserializeSeconds"),
+            1e3 * num(b, "maxGcSeconds"),
+            1e3 * (num(b, "driverSecondsPerJob") - num(b, "maxRunSeconds")), model));
+      }
+    }
+    md.append("\n## The JVMs that run the tasks, per epoch-sync epoch\n\n"
+        + "Seconds of JIT compilation, and process CPU beyond the tasks' own CPU (JIT, GC,"
+        + " Spark's threads; the tasks' CPU from Spark's metrics, training and evaluation), in"
+        + " the executors (local[2]: the driver, warmed by the compute calibration). Epochs whose"
+        + " training seconds the check counts are marked *.\n\n"
+        + "| master | | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+        List<Map<String, Object>> jvm = (List<Map<String, Object>>) t.get("executorJvmPerEpoch");
+        if (!"epoch".equals(t.get("syncPeriod")) || jvm == null || jvm.isEmpty()) {
+          continue;
+        }
+        int counted = ((List<?>) t.get("epochSamples")).size();
+        StringBuilder train = new StringBuilder("| " + m.get("master") + " | training s |");
+        StringBuilder jit = new StringBuilder("| | JIT s |");
+        StringBuilder other = new StringBuilder("| | other CPU s |");
+        for (int i = 0; i < jvm.size(); i++) {
+          Map<String, Object> e = jvm.get(i);
+          train.append(Bench.format(" %.2f%s |", num(e, "trainSeconds"),
+              i >= jvm.size() - counted ? "*" : ""));
+          jit.append(Bench.format(" %.2f |", num(e, "jitSeconds")));
+          other.append(Bench.format(" %.2f |",
+              num(e, "processCpuSeconds") - num(e, "tasksCpuSeconds")));
+        }
+        md.append(train).append("\n").append(jit).append("\n").append(other).append("\n");
+      }
+    }
+    md.append("\n## A whole sync against the sum of its parts (probes)\n\n"
+        + "Extra seconds over the empty job of the trainer's task count: a fresh broadcast alone,"
+        + " the tree aggregation alone, their sum, and one job doing both (the trainer's"
+        + " shape).\n\n| master | MB out and back | broadcast | aggregate | sum | both in one job"
+        + " |\n|---|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      int tasks = (int) num(m, "trainerTasks");
+      int parameters = (int) num(m, "parameters");
+      double job = jobMedian(m, "job", tasks, 0, 0);
+      for (int n : new int[] {parameters, 3 * parameters}) {
+        boolean hasSync = jobs(m).stream().anyMatch(r -> "sync".equals(r.get("kind")));
+        if (!hasSync) {
+          continue;
+        }
+        double bcast = jobMedian(m, "broadcast", tasks, n, 0) - job;
+        double agg = jobMedian(m, "aggregate", tasks, n, 2) - job;
+        double both = jobMedian(m, "sync", tasks, n, 2) - job;
+        md.append(Bench.format("| %s | %.1f | %.1f ms | %.1f ms | %.1f ms | %.1f ms |%n",
+            m.get("master"), 8e-6 * n, 1e3 * bcast, 1e3 * agg, 1e3 * (bcast + agg), 1e3 * both));
+      }
+    }
+    return md.toString();
   }
 
   private static CostModel.Constants perByteDividedBy(CostModel.Constants c, double f) {
@@ -618,14 +868,25 @@ final class ScalingRuns {
           .stream().filter(r -> num(r, "hidden") == HIDDEN).findFirst().orElseThrow();
       double bestTwo = Math.min(1.0,
           num(two, "gemmGflopsBothThreads") / (2 * num(r64, "gemmGflops1Thread")));
-      double efficiency = worker != null
-          ? Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"))
-          : bestTwo;
+      // Paired and interleaved, like for like (ComputeLimit.twoCoreEfficiency), where measured;
+      // else the worker rows (two replicas at once against the step breakdown's one), else
+      // the GEMMs'.
+      Map<String, Object> paired = (Map<String, Object>) limit.get("twoCoreEfficiency");
+      double efficiency = paired != null ? num(paired, "efficiency")
+          : worker != null
+              ? Math.min(1.0, num(breakdown, "epochSecondsOneTask") / num(worker, "epochSeconds"))
+              : bestTwo;
       return new Compute(flopsPerRow, (int) num(breakdown, "parameters"),
           num(r64, "passGflops1Thread"), num(r64, "passGflops1ThreadMedian"),
           num(r128, "passGflops1Thread"), num(r128, "passGflops1ThreadMedian"),
           flopsPerRow * rows / fb / 1e9, opt, gather / rows, efficiency, bestTwo,
           (String) r64.get("implementation"));
+    }
+
+    Compute withEfficiency(double e) {
+      return new Compute(flopsPerRow, parameters, gflops64Best, gflops64Median, gflops128Best,
+          gflops128Median, loopGflops, optimizerSeconds, gatherSecondsPerRow, e,
+          bestTwoCoreEfficiency, blas);
     }
 
     Map<String, Object> toMap() {
@@ -927,13 +1188,14 @@ final class ScalingRuns {
     md.append("\n");
     md.append("Compute constants measured again just before each master's epochs (the limit"
         + " part's quick set), used to check the model against those epochs:\n\n");
-    md.append("| master | GFLOPS in the loop | Adam step | gather per row | two-core efficiency |\n"
-        + "|---|---:|---:|---:|---:|\n");
+    md.append("| master | GFLOPS in the loop | Adam step | gather per row | two-core efficiency"
+        + " measured here | used (the run's median) |\n|---|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> cal : calibrations) {
       Map<String, Object> k = (Map<String, Object>) cal.get("compute");
-      md.append(Bench.format("| %s | %.1f | %.0f µs | %.2f µs | %.2f |%n", cal.get("master"),
-          num(k, "trainingLoopGflopsPerCore"), 1e6 * num(k, "optimizerStepSeconds"),
-          1e6 * num(k, "gatherSecondsPerRow"), num(k, "twoCoreEfficiency")));
+      md.append(Bench.format("| %s | %.1f | %.0f µs | %.2f µs | %.2f | %.2f |%n",
+          cal.get("master"), num(k, "trainingLoopGflopsPerCore"),
+          1e6 * num(k, "optimizerStepSeconds"), 1e6 * num(k, "gatherSecondsPerRow"),
+          num(cal, "twoCoreEfficiencyMeasuredHere"), num(k, "twoCoreEfficiency")));
     }
     md.append("\n## Spark constants (fitted per master)\n\n");
     md.append("| master | job a | job b per task | broadcast c0 | c1 per MB | c2 per MB per"
@@ -950,9 +1212,9 @@ final class ScalingRuns {
           1e9 * num(f, "driverSecondsPerValue")));
     }
     md.append("\n## Validation: today's trainer, default MNIST run, training seconds per epoch\n\n");
-    md.append("Measured: the median of the epochs after the first (their range beside it); sync"
-        + " period 1: the steady rate of jobs 101-300 of the first epoch. Error = predicted ÷"
-        + " measured − 1.\n\n");
+    md.append("Measured: sync-period epoch, the median of epochs 7-10 (warm executor JVMs; their"
+        + " range beside it); sync-period 10, of epochs 2-3; sync-period 1, the steady rate of"
+        + " jobs 101-300 of the first epoch. Error = predicted ÷ measured − 1.\n\n");
     md.append("| master | replicas × threads | sync-period | syncs | predicted compute | predicted"
         + " per sync | predicted | measured (range) | error |\n"
         + "|---|---:|---|---:|---:|---:|---:|---:|---:|\n");

@@ -21,8 +21,9 @@ import scala.reflect.ClassTag$;
  *
  * <ul>
  *   <li><b>slots</b>, the tasks that really run at once: a local master's cores, at most the
- *       machine's processors (local[64] on 2 cores has 2); on a cluster, Spark's default
- *       parallelism (the executors' cores).
+ *       machine's processors (local[64] on 2 cores has 2); on a cluster, the cores granted to
+ *       the registered executors (local-cluster[1,1,…] has 1, though Spark's default
+ *       parallelism there is 2).
  *   <li><b>partitions</b> (auto = slots, more for large data, rounded up to a multiple of the
  *       replicas) say where the data lives and how many tasks read and evaluate it; they do
  *       not change the model.
@@ -67,7 +68,12 @@ public record ReplicaLayout(int slots, int partitions, int replicas, int threads
     if (local > 0) {
       return Math.min(local, Runtime.getRuntime().availableProcessors());
     }
-    return Math.max(1, jsc.defaultParallelism());
+    // The executors' granted cores (Spark's task slots, as barrier stages count them), not the
+    // default parallelism: that is at least 2, and a 1-core executor given two threads would
+    // run on a core it was not granted (on YARN or Kubernetes, cgroups make that a queue).
+    int granted = jsc.sc().maxNumConcurrentTasks(
+        jsc.sc().resourceProfileManager().defaultResourceProfile());
+    return granted > 0 ? granted : Math.max(1, jsc.defaultParallelism());
   }
 
   /**

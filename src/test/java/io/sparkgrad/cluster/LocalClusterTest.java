@@ -11,6 +11,7 @@ import io.sparkgrad.data.DataSet;
 import io.sparkgrad.data.DataSetFolder;
 import io.sparkgrad.data.LabeledImages;
 import io.sparkgrad.testing.MnistFixture;
+import io.sparkgrad.training.ReplicaLayout;
 import io.sparkgrad.training.SparkTrainer;
 import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.training.TrainingListener;
@@ -85,6 +86,9 @@ class LocalClusterTest {
         concat(common, "sync-period", "5", "precision", "float32"));
   }
 
+  private static final int DEFAULT_PARALLELISM = 8;
+  private static int clusterSlots;
+  private static int clusterDefaultParallelism;
   private static DataSet data;
   private static long driverPid;
   private static List<Long> executorPids;
@@ -108,9 +112,14 @@ class LocalClusterTest {
         // Spark) instead of SPARK_HOME/jars, which Surefire's SPARK_HOME leaves empty.
         .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
         .set("spark.executor.memory", "768m")
-        .set("spark.executorEnv.SPARK_SCALA_VERSION", "2.13"));
+        .set("spark.executorEnv.SPARK_SCALA_VERSION", "2.13")
+        // A default parallelism above the cores (users set it for shuffles): the layout's
+        // slots must stay the executors' granted cores.
+        .set("spark.default.parallelism", Integer.toString(DEFAULT_PARALLELISM)));
     try {
       awaitExecutors(cluster);
+      clusterSlots = ReplicaLayout.slots(cluster);
+      clusterDefaultParallelism = cluster.defaultParallelism();
       executorPids = executorPidsFromConcurrentTasks(cluster);
       cluster.sc().addSparkListener(new SparkListener() {
         @Override
@@ -145,6 +154,16 @@ class LocalClusterTest {
     assertEquals(EXECUTORS, trainingExecutors.size(),
         "executors that ran training tasks: " + trainingExecutors);
     assertFalse(trainingExecutors.contains("driver"), "a training task ran in the driver");
+  }
+
+  @Test
+  void aReplicaRunsOnTheCoresItsExecutorWasGrantedNotTheDefaultParallelism() {
+    assertEquals(DEFAULT_PARALLELISM, clusterDefaultParallelism, "spark.default.parallelism");
+    assertEquals(EXECUTORS, clusterSlots, "slots: the executors' granted cores, one each");
+    for (var run : onCluster.entrySet()) {
+      assertEquals(1, run.getValue().threadsPerReplica(),
+          run.getKey() + ": threads of each of 2 replicas on 2 granted cores");
+    }
   }
 
   @Test
