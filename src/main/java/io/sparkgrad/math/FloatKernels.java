@@ -2,18 +2,6 @@ package io.sparkgrad.math;
 
 /** {@link Kernels} over {@code float[]} (float32, sgemm); sums that feed losses stay double. */
 public final class FloatKernels extends Kernels<float[]> {
-  /**
-   * {@code b / 255} in float for every byte value b, computed once with the very division
-   * {@link #scalePixels} stands for: a table read per pixel instead of a conversion and a
-   * division gathered a batch 2-3× faster (docs/benchmarks/startup.md), with the same bits.
-   */
-  private static final float[] PIXEL_SCALE = new float[256];
-
-  static {
-    for (int b = 0; b < 256; b++) {
-      PIXEL_SCALE[b] = b / 255.0f;
-    }
-  }
 
   public FloatKernels(Blas blas) {
     super(blas);
@@ -245,7 +233,7 @@ public final class FloatKernels extends Kernels<float[]> {
   @Override
   public void scalePixels(float[] dst, int dstOff, byte[] src, int srcOff, int n) {
     for (int i = 0; i < n; i++) {
-      dst[dstOff + i] = PIXEL_SCALE[src[srcOff + i] & 0xFF];
+      dst[dstOff + i] = (src[srcOff + i] & 0xFF) / 255.0f;
     }
   }
 

@@ -164,7 +164,8 @@ class KernelEdgeCaseTest {
 
   @Test
   void everyPixelByteScalesToTheBitsOfItsDivisionBy255() {
-    // The kernels read a table; the contract is the division itself, x / 255 in each precision.
+    // The contract every path relies on (cached bytes scaled when a batch is gathered): exactly
+    // x / 255 in the run's precision, at any offsets.
     byte[] pixels = new byte[256 + 3];
     for (int b = 0; b < 256; b++) {
       pixels[3 + b] = (byte) b;
