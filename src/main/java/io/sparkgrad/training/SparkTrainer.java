@@ -95,12 +95,15 @@ public final class SparkTrainer {
       }
       EvaluationSums lastTest = null;
       while (state.epochsDone < config.optimization().epochs() && !state.stoppedEarly) {
-        TrainingState before = state.copy();
+        // Only a run that backs off on divergence returns to the epoch's start: copying the
+        // state (weights, kept weights, optimizer state) for every epoch of every other run
+        // would only feed the garbage collector.
+        boolean backOff = config.run().onDivergence() == DivergencePolicy.BACKOFF;
+        TrainingState before = backOff ? state.copy() : null;
         try {
           lastTest = epochs.run(state);
         } catch (DivergenceException e) {
-          if (config.run().onDivergence() != DivergencePolicy.BACKOFF
-              || before.backoffs >= config.run().maxBackoffs()) {
+          if (!backOff || before.backoffs >= config.run().maxBackoffs()) {
             throw e;
           }
           state = before;

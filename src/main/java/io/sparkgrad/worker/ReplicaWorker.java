@@ -21,8 +21,9 @@ import java.util.SplittableRandom;
  * rows, computes each chunk's gradient apart (on up to {@link StepPlan#threads()} threads), sums
  * the chunks' gradients in chunk order, and then either adds the sum to the job's gradient
  * ({@link SyncMode#GRADIENT}) or takes a local optimizer step with it
- * ({@link SyncMode#LOCAL_STEPS}), each thread updating its own range of the parameters. Chunks and
- * ranges never depend on the thread count, so neither does any value computed.
+ * ({@link SyncMode#LOCAL_STEPS}), range of the parameters by range, the ranges shared out among
+ * the threads. Chunks never depend on the thread count, and sums and updates are elementwise, so
+ * no value computed depends on the thread count or on how the parameters are cut.
  */
 public final class ReplicaWorker<A> {
   /**
@@ -31,6 +32,13 @@ public final class ReplicaWorker<A> {
    */
   public static final int CHUNK_ROWS = 64;
 
+  /**
+   * Parameter ranges of a step's update per thread. More than one, so that a thread that is done
+   * with its own ranges can take some of a preempted thread's ({@link StepThreads}); every update
+   * is elementwise, so no value depends on how the parameters are cut.
+   */
+  private static final int RANGES_PER_THREAD = 8;
+
   private final StepPlan plan;
   private final Kernels<A> k;
   private final List<ExampleBlock> blocks;
@@ -38,6 +46,8 @@ public final class ReplicaWorker<A> {
   private final ParameterLayout layout;
   private final int inputs;
   private final int threads;
+  /** Parameter ranges of a step's update (one on one thread). */
+  private final int ranges;
   private final A batchFeatures;
   private final int[] batchLabels;
   /** Example index of each gathered row: the coordinate of its random streams. */
@@ -97,6 +107,7 @@ public final class ReplicaWorker<A> {
     }
     this.blockStride = maxRows;
     this.threads = plan.threads() > 0 ? plan.threads() : Runtime.getRuntime().availableProcessors();
+    this.ranges = threads == 1 ? 1 : threads * RANGES_PER_THREAD;
     this.batchFeatures = k.allocate(inputs * plan.batchSize());
     this.batchLabels = new int[plan.batchSize()];
     this.batchIndices = new int[plan.batchSize()];
@@ -113,7 +124,8 @@ public final class ReplicaWorker<A> {
       chunks[c] = new Chunk();
     }
     this.paramsA = k.allocate(layout.size());
-    this.gradA = k.allocate(layout.size());
+    // Only a gradient job sums into a gradient of its own; local steps sum into chunk 0's.
+    this.gradA = plan.mode() == SyncMode.GRADIENT ? k.allocate(layout.size()) : null;
   }
 
   /** Runs the plan's steps from the broadcast parameters and optimizer state. */
@@ -136,7 +148,7 @@ public final class ReplicaWorker<A> {
         continue;
       }
       int used = chunkGradients(team, rows, 1.0);
-      team.forEach(threads, part -> {
+      team.forEach(ranges, part -> {
         int from = rangeStart(part);
         int to = rangeStart(part + 1);
         for (int c = 0; c < used; c++) {
@@ -169,7 +181,7 @@ public final class ReplicaWorker<A> {
       addStats(result, rows, used);
       Optimizer.Step step = optimizer.begin(plan.learningRates()[s], inFloat);
       A sum = chunks[0].grad;
-      team.forEach(threads, part -> {
+      team.forEach(ranges, part -> {
         int from = rangeStart(part);
         int to = rangeStart(part + 1);
         for (int c = 1; c < used; c++) {
@@ -227,9 +239,9 @@ public final class ReplicaWorker<A> {
     result.addExamples(rows, lossSum, correct);
   }
 
-  /** Start of parameter range {@code part} of {@link #threads}. */
+  /** Start of parameter range {@code part} of {@link #ranges}. */
   private int rangeStart(int part) {
-    return (int) ((long) layout.size() * part / threads);
+    return (int) ((long) layout.size() * part / ranges);
   }
 
   /** {@code sum[from, to) += values[from, to)}. */

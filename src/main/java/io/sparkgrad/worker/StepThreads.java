@@ -3,6 +3,7 @@ package io.sparkgrad.worker;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
@@ -16,6 +17,14 @@ import java.util.function.IntConsumer;
  * waking a parked thread took 100–250 µs here (a replica on two threads ran its epoch 28% slower
  * than two replicas of one thread). The threads therefore spin briefly (a phase follows the
  * last within microseconds) before they park.
+ *
+ * <p>Each thread has a share of every phase's parts (thread t of T: parts [t·P/T, (t+1)·P/T)),
+ * which it runs first, so that on a quiet machine every thread keeps working on the same
+ * parameter range, in its own core's cache, step after step. A thread that is done then takes
+ * the parts nobody has started yet, from the far end of the others' shares: on a shared machine a
+ * thread that the operating system preempted (or that is slow to wake) no longer holds the whole
+ * step up until it runs again, only the part it was running (JFR of a replica on two threads
+ * with two other busy processes on the 2 cores: a third of each thread's samples were waits).
  */
 final class StepThreads implements AutoCloseable {
   private static final AtomicInteger NEXT_ID = new AtomicInteger();
@@ -28,23 +37,59 @@ final class StepThreads implements AutoCloseable {
     return thread;
   });
 
-  /** Spins before parking: about 50–100 µs, longer than a phase handover, shorter than a job. */
+  /**
+   * Spins before parking: about 50–100 µs on AMD Zen 4, about 1 ms on this Xeon (whose PAUSE
+   * takes ~140 cycles); longer than a phase handover, shorter than a job.
+   */
   private static final int SPINS = 20_000;
   private static final long PARK_NANOS = 50_000;
 
   private final int size;
   /**
    * The phase under way, published whole: a helper reads what to do only from the phase it saw,
-   * so one that missed a phase (it had no part in it) cannot mix it with the next.
+   * and claims parts only from that phase's flags, so one that missed a phase (it was preempted
+   * or had no share in it) cannot run a part of it, or of the next one, twice.
    */
   private volatile Phase phase = new Phase(0, null, 0, 1);
   private volatile boolean closed;
   private volatile Throwable failure;
 
-  /** One phase: its number, its work, its part count and how many threads share it. */
-  private record Phase(int number, IntConsumer work, int parts, int active, AtomicInteger finished) {
-    Phase(int number, IntConsumer work, int parts, int active) {
-      this(number, work, parts, active, new AtomicInteger());
+  /**
+   * One phase: its number, its work, its part count, how many threads share it, which parts are
+   * claimed (1) and how many have finished.
+   */
+  private record Phase(int number, IntConsumer work, int parts, int team,
+      AtomicIntegerArray claimed, AtomicInteger finished) {
+    Phase(int number, IntConsumer work, int parts, int team) {
+      this(number, work, parts, team, new AtomicIntegerArray(parts), new AtomicInteger());
+    }
+
+    /** Runs thread {@code index}'s share, then the parts left of the others'. */
+    void runParts(int index, StepThreads threads) {
+      int from = (int) ((long) parts * index / team);
+      int to = (int) ((long) parts * (index + 1) / team);
+      for (int p = from; p < to; p++) {
+        run(p, threads);
+      }
+      // The others' shares from their far end, where their owners come last.
+      for (int p = from - 1; p >= 0; p--) {
+        run(p, threads);
+      }
+      for (int p = parts - 1; p >= to; p--) {
+        run(p, threads);
+      }
+    }
+
+    private void run(int part, StepThreads threads) {
+      if (claimed.get(part) != 0 || !claimed.compareAndSet(part, 0, 1)) {
+        return;
+      }
+      try {
+        work.accept(part);
+      } catch (RuntimeException | Error e) {
+        threads.failure = e;
+      }
+      finished.incrementAndGet();
     }
   }
 
@@ -66,18 +111,12 @@ final class StepThreads implements AutoCloseable {
       }
       return;
     }
+    failure = null;
     Phase current = new Phase(phase.number() + 1, work, parts, team);
     phase = current; // publishes the phase to the helpers
-    Throwable own = null;
-    try {
-      for (int p = 0; p < parts; p += team) {
-        work.accept(p);
-      }
-    } catch (RuntimeException | Error e) {
-      own = e;
-    }
+    current.runParts(0, this);
     int spins = 0;
-    while (current.finished().get() < team - 1) {
+    while (current.finished().get() < parts) {
       if (++spins < SPINS) {
         Thread.onSpinWait();
       } else {
@@ -87,7 +126,7 @@ final class StepThreads implements AutoCloseable {
         }
       }
     }
-    Throwable thrown = own != null ? own : failure;
+    Throwable thrown = failure;
     if (thrown instanceof RuntimeException runtime) {
       throw runtime;
     }
@@ -112,15 +151,8 @@ final class StepThreads implements AutoCloseable {
         return;
       }
       seen = current.number();
-      if (index < current.active()) {
-        try {
-          for (int p = index; p < current.parts(); p += current.active()) {
-            current.work().accept(p);
-          }
-        } catch (RuntimeException | Error e) {
-          failure = e;
-        }
-        current.finished().incrementAndGet();
+      if (index < current.team()) {
+        current.runParts(index, this);
       }
     }
   }

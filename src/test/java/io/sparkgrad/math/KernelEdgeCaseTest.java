@@ -161,4 +161,26 @@ class KernelEdgeCaseTest {
     assertEquals(128 / 255.0, out[1], 0.0);
     assertEquals(1.0, out[2], 0.0);
   }
+
+  @Test
+  void everyPixelByteScalesToTheBitsOfItsDivisionBy255() {
+    // The contract every path relies on (cached bytes scaled when a batch is gathered): exactly
+    // x / 255 in the run's precision, at any offsets.
+    byte[] pixels = new byte[256 + 3];
+    for (int b = 0; b < 256; b++) {
+      pixels[3 + b] = (byte) b;
+    }
+    double[] out64 = new double[2 + 256];
+    float[] out32 = new float[2 + 256];
+    doubles.scalePixels(out64, 2, pixels, 3, 256);
+    floats.scalePixels(out32, 2, pixels, 3, 256);
+    for (int b = 0; b < 256; b++) {
+      assertEquals(Double.doubleToRawLongBits(b / 255.0), Double.doubleToRawLongBits(out64[2 + b]),
+          "float64 pixel " + b);
+      assertEquals(Float.floatToRawIntBits(b / 255.0f), Float.floatToRawIntBits(out32[2 + b]),
+          "float32 pixel " + b);
+    }
+    assertEquals(0.0, out64[0], 0.0);
+    assertEquals(0.0f, out32[1], 0.0f);
+  }
 }
