@@ -203,8 +203,8 @@ public final class IdxSplit implements LabeledSplit {
   }
 
   /**
-   * The slices of the labels files, for the label check: a gzip labels file whole, a raw one in
-   * runs of {@link #LABEL_SLICE} labels.
+   * The slices of the labels files, for the label check ({@link IdxFolderPass}): a gzip labels
+   * file whole, a raw one in runs of {@link #LABEL_SLICE} labels; none for an unlabeled file.
    */
   List<Slice> labelSlices() {
     List<Slice> slices = new ArrayList<>();
@@ -221,29 +221,6 @@ public final class IdxSplit implements LabeledSplit {
       }
     }
     return slices;
-  }
-
-  /**
-   * The largest label of the split, read from the labels files alone by a few tasks
-   * ({@link TaskGroups}), each label checked to be below {@code classes}.
-   */
-  public int maxLabel(JavaSparkContext jsc, int classes) {
-    if (parts.get(0).labels() == null) {
-      throw new IllegalStateException(source + ": an unlabeled images file has no labels");
-    }
-    List<Slice> slices = labelSlices();
-    HadoopConf hadoop = new HadoopConf(conf);
-    List<List<Slice>> groups = TaskGroups.balanced(slices, Slice::count,
-        TaskGroups.count(jsc, slices.size()));
-    return jsc.parallelize(groups, groups.size())
-        .map(group -> {
-          int max = 0;
-          for (Slice slice : group) {
-            max = Math.max(max, maxLabel(hadoop.get(), slice, classes));
-          }
-          return max;
-        })
-        .reduce(Math::max);
   }
 
   /** The largest label of {@code slice} of a labels file, each checked below {@code classes}. */
