@@ -181,6 +181,7 @@ public final class Main {
         System.err.println("sparkgrad: " + Interruption.describe(name));
         System.err.flush();
         quietLogs();
+        quietStderr();
         Thread watchdog = new Thread(() -> {
           try {
             Thread.sleep(STOP_GRACE_MILLIS);
@@ -213,6 +214,15 @@ public final class Main {
     } catch (RuntimeException | LinkageError e) {
       // another logging backend: its messages stay
     }
+  }
+
+  /**
+   * After the one line, nothing else the stopping JVM prints reaches stderr: Spark's thread pools
+   * shut down under pending futures, and Scala's executor reports each rejected one with a stack
+   * trace on System.err, outside any logger (RejectedExecutionException, seen in CI).
+   */
+  private static void quietStderr() {
+    System.setErr(new PrintStream(java.io.OutputStream.nullOutputStream(), true));
   }
 
   /**

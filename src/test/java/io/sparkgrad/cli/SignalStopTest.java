@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +43,11 @@ class SignalStopTest {
   /** A child JVM running sparkgrad, its output in files. */
   private record Child(Process process, Path outFile, Path errFile) {
     static Child start(String name, List<String> jvmExtra, String... args) throws IOException {
+      return start(Main.class, name, jvmExtra, args);
+    }
+
+    static Child start(Class<?> main, String name, List<String> jvmExtra, String... args)
+        throws IOException {
       List<String> command = new ArrayList<>();
       command.add(ProcessHandle.current().info().command().orElse("java"));
       for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -56,7 +62,7 @@ class SignalStopTest {
       command.addAll(jvmExtra);
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
-      command.add(Main.class.getName());
+      command.add(main.getName());
       command.addAll(List.of(args));
       Path out = work.resolve(name + ".out");
       Path err = work.resolve(name + ".err");
@@ -156,10 +162,22 @@ class SignalStopTest {
     assertNoLeftovers(target);
   }
 
+  /**
+   * sparkgrad, with a shutdown hook that prints a stack trace the way Scala's executors report a
+   * future rejected by one of Spark's pools shutting down: a race CI once lost.
+   */
+  static final class NoisyShutdownMain {
+    public static void main(String[] args) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> new RejectedExecutionException(
+          "a pending future of a pool that is shutting down").printStackTrace()));
+      Main.main(args);
+    }
+  }
+
   @Test
   void sigintWhileTrainingExits130() throws Exception {
     Path target = work.resolve("model-ctrl-c");
-    Child child = Child.start("ctrl-c", List.of(), "train", "--data", mnist.toString(),
+    Child child = Child.start(NoisyShutdownMain.class, "ctrl-c", List.of(), "train", "--data", mnist.toString(),
         "--model", target.toString(), "--epochs", "20");
     child.awaitLine("epoch   1/20");
     assertEquals(130, child.signalAndWait("INT"));
