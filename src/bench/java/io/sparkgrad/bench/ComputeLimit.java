@@ -445,7 +445,7 @@ final class ComputeLimit {
    * optimizer step (Adam, in float32 on the float32 parameters and gradient, as the worker does).
    */
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> stepBreakdown(LabeledImages images, int hidden, int steps) {
+  static Map<String, Object> stepBreakdown(LabeledImages images, int hidden, int steps) {
     TrainingConfig config = config(hidden);
     NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
     ParameterLayout layout = spec.layout();

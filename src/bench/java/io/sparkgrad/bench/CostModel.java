@@ -12,15 +12,25 @@ import java.util.stream.IntStream;
  *
  * <pre>
  *   epoch = steps · step(rows per replica)             compute, one replica's critical path
+ *         + start(examples / R)                        the epoch's first job: order, cold code
+ *         + background / cores                         the task JVMs' other CPU (JIT, GC), where
+ *                                                      the replicas' threads fill the cores
  *         + ⌈steps / K⌉ · ( job(tasks)                 scheduling of one Spark job
  *                        + broadcast(bytes, E)        weights + optimizer state out
  *                        + aggregate(bytes, tasks, d) results back, exact sums merged
+ *                        + setup(bytes)               a replica task's own work beside its steps
+ *                        + read(bytes)                the task's broadcast read beyond the probe's
  *                        + driver(bytes) )            averaging and the driver's update
  *   step(r) = opt + r · gather + ⌈chunks / threads⌉ · min(r, 64) · flopsPerRow / gflops
  *   job(T) = a + b·T
  *   broadcast(S, E) = c0 + S·c1 + S·⌈log2(E + 1)⌉·(c2 + 1/bandwidth), E = executors reading it
  *   aggregate(S, T, d) = fixed + Σ levels fanIn · S' · (shuffle + 1/bandwidth)
  *                      + results into the driver · S' · (m + 1/bandwidth)
+ *   setup(S) = s0 + S·s1                               the replica made, its result assembled
+ *                                                      and folded (timed in the trainer's tasks)
+ *   read(S) = S·r                                      (timed in the trainer's tasks and the probe's)
+ *   start(n) = o·n + f                                 the epoch order of n examples, and the
+ *                                                      first job's colder code (timed in the tasks)
  * </pre>
  *
  * S' is 8 bytes a value for a task's own result and 16 (the 128-bit exact sum) for a result
@@ -57,15 +67,42 @@ final class CostModel {
    * @param driverSecondsPerValue the driver's work per parameter-or-state value after the
    *     aggregation: exact sum to double, the update of weights and state
    * @param driverOptimizerSeconds the driver's optimizer step in float64 (gradient mode, K = 1)
+   * @param setupFixed a replica task's fixed work beside its steps and the broadcast's read
+   *     (its blocks listed, the replica's buffers, Spark's fold of its result), per sync
+   * @param setupPerByte the same per byte of the state a task starts from and returns (the
+   *     replica's copy of weights and optimizer state, the result's assembly)
+   * @param readPerByte what a trainer task's read of the broadcast costs beyond a probe task's
+   *     (which the broadcast's constants hold), per byte broadcast
+   * @param orderPerExample a replica's epoch order, per example of its share, once per epoch
+   * @param firstJobFixed the epoch's first job's set-up beyond {@code setup(S)} (code that runs
+   *     once an epoch is colder), once per epoch
+   * @param backgroundCpu CPU seconds per epoch the JVMs that run the tasks spend beyond the
+   *     tasks (JIT, GC, Spark's threads): on a machine whose cores the replicas' threads fill,
+   *     it takes the cores from them
    */
   record Constants(
       double flopsPerRow, int parameters, int stateValues, double gflops, double gflops128,
       double optimizerSeconds, double gatherSecondsPerRow, double efficiency,
       double jobA, double jobB, double bcastC0, double bcastC1, double bcastC2,
-      double aggFixed, double aggM, double aggStage, double driverSecondsPerValue, double driverOptimizerSeconds) {
+      double aggFixed, double aggM, double aggStage, double driverSecondsPerValue, double driverOptimizerSeconds,
+      double setupFixed, double setupPerByte, double readPerByte, double orderPerExample,
+      double firstJobFixed, double backgroundCpu) {
     Constants {
       check(flopsPerRow > 0 && gflops > 0 && efficiency > 0 && efficiency <= 1.5,
           "flopsPerRow, gflops, efficiency", flopsPerRow + ", " + gflops + ", " + efficiency);
+      check(setupFixed >= 0 && setupPerByte >= 0 && readPerByte >= 0 && orderPerExample >= 0
+          && firstJobFixed >= 0 && backgroundCpu >= 0, "setupFixed, setupPerByte, readPerByte,"
+          + " orderPerExample, firstJobFixed, backgroundCpu", setupFixed + ", " + setupPerByte
+          + ", " + readPerByte + ", " + orderPerExample + ", " + firstJobFixed + ", "
+          + backgroundCpu);
+    }
+
+    /** The same constants with the replica tasks' own costs (see the parameters). */
+    Constants withTaskCosts(double s0, double s1, double r, double o, double f, double cpu) {
+      return new Constants(flopsPerRow, parameters, stateValues, gflops, gflops128,
+          optimizerSeconds, gatherSecondsPerRow, efficiency, jobA, jobB, bcastC0, bcastC1,
+          bcastC2, aggFixed, aggM, aggStage, driverSecondsPerValue, driverOptimizerSeconds, s0,
+          s1, r, o, f, cpu);
     }
   }
 
@@ -135,14 +172,14 @@ final class CostModel {
   }
 
   /** One epoch's predicted seconds, by part. */
-  record Epoch(double compute, int syncs, double job, double broadcast, double aggregate,
-      double driver) {
+  record Epoch(double compute, double start, double background, int syncs, double job,
+      double broadcast, double aggregate, double setup, double read, double driver) {
     double perSync() {
-      return job + broadcast + aggregate + driver;
+      return job + broadcast + aggregate + setup + read + driver;
     }
 
     double total() {
-      return compute + syncs * perSync();
+      return compute + start + background + syncs * perSync();
     }
   }
 
@@ -170,10 +207,21 @@ final class CostModel {
     double broadcast = c.bcastC0() + bytes * c.bcastC1()
         + bytes * log2Ceil(readers + 1) * (c.bcastC2() + 1 / cluster.bandwidthBytes());
     double aggregate = aggregate(c, cluster, bytes, layout.replicas(), layout.depth());
+    // The replicas set up in parallel: one task's set-up per sync (the slowest's, as measured).
+    double setup = c.setupFixed() + bytes * c.setupPerByte();
+    double read = bytes * c.readPerByte();
+    // Once an epoch each replica orders its share; the first job's code runs colder.
+    double start = c.orderPerExample() * Math.ceil((double) examples / layout.replicas())
+        + c.firstJobFixed();
     // The driver adds the averaged update and sets the state, or (gradient mode) takes the step.
     double driver = layout.gradientMode() ? c.driverOptimizerSeconds()
         : values * c.driverSecondsPerValue();
-    return new Epoch(compute, syncs, job, broadcast, aggregate, driver);
+    // A machine with a core to spare absorbs the JVMs' other CPU; a full one loses it.
+    double background = busyCoresPerMachine(cluster, layout.replicas(), threads)
+        >= cluster.physicalCores() / cluster.machines()
+        ? c.backgroundCpu() / (cluster.physicalCores() / cluster.machines()) : 0;
+    return new Epoch(compute, start, background, syncs, job, broadcast, aggregate, setup, read,
+        driver);
   }
 
   /**
@@ -188,10 +236,15 @@ final class CostModel {
         ? Math.max(1.0, (double) demand / cluster.physicalCores())
         : Math.ceil((double) demand / cluster.slots())
             * Math.max(1.0, (double) cluster.slots() / cluster.physicalCores());
-    int running = Math.min(replicas, cluster.slots());
-    int perMachine = (int) Math.ceil((double) running / cluster.machines()) * threads;
+    int perMachine = busyCoresPerMachine(cluster, replicas, threads);
     int coresPerMachine = cluster.physicalCores() / cluster.machines();
     return Math.min(perMachine, coresPerMachine) > 1 ? factor / c.efficiency() : factor;
+  }
+
+  /** Threads at work on one machine: its share of the replicas running at once. */
+  static int busyCoresPerMachine(Cluster cluster, int replicas, int threads) {
+    int running = Math.min(replicas, cluster.slots());
+    return (int) Math.ceil((double) running / cluster.machines()) * threads;
   }
 
   /** The tree aggregation of {@code tasks} results of {@code bytes} each. */

@@ -109,6 +109,8 @@ final class ScalingRuns {
         ? Integer.parseInt(args.master().replaceAll("local-cluster\\[\\d+,(\\d+),.*", "$1"))
         : Integer.parseInt(args.master().replaceAll("local\\[(\\d+)]", "$1"));
     Map<String, String> extra = new LinkedHashMap<>();
+    // The trainer's tasks time their phases (StepJobs, TaskPhases): the model's set-up term.
+    extra.put("spark.sparkgrad.taskPhases", "true");
     if (cluster) {
       extra.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
       extra.put("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
@@ -139,6 +141,9 @@ final class ScalingRuns {
           List.of()));
       out.put("computeCalibration", calibration.resolve("limit.json").toString());
       out.put("trainer", trainerEpochs(jsc, args));
+      // The same rates where the replicas ran, right after their epochs (warm JVMs).
+      out.put("executorCompute", executorCompute(jsc, cluster ? executors : 1,
+          args.requireData(), args.quick()));
       // The probes after the trainer, on executor JVMs as warm as the trainer's counted jobs:
       // measured first, on fresh executors, they ran while the JVMs compiled (JIT) and cost
       // more than the trainer's warm jobs (executorJitSecondsPerRound shows it settle).
@@ -147,6 +152,54 @@ final class ScalingRuns {
     }
     out.put("loadAverageAtEnd", Bench.loadAverage());
     Bench.write(args.out().resolve("scaling-" + label(args.master()) + ".json"), out);
+  }
+
+  /**
+   * The limit part's step breakdown (gather, forward+backward, Adam step at ≈64 rows, one
+   * thread) run inside a task on each executor, where the trainer's replicas run, instead of the
+   * driver JVM. Each task loads the data and warms up, waits until every task has (a barrier of
+   * files: the executors of local-cluster share this machine), then times its steps holding a
+   * file lock, so each executor is timed alone, like the driver's quick set.
+   */
+  private static List<Map<String, Object>> executorCompute(JavaSparkContext jsc, int tasks,
+      String data, boolean quick) throws Exception {
+    Path dir = Files.createTempDirectory("harness-scaling-probe");
+    String where = dir.toString();
+    int steps = quick ? 150 : 300;
+    try {
+      List<Map<String, Object>> rows = jsc.parallelize(
+          IntStream.range(0, tasks).boxed().collect(Collectors.toList()), tasks)
+          .mapPartitions(it -> {
+            int task = it.next();
+            DataSet d = Bench.load(data);
+            ComputeLimit.stepBreakdown(d.train(), HIDDEN, steps); // JIT, caches
+            Path folder = Paths.get(where);
+            Files.createFile(folder.resolve("ready-" + task));
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (Files.list(folder).filter(f -> f.getFileName().toString()
+                .startsWith("ready-")).count() < tasks && System.nanoTime() < deadline) {
+              Thread.sleep(20);
+            }
+            Map<String, Object> row;
+            try (var channel = java.nio.channels.FileChannel.open(folder.resolve("lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                var lock = channel.lock()) {
+              row = new LinkedHashMap<>(ComputeLimit.stepBreakdown(d.train(), HIDDEN, steps));
+            }
+            row.put("executor", org.apache.spark.SparkEnv.get().executorId());
+            row.put("pid", ProcessHandle.current().pid());
+            return Collections.singletonList(row).iterator();
+          }).collect();
+      System.out.println("harness: step breakdown on the executors " + rows);
+      return rows;
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
   }
 
   /** One kind of job timed round after round. */
@@ -184,14 +237,21 @@ final class ScalingRuns {
     }
     int rounds = quick ? 6 : 15;
     Map<String, List<Double>> samples = new LinkedHashMap<>();
+    // The slowest task's read of the broadcast inside the probe's tasks, as the trainer's
+    // tasks time theirs (TaskPhases): what of the broadcast's cost the probe's tasks saw.
+    Map<String, List<Double>> reads = new LinkedHashMap<>();
+    org.apache.spark.util.CollectionAccumulator<Long> readNanos =
+        jsc.sc().collectionAccumulator("harness.broadcastRead");
     List<Double> jitPerRound = new ArrayList<>();
     for (int round = -2; round < rounds; round++) { // two rounds of warm-up
       double jitBefore = executorJvmSeconds(jsc, master)[1];
       for (Probe p : probes) {
         double[] array = p.values() == 0 ? null : arrays[p.values() == sizes[0] ? 0 : 1];
-        double seconds = time(jsc, p, array);
+        double seconds = time(jsc, p, array, readNanos);
         if (round >= 0) {
           samples.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(seconds);
+          readNanos.value().stream().mapToLong(Long::longValue).max().ifPresent(r ->
+              reads.computeIfAbsent(p.key(), k -> new ArrayList<>()).add(r / 1e9));
         }
       }
       jitPerRound.add(executorJvmSeconds(jsc, master)[1] - jitBefore);
@@ -203,6 +263,8 @@ final class ScalingRuns {
       List<Double> s = samples.get(p.key());
       rows.add(Bench.map("kind", p.kind(), "tasks", p.tasks(), "values", p.values(),
           "bytes", 8L * p.values(), "depth", p.depth(), "medianSeconds", Bench.median(s),
+          "medianTaskReadSeconds", reads.containsKey(p.key())
+              ? Bench.median(reads.get(p.key())) : null,
           "samples", s));
       System.out.println(Bench.format("harness: %s: median %.1f ms", p.key(),
           1e3 * Bench.median(s)));
@@ -239,7 +301,9 @@ final class ScalingRuns {
   }
 
   /** Seconds of one job of the probe's kind, as the trainer pays them (broadcast made and destroyed). */
-  private static double time(JavaSparkContext jsc, Probe p, double[] array) {
+  private static double time(JavaSparkContext jsc, Probe p, double[] array,
+      org.apache.spark.util.CollectionAccumulator<Long> reads) {
+    reads.reset();
     long start = System.nanoTime();
     switch (p.kind()) {
       case "job" -> p.rdd().foreachPartition(it -> it.forEachRemaining(x -> { }));
@@ -247,9 +311,11 @@ final class ScalingRuns {
         Broadcast<double[]> b = jsc.broadcast(array);
         try {
           p.rdd().foreachPartition(it -> {
+            long read = System.nanoTime();
             if (b.value().length == 0) {
               throw new IllegalStateException("empty broadcast");
             }
+            reads.add(System.nanoTime() - read);
           });
         } finally {
           b.destroy();
@@ -269,7 +335,12 @@ final class ScalingRuns {
         Broadcast<double[]> b = jsc.broadcast(array);
         try {
           ExactVector sum = p.rdd()
-              .mapPartitions(it -> Collections.singletonList(result(b.value().length)).iterator())
+              .mapPartitions(it -> {
+                long read = System.nanoTime();
+                int length = b.value().length;
+                reads.add(System.nanoTime() - read);
+                return Collections.singletonList(result(length)).iterator();
+              })
               .treeAggregate(new ExactVector(), ExactVector::add, ExactVector::merge, p.depth());
           if (sum.toArray().length != n) {
             throw new IllegalStateException("sync: expected " + n + " values");
@@ -568,6 +639,7 @@ final class ScalingRuns {
    * slowest task's run, deserialization, result serialization, GC) and of the driver's seconds
    * per job; the rest of a job on the driver is the broadcast, scheduling and the update.
    */
+  @SuppressWarnings("unchecked")
   private static Map<String, Object> jobBreakdown(List<Map<String, Object>> stages,
       List<Double> driverSeconds) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -579,6 +651,17 @@ final class ScalingRuns {
         "maxResultFetchSeconds", "cpuSecondsAllTasks"}) {
       List<Double> v = stages.stream().map(st -> num(st, key)).toList();
       out.put(key, v.isEmpty() ? null : Bench.median(v));
+    }
+    // The slowest task's phases (where the trainer timed them): medians over the jobs.
+    List<Map<String, Object>> timed = stages.stream()
+        .map(st -> (Map<String, Object>) st.get("slowestTaskPhases"))
+        .filter(java.util.Objects::nonNull).toList();
+    if (!timed.isEmpty()) {
+      Map<String, Object> phases = new LinkedHashMap<>();
+      for (String key : timed.get(0).keySet()) {
+        phases.put(key, Bench.median(timed.stream().map(ph -> num(ph, key)).toList()));
+      }
+      out.put("slowestTaskPhases", phases);
     }
     out.put("driverSamples", driverSeconds.size() <= 8 ? driverSeconds : null);
     out.put("stageSamples", stages.size() <= 8 ? stages : null);
@@ -635,7 +718,8 @@ final class ScalingRuns {
       CostModel.Constants c = fit(compute, m, masters);
       fits.add(constantsRow((String) m.get("master"), c));
       Compute measured = beforeEpochs.get((String) m.get("master"));
-      Compute local = measured.withEfficiency(efficiency);
+      // The rates where the replicas ran (the slowest executor's), where measured.
+      Compute local = measured.onExecutors(m).withEfficiency(efficiency);
       calibrations.add(Bench.map("master", m.get("master"), "compute", local.toMap(),
           "twoCoreEfficiencyMeasuredHere", measured.efficiency()));
       validation.addAll(validate(fit(local, m, masters), m));
@@ -731,6 +815,59 @@ final class ScalingRuns {
             1e3 * (num(b, "driverSecondsPerJob") - num(b, "maxRunSeconds")), model));
       }
     }
+    md.append("\n## Inside the slowest task: its phases (TaskPhases), against the model\n\n"
+        + "Medians over the counted jobs of the slowest task's phases, timed in the task"
+        + " (`spark.sparkgrad.taskPhases`): its cached blocks listed, the broadcast read (the"
+        + " probe task's read of the same bytes beside it), the replica made, its epoch order,"
+        + " its steps (the model's compute per job beside it, at the executors' rates), its"
+        + " result assembled, and its run beyond them (Spark's fold of the result).\n\n"
+        + "| master | sync-period | blocks | broadcast read (probe's) | create | order | steps"
+        + " (model) | assemble | beyond | model: set-up + read beyond the probe's |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      int parameters = (int) num(m, "parameters");
+      for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+        Map<String, Object> b = (Map<String, Object>) t.get("jobBreakdown");
+        Map<String, Object> ph = b == null ? null : (Map<String, Object>) b.get("slowestTaskPhases");
+        if (ph == null) {
+          continue;
+        }
+        Map<String, Object> v = validation.stream()
+            .filter(r -> r.get("master").equals(m.get("master"))
+                && r.get("syncPeriod").equals(t.get("syncPeriod"))).findFirst().orElse(null);
+        Double probe = probeRead(m, "1".equals(t.get("syncPeriod")) ? parameters : 3 * parameters);
+        md.append(Bench.format("| %s | %s | %.1f ms | %.1f ms (%s) | %.1f ms | %.1f ms |"
+                + " %.1f ms (%s) | %.1f ms | %.1f ms | %s |%n", m.get("master"), t.get("syncPeriod"),
+            1e3 * phase(ph, "blocks"), 1e3 * phase(ph, "read_weights"),
+            probe == null ? "–" : Bench.format("%.1f ms", 1e3 * probe),
+            1e3 * phase(ph, "create"), 1e3 * phase(ph, "order"), 1e3 * phase(ph, "steps"),
+            v == null ? "–" : Bench.format("%.1f ms", 1e3 * num(v, "predictedCompute")
+                / num(v, "syncs")),
+            1e3 * phase(ph, "assemble"), 1e3 * phase(ph, "runBeyondPhases"),
+            v == null ? "–" : Bench.format("%.1f + %.1f ms", 1e3 * num(v, "predictedTaskSetupPerSync"),
+                1e3 * num(v, "predictedTaskReadPerSync"))));
+      }
+    }
+    md.append("\n## The executors' step rate against the driver's\n\n"
+        + "The limit part's step breakdown (≈64 rows, one thread) timed inside a task on each"
+        + " executor, one executor at a time, right after the trainer's epochs; the check uses"
+        + " the slowest executor's rates. The driver's: the same, just before the epochs.\n\n"
+        + "| master | executor | µs a step | gather | forward+backward | Adam step |\n"
+        + "|---|---|---:|---:|---:|---:|\n");
+    for (Map<String, Object> m : masters) {
+      List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("executorCompute");
+      if (rows == null) {
+        continue;
+      }
+      for (Map<String, Object> r : rows) {
+        Map<String, Object> ph = (Map<String, Object>) r.get("phases");
+        md.append(Bench.format("| %s | %s | %.0f | %.0f | %.0f | %.0f |%n", m.get("master"),
+            r.get("executor"), num(r, "microsPerStep"),
+            num((Map<String, Object>) ph.get("gather"), "microsPerStep"),
+            num((Map<String, Object>) ph.get("forwardBackward"), "microsPerStep"),
+            num((Map<String, Object>) ph.get("optimizerStep"), "microsPerStep")));
+      }
+    }
     md.append("\n## The JVMs that run the tasks, per epoch-sync epoch\n\n"
         + "Seconds of JIT compilation, and process CPU beyond the tasks' own CPU (JIT, GC,"
         + " Spark's threads; the tasks' CPU from Spark's metrics, training and evaluation), in"
@@ -787,7 +924,9 @@ final class ScalingRuns {
     return new CostModel.Constants(c.flopsPerRow(), c.parameters(), c.stateValues(), c.gflops(),
         c.gflops128(), c.optimizerSeconds(), c.gatherSecondsPerRow(), c.efficiency(), c.jobA(),
         c.jobB(), c.bcastC0(), c.bcastC1() / f, c.bcastC2() / f, c.aggFixed(), c.aggM() / f,
-        c.aggStage() / f, c.driverSecondsPerValue(), c.driverOptimizerSeconds());
+        c.aggStage() / f, c.driverSecondsPerValue(), c.driverOptimizerSeconds(), c.setupFixed(),
+        c.setupPerByte(), c.readPerByte(), c.orderPerExample(), c.firstJobFixed(),
+        c.backgroundCpu());
   }
 
   /** A limit part's JSON, alone or as the harness report's computeLimit. */
@@ -883,6 +1022,29 @@ final class ScalingRuns {
           (String) r64.get("implementation"));
     }
 
+    /**
+     * These rates with the loop's GFLOPS, Adam step and gather of the slowest executor's step
+     * breakdown ({@code executorCompute}: timed inside a task where the replicas ran), where the
+     * master has one; else these.
+     */
+    @SuppressWarnings("unchecked")
+    Compute onExecutors(Map<String, Object> master) {
+      List<Map<String, Object>> rows = (List<Map<String, Object>>) master.get("executorCompute");
+      if (rows == null || rows.isEmpty()) {
+        return this;
+      }
+      Map<String, Object> slowest = rows.stream()
+          .max(java.util.Comparator.comparingDouble(r -> num(r, "microsPerStep"))).orElseThrow();
+      Map<String, Object> phases = (Map<String, Object>) slowest.get("phases");
+      double rows64 = num(slowest, "meanRowsPerStep");
+      double fb = num((Map<String, Object>) phases.get("forwardBackward"), "microsPerStep") / 1e6;
+      double opt = num((Map<String, Object>) phases.get("optimizerStep"), "microsPerStep") / 1e6;
+      double gather = num((Map<String, Object>) phases.get("gather"), "microsPerStep") / 1e6;
+      return new Compute(flopsPerRow, parameters, gflops64Best, gflops64Median, gflops128Best,
+          gflops128Median, flopsPerRow * rows64 / fb / 1e9, opt, gather / rows64, efficiency,
+          bestTwoCoreEfficiency, blas);
+    }
+
     Compute withEfficiency(double e) {
       return new Compute(flopsPerRow, parameters, gflops64Best, gflops64Median, gflops128Best,
           gflops128Median, loopGflops, optimizerSeconds, gatherSecondsPerRow, e,
@@ -899,6 +1061,11 @@ final class ScalingRuns {
           "gatherSecondsPerRow", gatherSecondsPerRow, "twoCoreEfficiency", efficiency,
           "twoCoreEfficiencyBestLoops", bestTwoCoreEfficiency);
     }
+  }
+
+  /** A timed task phase's seconds; 0 for a phase this run's trainer did not time. */
+  private static double phase(Map<String, Object> phases, String key) {
+    return phases.get(key) == null ? 0 : num(phases, key);
   }
 
   private static double num(Map<String, Object> m, String key) {
@@ -1028,11 +1195,108 @@ final class ScalingRuns {
     Map<String, Object> driver = (Map<String, Object>) m.get("driver");
     int parameters = (int) num(m, "parameters");
     int stateValues = (int) num(driver, "values") - parameters;
+    double[] task = taskCosts(m);
     return new CostModel.Constants(compute.flopsPerRow(), parameters, stateValues,
         compute.loopGflops(), compute.gflops128Median(), compute.optimizerSeconds(),
         compute.gatherSecondsPerRow(), compute.efficiency(), job[0], job[1], bcast[0],
         bcast[1], bcast[2], aggFixed, perByte, stage, num(driver, "secondsPerValue"),
-        num(driver, "optimizerStepFloat64Seconds"));
+        num(driver, "optimizerStepFloat64Seconds"), 0, 0, 0, 0, 0, 0)
+        .withTaskCosts(task[0], task[1], task[2], task[3], task[4], backgroundCpu(m));
+  }
+
+  /**
+   * The replica tasks' own costs {s0, s1, r, o, f} (CostModel.Constants) from the trainer's
+   * timed phases (the slowest task of each counted job, medians; TaskPhases) and the broadcast
+   * probe's timed reads. Set-up s0 + S·s1: least squares (non-negative) over sync-periods 10
+   * and 1 (S = weights and Adam state; weights only) of the task's time beside its broadcast
+   * read and its steps. Read r: least squares through 0 over every period of the trainer task's
+   * read beyond the probe task's at the same bytes. Order o: the epoch-sync job's order phase
+   * per example of the replica's share. First job f: the epoch-sync job's set-up beyond
+   * s0 + S·s1. Zeros where the trainer did not time its phases.
+   */
+  @SuppressWarnings("unchecked")
+  static double[] taskCosts(Map<String, Object> m) {
+    Map<String, Object> driver = (Map<String, Object>) m.get("driver");
+    int parameters = (int) num(m, "parameters");
+    int values = driver == null ? 3 * parameters : (int) num(driver, "values");
+    List<double[]> x = new ArrayList<>();
+    List<Double> y = new ArrayList<>();
+    double sxx = 0;
+    double sxy = 0;
+    Map<String, Object> epochPhases = null;
+    int replicas = 1;
+    for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+      Map<String, Object> b = (Map<String, Object>) t.get("jobBreakdown");
+      Map<String, Object> ph = b == null ? null : (Map<String, Object>) b.get("slowestTaskPhases");
+      if (ph == null) {
+        continue;
+      }
+      boolean weightsOnly = "1".equals(t.get("syncPeriod"));
+      double bytes = 8.0 * (weightsOnly ? parameters : values);
+      Double probeRead = probeRead(m, weightsOnly ? parameters : 3 * parameters);
+      if (probeRead != null) {
+        sxx += bytes * bytes;
+        sxy += bytes * (phase(ph, "read_weights") - probeRead);
+      }
+      if ("epoch".equals(t.get("syncPeriod"))) {
+        epochPhases = ph;
+        replicas = t.get("replicas") != null ? (int) num(t, "replicas") : (int) num(t, "partitions");
+      } else {
+        x.add(new double[] {1, bytes});
+        y.add(setupSeconds(ph));
+      }
+    }
+    double[] setup = x.stream().map(r -> r[1]).distinct().count() < 2 ? new double[] {0, 0}
+        : CostModel.nonNegativeLeastSquares(x.toArray(new double[0][]),
+            y.stream().mapToDouble(Double::doubleValue).toArray());
+    double read = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+    double order = 0;
+    double firstJob = 0;
+    if (epochPhases != null) {
+      order = phase(epochPhases, "order") / Math.ceil(60_000.0 / replicas);
+      firstJob = Math.max(0, setupSeconds(epochPhases) - setup[0] - 8.0 * values * setup[1]);
+    }
+    return new double[] {setup[0], setup[1], read, order, firstJob};
+  }
+
+  /**
+   * CPU seconds per epoch-sync epoch that the JVMs running the tasks spent beyond the tasks'
+   * own (JIT, GC, Spark's threads): the median over the counted epochs; 0 where not measured.
+   */
+  @SuppressWarnings("unchecked")
+  static double backgroundCpu(Map<String, Object> m) {
+    for (Map<String, Object> t : (List<Map<String, Object>>) m.get("trainer")) {
+      List<Map<String, Object>> jvm = (List<Map<String, Object>>) t.get("executorJvmPerEpoch");
+      if (!"epoch".equals(t.get("syncPeriod")) || jvm == null || jvm.isEmpty()) {
+        continue;
+      }
+      int counted = Math.min(jvm.size(), ((List<?>) t.get("epochSamples")).size());
+      List<Double> other = jvm.subList(jvm.size() - counted, jvm.size()).stream()
+          .map(e -> Math.max(0, num(e, "processCpuSeconds") - num(e, "tasksCpuSeconds")))
+          .toList();
+      return other.isEmpty() ? 0 : Bench.median(other);
+    }
+    return 0;
+  }
+
+  /** The broadcast probe's median read in its slowest task at {@code n} values, if timed. */
+  private static Double probeRead(Map<String, Object> m, int n) {
+    for (Map<String, Object> r : jobs(m)) {
+      if ("broadcast".equals(r.get("kind")) && num(r, "values") == n
+          && r.get("medianTaskReadSeconds") != null) {
+        return num(r, "medianTaskReadSeconds");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The set-up part of a task's timed phases: all but the broadcast's read, the epoch order
+   * (once an epoch: CostModel's start) and the steps.
+   */
+  static double setupSeconds(Map<String, Object> phases) {
+    return phase(phases, "blocks") + phase(phases, "create") + phase(phases, "assemble")
+        + Math.max(0, phase(phases, "runBeyondPhases"));
   }
 
   private static Map<String, Object> constantsRow(String master, CostModel.Constants c) {
@@ -1042,6 +1306,10 @@ final class ScalingRuns {
         "aggregateSecondsPerByte", c.aggM(),
         "aggregateLevelSecondsPerByte", c.aggStage(), "driverSecondsPerValue", c.driverSecondsPerValue(),
         "driverOptimizerStepSeconds", c.driverOptimizerSeconds(),
+        "taskSetupFixedSeconds", c.setupFixed(), "taskSetupSecondsPerByte", c.setupPerByte(),
+        "taskReadBeyondProbeSecondsPerByte", c.readPerByte(),
+        "epochOrderSecondsPerExample", c.orderPerExample(),
+        "firstJobFixedSeconds", c.firstJobFixed(), "backgroundCpuSecondsPerEpoch", c.backgroundCpu(),
         "trainingLoopGflopsPerCore", c.gflops(), "optimizerStepSeconds", c.optimizerSeconds(),
         "twoCoreEfficiency", c.efficiency());
   }
@@ -1074,6 +1342,10 @@ final class ScalingRuns {
       rows.add(Bench.map("master", master, "partitions", partitions, "replicas", replicas,
           "threadsPerReplica", layout.threadsPerReplica(), "syncPeriod", period,
           "syncs", e.syncs(), "predictedCompute", e.compute(), "predictedPerSync", e.perSync(),
+          "predictedEpochStart", e.start(), "predictedBackground", e.background(),
+          "predictedTaskSetupPerSync", e.setup(),
+          "predictedTaskReadPerSync", e.read(), "predictedStepSeconds",
+          e.compute() / Math.max(1, (60_000 + layout.batch() - 1) / layout.batch()),
           "predictedSeconds", e.total(), "measuredSeconds", measured, "measuredRange", range,
           "how", t.get("how"),
           "error", e.total() / measured - 1));
@@ -1186,8 +1458,11 @@ final class ScalingRuns {
           k.optimizerSeconds() * 1e6, k.gatherSecondsPerRow() * 1e6, k.efficiency()));
     }
     md.append("\n");
-    md.append("Compute constants measured again just before each master's epochs (the limit"
-        + " part's quick set), used to check the model against those epochs:\n\n");
+    md.append("Compute constants used to check the model against each master's epochs: the"
+        + " loop's GFLOPS, Adam step and gather of the slowest executor's step breakdown, timed"
+        + " inside a task where the replicas ran, after the epochs (the driver's quick set"
+        + " just before the epochs where no executor was timed); the two-core efficiency from"
+        + " the driver's quick set:\n\n");
     md.append("| master | GFLOPS in the loop | Adam step | gather per row | two-core efficiency"
         + " measured here | used (the run's median) |\n|---|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> cal : calibrations) {
@@ -1211,18 +1486,36 @@ final class ScalingRuns {
           1e9 * num(f, "aggregateSecondsPerByte"), 1e9 * num(f, "aggregateLevelSecondsPerByte"),
           1e9 * num(f, "driverSecondsPerValue")));
     }
+    md.append("\n## The replica tasks' own costs (timed in the trainer's tasks, per master)\n\n");
+    md.append("| master | set-up s0 | s1 per MB | broadcast read beyond the probe's, per MB |"
+        + " epoch order per 1,000 examples | the epoch's first job beyond s0 + S·s1 | the task"
+        + " JVMs' other CPU per epoch-sync epoch |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Map<String, Object> f : fits) {
+      md.append(Bench.format("| %s | %.2f ms | %.2f ms | %.2f ms | %.3f ms | %.1f ms | %.2f s |%n",
+          f.get("master"), 1e3 * num(f, "taskSetupFixedSeconds"),
+          1e9 * num(f, "taskSetupSecondsPerByte"),
+          1e9 * num(f, "taskReadBeyondProbeSecondsPerByte"),
+          1e6 * num(f, "epochOrderSecondsPerExample"), 1e3 * num(f, "firstJobFixedSeconds"),
+          num(f, "backgroundCpuSecondsPerEpoch")));
+    }
     md.append("\n## Validation: today's trainer, default MNIST run, training seconds per epoch\n\n");
     md.append("Measured: sync-period epoch, the median of epochs 7-10 (warm executor JVMs; their"
         + " range beside it); sync-period 10, of epochs 2-3; sync-period 1, the steady rate of"
         + " jobs 101-300 of the first epoch. Error = predicted ÷ measured − 1.\n\n");
-    md.append("| master | replicas × threads | sync-period | syncs | predicted compute | predicted"
-        + " per sync | predicted | measured (range) | error |\n"
-        + "|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| master | replicas × threads | sync-period | syncs | predicted compute | epoch"
+        + " start + JVMs' other CPU | predicted per sync (of it the tasks' set-up + read) |"
+        + " predicted | measured (range) | error |\n"
+        + "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> v : validation) {
-      md.append(Bench.format("| %s | %d × %d | %s | %d | %.2f s | %.1f ms | %.2f s | %.2f s (%s) | %+.0f%% |%n",
+      md.append(Bench.format("| %s | %d × %d | %s | %d | %.2f s | %.0f + %.0f ms | %.1f ms"
+              + " (%.1f ms) | %.2f s | %.2f s (%s) | %+.0f%% |%n",
           v.get("master"), (int) num(v, "replicas"), (int) num(v, "threadsPerReplica"),
           v.get("syncPeriod"), (int) num(v, "syncs"),
-          num(v, "predictedCompute"), 1e3 * num(v, "predictedPerSync"),
+          num(v, "predictedCompute"), 1e3 * num(v, "predictedEpochStart"),
+          1e3 * num(v, "predictedBackground"),
+          1e3 * num(v, "predictedPerSync"),
+          1e3 * (num(v, "predictedTaskSetupPerSync") + num(v, "predictedTaskReadPerSync")),
           num(v, "predictedSeconds"), num(v, "measuredSeconds"), v.get("measuredRange"),
           100 * num(v, "error")));
     }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.executor.TaskMetrics;
+import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -17,9 +18,17 @@ import org.apache.spark.scheduler.TaskInfo;
  * stage of a training job (its call site is {@code StepJobs}; evaluation jobs are left out), the
  * stage's wall time and per task the deserialization, the run, the result's serialization, GC,
  * and the launch-to-finish time. What a stage's wall time has beyond its slowest task's run is
- * Spark's share of the job (scheduling, shipping the task and its result).
+ * Spark's share of the job (scheduling, shipping the task and its result). Where the trainer
+ * times its tasks' phases (the Spark setting {@code spark.sparkgrad.taskPhases}: one named
+ * accumulator a phase, {@code sparkgrad.taskPhase.NAME}), the slowest task's phases too, and
+ * what its run has beyond them (the fold of its result into the aggregation's zero value).
  */
 final class TrainingJobTimes extends SparkListener {
+  /** The trainer's task phases, in its order (io.sparkgrad.worker.PhaseClock.Phase). */
+  static final String[] PHASES = {"blocks", "read_weights", "create", "order", "steps", "assemble"};
+  private static final String PHASE_PREFIX = "sparkgrad.taskPhase.";
+  /** Where a task's phases start in its row. */
+  private static final int PHASES_AT = 8;
   private final Map<Integer, List<double[]>> tasksByStage = new LinkedHashMap<>();
   private final List<Map<String, Object>> stages = Collections.synchronizedList(new ArrayList<>());
   /** CPU seconds of every task so far (training and evaluation), run and deserialization. */
@@ -37,12 +46,25 @@ final class TrainingJobTimes extends SparkListener {
       return;
     }
     allTasksCpu += (m.executorCpuTime() + m.executorDeserializeCpuTime()) / 1e9;
-    tasksByStage.computeIfAbsent(end.stageId(), k -> new ArrayList<>()).add(new double[] {
+    double[] row = new double[PHASES_AT + PHASES.length + 1];
+    double[] fixed = {
         m.executorDeserializeTime() / 1e3, m.executorRunTime() / 1e3,
         m.resultSerializationTime() / 1e3, m.jvmGCTime() / 1e3,
         (info.finishTime() - info.launchTime()) / 1e3, info.gettingResultTime() > 0
             ? (info.finishTime() - info.gettingResultTime()) / 1e3 : 0,
-        m.executorCpuTime() / 1e9, m.executorDeserializeCpuTime() / 1e9});
+        m.executorCpuTime() / 1e9, m.executorDeserializeCpuTime() / 1e9};
+    System.arraycopy(fixed, 0, row, 0, fixed.length);
+    for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(info.accumulables())) {
+      String name = a.name().isDefined() ? a.name().get() : "";
+      if (name.startsWith(PHASE_PREFIX) && a.update().isDefined()) {
+        int p = java.util.Arrays.asList(PHASES).indexOf(name.substring(PHASE_PREFIX.length()));
+        if (p >= 0) {
+          row[PHASES_AT + p] = ((Number) a.update().get()).doubleValue() / 1e6;
+          row[row.length - 1] = 1; // this task was timed
+        }
+      }
+    }
+    tasksByStage.computeIfAbsent(end.stageId(), k -> new ArrayList<>()).add(row);
   }
 
   @Override
@@ -61,7 +83,11 @@ final class TrainingJobTimes extends SparkListener {
     double maxLaunchToFinish = 0;
     double maxFetch = 0;
     double cpu = 0;
+    double[] slowest = tasks.get(0);
     for (double[] t : tasks) {
+      if (t[1] > slowest[1]) {
+        slowest = t;
+      }
       maxDeserialize = Math.max(maxDeserialize, t[0]);
       maxRun = Math.max(maxRun, t[1]);
       maxResult = Math.max(maxResult, t[2]);
@@ -74,7 +100,22 @@ final class TrainingJobTimes extends SparkListener {
         "maxRunSeconds", maxRun, "maxDeserializeSeconds", maxDeserialize,
         "maxResultSerializationSeconds", maxResult, "maxGcSeconds", maxGc,
         "maxLaunchToFinishSeconds", maxLaunchToFinish, "maxResultFetchSeconds", maxFetch,
-        "cpuSecondsAllTasks", cpu));
+        "cpuSecondsAllTasks", cpu, "slowestTaskPhases", phases(slowest)));
+  }
+
+  /** A timed task's phases in seconds, and its run beyond them; null for an untimed task. */
+  private static Map<String, Object> phases(double[] task) {
+    if (task[task.length - 1] == 0) {
+      return null;
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    double sum = 0;
+    for (int p = 0; p < PHASES.length; p++) {
+      out.put(PHASES[p], task[PHASES_AT + p]);
+      sum += task[PHASES_AT + p];
+    }
+    out.put("runBeyondPhases", task[1] - sum);
+    return out;
   }
 
   synchronized double allTasksCpuSeconds() {

@@ -4,6 +4,7 @@ import io.sparkgrad.data.ExampleBlock;
 import io.sparkgrad.math.ExactSum;
 import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.worker.JobResult;
+import io.sparkgrad.worker.PhaseClock;
 import io.sparkgrad.worker.ReplicaWorker;
 import io.sparkgrad.worker.StepPlan;
 import io.sparkgrad.worker.SyncMode;
@@ -23,10 +24,13 @@ import org.apache.spark.broadcast.Broadcast;
 final class StepJobs {
   private final JavaSparkContext jsc;
   private final JavaRDD<ExampleBlock> train;
+  /** The bench's opt-in timing of the tasks' phases; null unless configured. */
+  private final TaskPhases phases;
 
   StepJobs(JavaSparkContext jsc, JavaRDD<ExampleBlock> train) {
     this.jsc = jsc;
     this.train = train;
+    this.phases = TaskPhases.ifEnabled(jsc);
   }
 
   /**
@@ -39,15 +43,27 @@ final class StepJobs {
     double[] state = stateSize > 0 ? optimizer.state() : new double[0];
     Broadcast<double[][]> weights = jsc.broadcast(new double[][] {params, state});
     int size = params.length;
+    TaskPhases phases = this.phases;
     try {
       JobResult result = train
           .mapPartitions(blocks -> {
+            if (phases != null) {
+              phases.start();
+            }
             List<ExampleBlock> list = new ArrayList<>();
             blocks.forEachRemaining(list::add);
+            PhaseClock.mark(PhaseClock.Phase.BLOCKS);
             double[][] w = weights.value();
+            PhaseClock.mark(PhaseClock.Phase.READ_WEIGHTS);
             FaultInjection.beforeTask(plan.epoch(), plan.firstStep());
-            return Collections.singletonList(ReplicaWorker.create(plan, list).run(w[0], w[1]))
-                .iterator();
+            ReplicaWorker<?> worker = ReplicaWorker.create(plan, list);
+            PhaseClock.mark(PhaseClock.Phase.CREATE);
+            JobResult own = worker.run(w[0], w[1]);
+            if (phases != null) {
+              PhaseClock.mark(PhaseClock.Phase.ASSEMBLE);
+              phases.finish();
+            }
+            return Collections.singletonList(own).iterator();
           })
           .treeAggregate(new JobResult(size, stateSize), JobResult::merge, JobResult::merge);
       if (result.nonFiniteValue().isPresent()) {

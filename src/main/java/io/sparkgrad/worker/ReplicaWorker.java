@@ -131,6 +131,7 @@ public final class ReplicaWorker<A> {
   /** Runs the plan's steps from the broadcast parameters and optimizer state. */
   public JobResult run(double[] params, double[] optimizerState) {
     long[] order = epochOrder();
+    PhaseClock.mark(PhaseClock.Phase.ORDER);
     try (StepThreads team = new StepThreads(threads)) {
       return plan.mode() == SyncMode.GRADIENT
           ? sumGradients(team, order, params)
@@ -157,6 +158,7 @@ public final class ReplicaWorker<A> {
       });
       addStats(result, rows, used);
     }
+    PhaseClock.mark(PhaseClock.Phase.STEPS);
     double[] grad = new double[layout.size()];
     k.addToDouble(grad, 0, gradA, layout.size());
     result.addVector(grad);
@@ -194,6 +196,7 @@ public final class ReplicaWorker<A> {
         }
       });
     }
+    PhaseClock.mark(PhaseClock.Phase.STEPS);
     double weight = result.examples();
     if (weight > 0) {
       double[] update = new double[layout.size()];

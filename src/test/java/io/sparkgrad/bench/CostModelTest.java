@@ -18,7 +18,7 @@ class CostModelTest {
   /** Round numbers: 1 ms of compute per row, 10 ms per optimizer step. */
   private static final CostModel.Constants C = new CostModel.Constants(
       1e6, 1000, 2000, 1.0, 1.0, 0.01, 0, 0.5,
-      0.1, 0.01, 0.02, 1e-9, 0, 0.005, 2e-9, 0, 1e-9, 0.003);
+      0.1, 0.01, 0.02, 1e-9, 0, 0.005, 2e-9, 0, 1e-9, 0.003, 0, 0, 0, 0, 0, 0);
 
   @Test
   void todaysLayoutOnTwoCores() {
