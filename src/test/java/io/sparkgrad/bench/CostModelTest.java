@@ -74,6 +74,46 @@ class CostModelTest {
   }
 
   @Test
+  void theReplicaTasksOwnCostsEnterEachSyncAndEachEpoch() {
+    // Set-up 2 ms + 1 ns a byte and a read of 0.5 ns a byte beyond the probe's, per sync; the
+    // epoch order 1 µs an example of a replica's share and 10 ms of a colder first job, per epoch.
+    CostModel.Constants c = C.withTaskCosts(0.002, 1e-9, 0.5e-9, 1e-6, 0.01, 0);
+    CostModel.Cluster cluster = CostModel.Cluster.onOneMachine(1, 2, 2);
+    CostModel.Epoch e = CostModel.epoch(c, cluster, CostModel.Layout.today(2, 5), 1280);
+    CostModel.Epoch without = CostModel.epoch(C, cluster, CostModel.Layout.today(2, 5), 1280);
+    assertEquals(2, e.syncs());
+    assertEquals(0.002 + 24000e-9, e.setup(), 1e-15); // weights + Adam state: 3000 doubles
+    assertEquals(24000 * 0.5e-9, e.read(), 1e-15);
+    assertEquals(640 * 1e-6 + 0.01, e.start(), 1e-15); // 1280 examples over 2 replicas
+    assertEquals(without.total() + 2 * (e.setup() + e.read()) + e.start(), e.total(), 1e-12);
+    // Gradient mode: the task starts from the weights alone (1000 doubles).
+    CostModel.Epoch g = CostModel.epoch(c, cluster, CostModel.Layout.today(2, 1), 1280);
+    assertEquals(0.002 + 8000e-9, g.setup(), 1e-15);
+  }
+
+  @Test
+  void theJvmsOtherCpuTakesCoresOnlyWhereTheReplicasFillThem() {
+    CostModel.Constants c = C.withTaskCosts(0, 0, 0, 0, 0, 0.6);
+    // local-cluster[3,1,…] on 2 cores: both cores busy, the 0.6 CPU seconds take 0.3 s.
+    assertEquals(0.3, CostModel.epoch(c, CostModel.Cluster.onOneMachine(3, 1, 2),
+        CostModel.Layout.today(3, 0), 1280).background(), 1e-15);
+    // One single-threaded replica on 2 cores: the other core absorbs it.
+    assertEquals(0, CostModel.epoch(c, CostModel.Cluster.onOneMachine(1, 1, 2),
+        CostModel.Layout.today(1, 0), 1280).background());
+    // One replica of 2 threads (128 rows: two chunks) per 8-core executor: cores to spare.
+    CostModel.Cluster big = CostModel.Cluster.of(4, 8, 10);
+    assertEquals(0, CostModel.epoch(c, big, CostModel.Layout.replicas(4, 0, 128, big), 1280)
+        .background());
+  }
+
+  @Test
+  void negativeTaskCostsAreRejected() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> C.withTaskCosts(0, 0, -1e-9, 0, 0, 0));
+    assertTrue(e.getMessage().contains("-1.0E-9"), e.getMessage());
+  }
+
+  @Test
   void treeLevelsFollowSparksRule() {
     assertEquals(List.of(), CostModel.treeLevels(2, 2));
     assertEquals(List.of(), CostModel.treeLevels(3, 2));
