@@ -46,7 +46,8 @@ final class TrainingJobTimes extends SparkListener {
       return;
     }
     allTasksCpu += (m.executorCpuTime() + m.executorDeserializeCpuTime()) / 1e9;
-    double[] row = new double[PHASES_AT + PHASES.length + 1];
+    // Phases, then the JVM's and the task thread's CPU during the task, the executor, timed.
+    double[] row = new double[PHASES_AT + PHASES.length + 4];
     double[] fixed = {
         m.executorDeserializeTime() / 1e3, m.executorRunTime() / 1e3,
         m.resultSerializationTime() / 1e3, m.jvmGCTime() / 1e3,
@@ -57,13 +58,17 @@ final class TrainingJobTimes extends SparkListener {
     for (AccumulableInfo a : scala.jdk.javaapi.CollectionConverters.asJava(info.accumulables())) {
       String name = a.name().isDefined() ? a.name().get() : "";
       if (name.startsWith(PHASE_PREFIX) && a.update().isDefined()) {
-        int p = java.util.Arrays.asList(PHASES).indexOf(name.substring(PHASE_PREFIX.length()));
+        String phase = name.substring(PHASE_PREFIX.length());
+        int p = phase.equals("process_cpu") ? PHASES.length
+            : phase.equals("thread_cpu") ? PHASES.length + 1
+            : java.util.Arrays.asList(PHASES).indexOf(phase);
         if (p >= 0) {
           row[PHASES_AT + p] = ((Number) a.update().get()).doubleValue() / 1e6;
           row[row.length - 1] = 1; // this task was timed
         }
       }
     }
+    row[PHASES_AT + PHASES.length + 2] = info.executorId().hashCode();
     tasksByStage.computeIfAbsent(end.stageId(), k -> new ArrayList<>()).add(row);
   }
 
@@ -100,11 +105,32 @@ final class TrainingJobTimes extends SparkListener {
         "maxRunSeconds", maxRun, "maxDeserializeSeconds", maxDeserialize,
         "maxResultSerializationSeconds", maxResult, "maxGcSeconds", maxGc,
         "maxLaunchToFinishSeconds", maxLaunchToFinish, "maxResultFetchSeconds", maxFetch,
-        "cpuSecondsAllTasks", cpu, "slowestTaskPhases", phases(slowest)));
+        "cpuSecondsAllTasks", cpu, "slowestTaskPhases", phases(slowest, tasks)));
   }
 
-  /** A timed task's phases in seconds, and its run beyond them; null for an untimed task. */
-  private static Map<String, Object> phases(double[] task) {
+  /**
+   * CPU seconds the JVMs running the stage's timed tasks spent beyond those tasks' threads while
+   * they ran (JIT, GC, Spark's threads): per JVM its longest task's process CPU less its tasks'
+   * thread CPU, summed over the JVMs.
+   */
+  private static double otherCpu(List<double[]> tasks) {
+    Map<Double, double[]> byJvm = new LinkedHashMap<>();
+    for (double[] t : tasks) {
+      if (t[t.length - 1] == 0) {
+        continue;
+      }
+      double[] jvm = byJvm.computeIfAbsent(t[PHASES_AT + PHASES.length + 2], k -> new double[2]);
+      jvm[0] = Math.max(jvm[0], t[PHASES_AT + PHASES.length]);
+      jvm[1] += t[PHASES_AT + PHASES.length + 1];
+    }
+    return byJvm.values().stream().mapToDouble(j -> Math.max(0, j[0] - j[1])).sum();
+  }
+
+  /**
+   * A timed task's phases in seconds, its run beyond them, and the stage's JVMs' CPU beyond its
+   * tasks' while they ran; null for an untimed task.
+   */
+  private static Map<String, Object> phases(double[] task, List<double[]> stage) {
     if (task[task.length - 1] == 0) {
       return null;
     }
@@ -115,6 +141,7 @@ final class TrainingJobTimes extends SparkListener {
       sum += task[PHASES_AT + p];
     }
     out.put("runBeyondPhases", task[1] - sum);
+    out.put("otherCpuDuringTasks", otherCpu(stage));
     return out;
   }
 

@@ -24,10 +24,12 @@ final class TaskPhases implements Serializable {
 
   private TaskPhases(JavaSparkContext jsc) {
     PhaseClock.Phase[] phases = PhaseClock.Phase.values();
-    micros = new LongAccumulator[phases.length];
+    micros = new LongAccumulator[phases.length + 2];
     for (int p = 0; p < phases.length; p++) {
       micros[p] = jsc.sc().longAccumulator(PREFIX + phases[p].name().toLowerCase());
     }
+    micros[PhaseClock.PROCESS_CPU] = jsc.sc().longAccumulator(PREFIX + "process_cpu");
+    micros[PhaseClock.THREAD_CPU] = jsc.sc().longAccumulator(PREFIX + "thread_cpu");
   }
 
   /** The timing if the configuration asks for it, else null. */
@@ -40,7 +42,10 @@ final class TaskPhases implements Serializable {
     PhaseClock.start();
   }
 
-  /** Stops the clock and adds each phase's microseconds to its accumulator. */
+  /**
+   * Stops the clock and adds each phase's microseconds to its accumulator, and the CPU
+   * microseconds of the task's JVM and of its thread meanwhile.
+   */
   void finish() {
     long[] nanos = PhaseClock.stop();
     for (int p = 0; p < nanos.length; p++) {

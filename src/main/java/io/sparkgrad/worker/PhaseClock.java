@@ -3,8 +3,10 @@ package io.sparkgrad.worker;
 /**
  * Opt-in timing of a replica task's phases, for the cost model's bench (docs/scaling.md): the
  * task's thread starts a clock, {@link ReplicaWorker} and the job mark where each phase ends, and
- * the task reads the phases' nanoseconds. Off unless started on the thread: {@link #mark} is
- * then one thread-local read, and nothing computed depends on the clock.
+ * the task reads the phases' nanoseconds, and the CPU its JVM and its own thread spent meanwhile
+ * (what the JVM spent beyond its tasks' threads, JIT and GC, takes cores from the replicas). Off
+ * unless started on the thread: {@link #mark} is then one thread-local read, and nothing
+ * computed depends on the clock.
  */
 public final class PhaseClock {
   /** A task's phases, in order: each ends where it is marked. */
@@ -24,12 +26,18 @@ public final class PhaseClock {
   }
 
   private static final ThreadLocal<long[]> CLOCK = new ThreadLocal<>();
+  /** Where {@link #stop}'s answer holds the JVM's process CPU nanoseconds during the clock. */
+  public static final int PROCESS_CPU = Phase.values().length;
+  /** Where it holds this thread's CPU nanoseconds during the clock. */
+  public static final int THREAD_CPU = PROCESS_CPU + 1;
 
   private PhaseClock() {}
 
   /** Starts the clock on this thread; every phase not marked before {@link #stop} counts 0. */
   public static void start() {
-    long[] marks = new long[Phase.values().length + 1];
+    long[] marks = new long[Phase.values().length + 3];
+    marks[marks.length - 2] = processCpu();
+    marks[marks.length - 1] = threadCpu();
     marks[0] = System.nanoTime();
     CLOCK.set(marks);
   }
@@ -44,7 +52,8 @@ public final class PhaseClock {
 
   /**
    * Stops this thread's clock and returns each phase's nanoseconds (from the previous mark, or
-   * the start, to its own; 0 for a phase not marked).
+   * the start, to its own; 0 for a phase not marked), then at {@link #PROCESS_CPU} and
+   * {@link #THREAD_CPU} the CPU nanoseconds of the JVM and of this thread meanwhile.
    */
   public static long[] stop() {
     long[] marks = CLOCK.get();
@@ -53,14 +62,26 @@ public final class PhaseClock {
       throw new IllegalStateException("PhaseClock.stop: expected a started clock on thread "
           + Thread.currentThread().getName() + "; found none");
     }
-    long[] nanos = new long[marks.length - 1];
+    int phases = Phase.values().length;
+    long[] nanos = new long[phases + 2];
+    nanos[PROCESS_CPU] = processCpu() - marks[phases + 1];
+    nanos[THREAD_CPU] = threadCpu() - marks[phases + 2];
     long last = marks[0];
-    for (int p = 0; p < nanos.length; p++) {
+    for (int p = 0; p < phases; p++) {
       if (marks[p + 1] != 0) {
         nanos[p] = marks[p + 1] - last;
         last = marks[p + 1];
       }
     }
     return nanos;
+  }
+
+  private static long processCpu() {
+    return ((com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static long threadCpu() {
+    return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 }

@@ -67,6 +67,19 @@ class TaskCostsTest {
   }
 
   @Test
+  void theJvmsOtherCpuWhileTheJobRanIsPreferredToTheWholeEpochs() {
+    Map<String, Object> phases = Bench.map("read_weights", 0.01, "steps", 0.5,
+        "otherCpuDuringTasks", 0.25);
+    Map<String, Object> master = Bench.map("master", "local-cluster[3,1,1024]", "parameters", P,
+        "driver", Bench.map("values", VALUES), "jobs", List.of(),
+        "trainer", List.of(Bench.map("syncPeriod", "epoch", "epochSamples", List.of(1.0),
+            "jobBreakdown", Bench.map("slowestTaskPhases", phases),
+            "executorJvmPerEpoch", List.of(
+                Bench.map("processCpuSeconds", 2.0, "tasksCpuSeconds", 1.0)))));
+    assertEquals(0.25, ScalingRuns.backgroundCpu(master), 1e-12);
+  }
+
+  @Test
   void withoutTimedPhasesTheTaskCostsAreZero() {
     Map<String, Object> master = Bench.map("master", "local[2]", "parameters", P,
         "driver", Bench.map("values", VALUES), "jobs", List.of(),

@@ -39,7 +39,10 @@ class PhaseClockTest {
     Thread.sleep(30);
     PhaseClock.mark(PhaseClock.Phase.ORDER);
     long[] nanos = PhaseClock.stop();
-    assertEquals(PhaseClock.Phase.values().length, nanos.length);
+    assertEquals(PhaseClock.Phase.values().length + 2, nanos.length);
+    // Sleeping takes no CPU of this thread; the JVM's CPU is at least the thread's.
+    assertTrue(nanos[PhaseClock.THREAD_CPU] < 20_000_000L, "thread CPU " + nanos[PhaseClock.THREAD_CPU]);
+    assertTrue(nanos[PhaseClock.PROCESS_CPU] >= 0, "process CPU " + nanos[PhaseClock.PROCESS_CPU]);
     assertTrue(nanos[PhaseClock.Phase.BLOCKS.ordinal()] >= 20_000_000L,
         "blocks: " + nanos[PhaseClock.Phase.BLOCKS.ordinal()]);
     assertEquals(0, nanos[PhaseClock.Phase.READ_WEIGHTS.ordinal()]);
