@@ -925,7 +925,7 @@ final class ScalingRuns {
         c.gflops128(), c.optimizerSeconds(), c.gatherSecondsPerRow(), c.efficiency(), c.jobA(),
         c.jobB(), c.bcastC0(), c.bcastC1() / f, c.bcastC2() / f, c.aggFixed(), c.aggM() / f,
         c.aggStage() / f, c.driverSecondsPerValue(), c.driverOptimizerSeconds(), c.setupFixed(),
-        c.setupPerByte(), c.readPerByte(), c.orderPerExample(), c.firstJobFixed(),
+        c.setupPerByte() / f, c.readPerByte() / f, c.orderPerExample(), c.firstJobFixed(),
         c.backgroundCpu());
   }
 
@@ -1542,8 +1542,8 @@ final class ScalingRuns {
     md.append("\n### Global batch 128 per replica (learning rate and accuracy not measured)\n\n");
     predictionTable(md, growingBatch);
     md.append(Bench.format("%n### What if every per-byte cost of a sync were %d× lower%n%n"
-        + "Broadcast c1, c2, aggregation m and the tree level divided by %d; fixed costs and"
-        + " compute as above.%n%n#### Global batch 128%n%n", CHEAPER_BYTES, CHEAPER_BYTES));
+        + "Broadcast c1, c2, aggregation m, the tree level and the tasks' per-byte set-up and"
+        + " read divided by %d; fixed costs and compute as above.%n%n#### Global batch 128%n%n", CHEAPER_BYTES, CHEAPER_BYTES));
     predictionTable(md, cheap);
     md.append("\n#### Global batch 128 per replica\n\n");
     predictionTable(md, cheapGrowing);
