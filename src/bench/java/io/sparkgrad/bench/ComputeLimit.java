@@ -361,6 +361,63 @@ final class ComputeLimit {
     return row;
   }
 
+  /**
+   * What a short job's steps cost beyond a long loop's, as a training task has them: per job a
+   * fresh copy of the weights and Adam state (as the broadcast's read makes one), a fresh
+   * {@link ReplicaWorker} (its buffers), then {@code stepsPerJob} steps, timed by the worker's
+   * own phase clock; against the same worker's steps in one job of {@code longSteps}. One
+   * partition of two on one thread; gradient mode (weights only) for one step a job, as the
+   * trainer's sync-period 1.
+   */
+  static Map<String, Object> shortJobs(LabeledImages images, int hidden, int stepsPerJob,
+      int jobs, int longSteps) {
+    TrainingConfig config = config(hidden);
+    NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
+    List<ExampleBlock> part = partitions(images, 2, config.distribution().blockRows(),
+        config.run().seed()).get(0);
+    int n = images.count();
+    SyncMode mode = stepsPerJob == 1 ? SyncMode.GRADIENT : SyncMode.LOCAL_STEPS;
+    double[] params = config.network().init().initialize(spec, 1);
+    double[] state = mode == SyncMode.GRADIENT ? new double[0]
+        : config.optimization().optimizer().create(spec.layout(),
+            config.regularization().weightDecay()).state();
+    java.util.function.IntFunction<StepPlan> plan = first -> {
+      int steps = first < 0 ? longSteps : stepsPerJob;
+      double[] rates = new double[steps];
+      java.util.Arrays.fill(rates, config.optimization().learningRate());
+      return new StepPlan(spec, config.distribution().precision(), BlasChoice.AUTO, mode,
+          config.optimization().optimizer(), config.regularization().weightDecay(),
+          config.regularization().noise(), 28, 28, config.run().seed(), n,
+          config.optimization().batchSize(), 0, Math.max(0, first), rates, 1);
+    };
+    List<Double> shortSeconds = new ArrayList<>();
+    List<Double> longPerStep = new ArrayList<>();
+    for (int round = 0; round < 3; round++) { // the first round warms up the JIT
+      for (int j = 0; j < jobs; j++) {
+        double[] p = params.clone();
+        double[] st = state.clone();
+        io.sparkgrad.worker.PhaseClock.start();
+        ReplicaWorker.create(plan.apply(j * stepsPerJob), part).run(p, st);
+        long[] nanos = io.sparkgrad.worker.PhaseClock.stop();
+        if (round > 0) {
+          shortSeconds.add(nanos[io.sparkgrad.worker.PhaseClock.Phase.STEPS.ordinal()] / 1e9);
+        }
+      }
+      io.sparkgrad.worker.PhaseClock.start();
+      ReplicaWorker.create(plan.apply(-1), part).run(params.clone(), state.clone());
+      long[] nanos = io.sparkgrad.worker.PhaseClock.stop();
+      if (round > 0) {
+        longPerStep.add(nanos[io.sparkgrad.worker.PhaseClock.Phase.STEPS.ordinal()] / 1e9
+            / longSteps);
+      }
+    }
+    double perStep = Bench.median(longPerStep);
+    double perJob = Bench.median(shortSeconds);
+    return Bench.map("stepsPerJob", stepsPerJob, "jobs", jobs, "mode", mode.name(),
+        "shortJobStepsSeconds", perJob, "longLoopSecondsPerStep", perStep,
+        "excessSecondsPerJob", Math.max(0, perJob - stepsPerJob * perStep));
+  }
+
   private static double timed(StepPlan plan, List<ExampleBlock> part, double[] params,
       double[] state) {
     long start = System.nanoTime();

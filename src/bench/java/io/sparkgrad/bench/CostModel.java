@@ -20,6 +20,7 @@ import java.util.stream.IntStream;
  *                        + aggregate(bytes, tasks, d) results back, exact sums merged
  *                        + setup(bytes)               a replica task's own work beside its steps
  *                        + read(bytes)                the task's broadcast read beyond the probe's
+ *                        + cold(K)                    a short job's steps beyond a long loop's
  *                        + driver(bytes) )            averaging and the driver's update
  *   step(r) = opt + r · gather + ⌈chunks / threads⌉ · min(r, 64) · flopsPerRow / gflops
  *   job(T) = a + b·T
@@ -79,6 +80,9 @@ final class CostModel {
    * @param backgroundCpu CPU seconds per epoch the JVMs that run the tasks spend beyond the
    *     tasks (JIT, GC, Spark's threads): on a machine whose cores the replicas' threads fill,
    *     it takes the cores from them
+   * @param coldJob what a job's first steps cost beyond a long loop's (fresh weights, state and
+   *     replica buffers), per job of local steps
+   * @param coldStep the same for a job of one gradient step (K = 1)
    */
   record Constants(
       double flopsPerRow, int parameters, int stateValues, double gflops, double gflops128,
@@ -86,12 +90,13 @@ final class CostModel {
       double jobA, double jobB, double bcastC0, double bcastC1, double bcastC2,
       double aggFixed, double aggM, double aggStage, double driverSecondsPerValue, double driverOptimizerSeconds,
       double setupFixed, double setupPerByte, double readPerByte, double orderPerExample,
-      double firstJobFixed, double backgroundCpu) {
+      double firstJobFixed, double backgroundCpu, double coldJob, double coldStep) {
     Constants {
       check(flopsPerRow > 0 && gflops > 0 && efficiency > 0 && efficiency <= 1.5,
           "flopsPerRow, gflops, efficiency", flopsPerRow + ", " + gflops + ", " + efficiency);
       check(setupFixed >= 0 && setupPerByte >= 0 && readPerByte >= 0 && orderPerExample >= 0
-          && firstJobFixed >= 0 && backgroundCpu >= 0, "setupFixed, setupPerByte, readPerByte,"
+          && firstJobFixed >= 0 && backgroundCpu >= 0 && coldJob >= 0 && coldStep >= 0,
+          "coldJob " + coldJob + ", coldStep " + coldStep + "; setupFixed, setupPerByte, readPerByte,"
           + " orderPerExample, firstJobFixed, backgroundCpu", setupFixed + ", " + setupPerByte
           + ", " + readPerByte + ", " + orderPerExample + ", " + firstJobFixed + ", "
           + backgroundCpu);
@@ -102,7 +107,16 @@ final class CostModel {
       return new Constants(flopsPerRow, parameters, stateValues, gflops, gflops128,
           optimizerSeconds, gatherSecondsPerRow, efficiency, jobA, jobB, bcastC0, bcastC1,
           bcastC2, aggFixed, aggM, aggStage, driverSecondsPerValue, driverOptimizerSeconds, s0,
-          s1, r, o, f, cpu);
+          s1, r, o, f, cpu, coldJob, coldStep);
+    }
+
+    /** The same constants with a short job's cold steps (see the parameters). */
+    Constants withColdSteps(double job, double step) {
+      return new Constants(flopsPerRow, parameters, stateValues, gflops, gflops128,
+          optimizerSeconds, gatherSecondsPerRow, efficiency, jobA, jobB, bcastC0, bcastC1,
+          bcastC2, aggFixed, aggM, aggStage, driverSecondsPerValue, driverOptimizerSeconds,
+          setupFixed, setupPerByte, readPerByte, orderPerExample, firstJobFixed, backgroundCpu,
+          job, step);
     }
   }
 
@@ -173,9 +187,9 @@ final class CostModel {
 
   /** One epoch's predicted seconds, by part. */
   record Epoch(double compute, double start, double background, int syncs, double job,
-      double broadcast, double aggregate, double setup, double read, double driver) {
+      double broadcast, double aggregate, double setup, double read, double cold, double driver) {
     double perSync() {
-      return job + broadcast + aggregate + setup + read + driver;
+      return job + broadcast + aggregate + setup + read + cold + driver;
     }
 
     double total() {
@@ -220,8 +234,9 @@ final class CostModel {
     double background = busyCoresPerMachine(cluster, layout.replicas(), threads)
         >= cluster.physicalCores() / cluster.machines()
         ? c.backgroundCpu() / (cluster.physicalCores() / cluster.machines()) : 0;
+    double cold = layout.gradientMode() ? c.coldStep() : c.coldJob();
     return new Epoch(compute, start, background, syncs, job, broadcast, aggregate, setup, read,
-        driver);
+        cold, driver);
   }
 
   /**

@@ -185,6 +185,10 @@ final class ScalingRuns {
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
                 var lock = channel.lock()) {
               row = new LinkedHashMap<>(ComputeLimit.stepBreakdown(d.train(), HIDDEN, steps));
+              // A short job's steps on fresh arrays and a fresh replica, as a task has them.
+              row.put("shortJobs", List.of(
+                  ComputeLimit.shortJobs(d.train(), HIDDEN, 10, quick ? 20 : 40, steps),
+                  ComputeLimit.shortJobs(d.train(), HIDDEN, 1, quick ? 40 : 80, steps)));
             }
             row.put("executor", org.apache.spark.SparkEnv.get().executorId());
             row.put("pid", ProcessHandle.current().pid());
@@ -926,7 +930,7 @@ final class ScalingRuns {
         c.jobB(), c.bcastC0(), c.bcastC1() / f, c.bcastC2() / f, c.aggFixed(), c.aggM() / f,
         c.aggStage() / f, c.driverSecondsPerValue(), c.driverOptimizerSeconds(), c.setupFixed(),
         c.setupPerByte() / f, c.readPerByte() / f, c.orderPerExample(), c.firstJobFixed(),
-        c.backgroundCpu());
+        c.backgroundCpu(), c.coldJob(), c.coldStep());
   }
 
   /** A limit part's JSON, alone or as the harness report's computeLimit. */
@@ -1200,8 +1204,9 @@ final class ScalingRuns {
         compute.loopGflops(), compute.gflops128Median(), compute.optimizerSeconds(),
         compute.gatherSecondsPerRow(), compute.efficiency(), job[0], job[1], bcast[0],
         bcast[1], bcast[2], aggFixed, perByte, stage, num(driver, "secondsPerValue"),
-        num(driver, "optimizerStepFloat64Seconds"), 0, 0, 0, 0, 0, 0)
-        .withTaskCosts(task[0], task[1], task[2], task[3], task[4], backgroundCpu(m));
+        num(driver, "optimizerStepFloat64Seconds"), 0, 0, 0, 0, 0, 0, 0, 0)
+        .withTaskCosts(task[0], task[1], task[2], task[3], task[4], backgroundCpu(m))
+        .withColdSteps(coldSteps(m, 10), coldSteps(m, 1));
   }
 
   /**
@@ -1290,6 +1295,25 @@ final class ScalingRuns {
     return 0;
   }
 
+  /**
+   * What a short job of {@code steps} steps costs beyond a long loop's on the executors (the
+   * executor probe's {@code shortJobs}, the largest over the executors); 0 where not measured.
+   */
+  @SuppressWarnings("unchecked")
+  static double coldSteps(Map<String, Object> m, int steps) {
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("executorCompute");
+    double worst = 0;
+    for (Map<String, Object> r : rows == null ? List.<Map<String, Object>>of() : rows) {
+      for (Map<String, Object> j : (List<Map<String, Object>>) r.getOrDefault("shortJobs",
+          List.of())) {
+        if (num(j, "stepsPerJob") == steps) {
+          worst = Math.max(worst, num(j, "excessSecondsPerJob"));
+        }
+      }
+    }
+    return worst;
+  }
+
   /** The broadcast probe's median read in its slowest task at {@code n} values, if timed. */
   private static Double probeRead(Map<String, Object> m, int n) {
     for (Map<String, Object> r : jobs(m)) {
@@ -1321,6 +1345,7 @@ final class ScalingRuns {
         "taskReadBeyondProbeSecondsPerByte", c.readPerByte(),
         "epochOrderSecondsPerExample", c.orderPerExample(),
         "firstJobFixedSeconds", c.firstJobFixed(), "backgroundCpuSecondsPerEpoch", c.backgroundCpu(),
+        "coldJobSeconds", c.coldJob(), "coldStepJobSeconds", c.coldStep(),
         "trainingLoopGflopsPerCore", c.gflops(), "optimizerStepSeconds", c.optimizerSeconds(),
         "twoCoreEfficiency", c.efficiency());
   }
@@ -1355,7 +1380,8 @@ final class ScalingRuns {
           "syncs", e.syncs(), "predictedCompute", e.compute(), "predictedPerSync", e.perSync(),
           "predictedEpochStart", e.start(), "predictedBackground", e.background(),
           "predictedTaskSetupPerSync", e.setup(),
-          "predictedTaskReadPerSync", e.read(), "predictedStepSeconds",
+          "predictedTaskReadPerSync", e.read(), "predictedColdStepsPerSync", e.cold(),
+          "predictedStepSeconds",
           e.compute() / Math.max(1, (60_000 + layout.batch() - 1) / layout.batch()),
           "predictedSeconds", e.total(), "measuredSeconds", measured, "measuredRange", range,
           "how", t.get("how"),
@@ -1500,22 +1526,25 @@ final class ScalingRuns {
     md.append("\n## The replica tasks' own costs (timed in the trainer's tasks, per master)\n\n");
     md.append("| master | set-up s0 | s1 per MB | broadcast read beyond the probe's, per MB |"
         + " epoch order per 1,000 examples | the epoch's first job beyond s0 + S·s1 | the task"
-        + " JVMs' other CPU while the epoch-sync job ran |\n"
-        + "|---|---:|---:|---:|---:|---:|---:|\n");
+        + " JVMs' other CPU while the epoch-sync job ran | a job's cold steps: 10 / 1 |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> f : fits) {
-      md.append(Bench.format("| %s | %.2f ms | %.2f ms | %.2f ms | %.3f ms | %.1f ms | %.2f s |%n",
+      md.append(Bench.format("| %s | %.2f ms | %.2f ms | %.2f ms | %.3f ms | %.1f ms | %.2f s |"
+              + " %.1f / %.1f ms |%n",
           f.get("master"), 1e3 * num(f, "taskSetupFixedSeconds"),
           1e9 * num(f, "taskSetupSecondsPerByte"),
           1e9 * num(f, "taskReadBeyondProbeSecondsPerByte"),
           1e6 * num(f, "epochOrderSecondsPerExample"), 1e3 * num(f, "firstJobFixedSeconds"),
-          num(f, "backgroundCpuSecondsPerEpoch")));
+          num(f, "backgroundCpuSecondsPerEpoch"), 1e3 * num(f, "coldJobSeconds"),
+          1e3 * num(f, "coldStepJobSeconds")));
     }
     md.append("\n## Validation: today's trainer, default MNIST run, training seconds per epoch\n\n");
     md.append("Measured: sync-period epoch, the median of epochs 7-10 (warm executor JVMs; their"
         + " range beside it); sync-period 10, of epochs 2-3; sync-period 1, the steady rate of"
         + " jobs 101-300 of the first epoch. Error = predicted ÷ measured − 1.\n\n");
     md.append("| master | replicas × threads | sync-period | syncs | predicted compute | epoch"
-        + " start + JVMs' other CPU | predicted per sync (of it the tasks' set-up + read) |"
+        + " start + JVMs' other CPU | predicted per sync (of it the tasks' set-up + read +"
+        + " cold steps) |"
         + " predicted | measured (range) | error |\n"
         + "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> v : validation) {
@@ -1526,7 +1555,8 @@ final class ScalingRuns {
           num(v, "predictedCompute"), 1e3 * num(v, "predictedEpochStart"),
           1e3 * num(v, "predictedBackground"),
           1e3 * num(v, "predictedPerSync"),
-          1e3 * (num(v, "predictedTaskSetupPerSync") + num(v, "predictedTaskReadPerSync")),
+          1e3 * (num(v, "predictedTaskSetupPerSync") + num(v, "predictedTaskReadPerSync")
+              + num(v, "predictedColdStepsPerSync")),
           num(v, "predictedSeconds"), num(v, "measuredSeconds"), v.get("measuredRange"),
           100 * num(v, "error")));
     }

@@ -18,7 +18,7 @@ class CostModelTest {
   /** Round numbers: 1 ms of compute per row, 10 ms per optimizer step. */
   private static final CostModel.Constants C = new CostModel.Constants(
       1e6, 1000, 2000, 1.0, 1.0, 0.01, 0, 0.5,
-      0.1, 0.01, 0.02, 1e-9, 0, 0.005, 2e-9, 0, 1e-9, 0.003, 0, 0, 0, 0, 0, 0);
+      0.1, 0.01, 0.02, 1e-9, 0, 0.005, 2e-9, 0, 1e-9, 0.003, 0, 0, 0, 0, 0, 0, 0, 0);
 
   @Test
   void todaysLayoutOnTwoCores() {
@@ -104,6 +104,18 @@ class CostModelTest {
     CostModel.Cluster big = CostModel.Cluster.of(4, 8, 10);
     assertEquals(0, CostModel.epoch(c, big, CostModel.Layout.replicas(4, 0, 128, big), 1280)
         .background());
+  }
+
+  @Test
+  void aShortJobsColdStepsEnterEverySyncByItsMode() {
+    CostModel.Constants c = C.withColdSteps(0.004, 0.001);
+    CostModel.Cluster cluster = CostModel.Cluster.onOneMachine(1, 2, 2);
+    CostModel.Epoch local = CostModel.epoch(c, cluster, CostModel.Layout.today(2, 5), 1280);
+    CostModel.Epoch gradient = CostModel.epoch(c, cluster, CostModel.Layout.today(2, 1), 1280);
+    assertEquals(0.004, local.cold());
+    assertEquals(0.001, gradient.cold());
+    CostModel.Epoch without = CostModel.epoch(C, cluster, CostModel.Layout.today(2, 5), 1280);
+    assertEquals(without.total() + 2 * 0.004, local.total(), 1e-12);
   }
 
   @Test
