@@ -46,8 +46,11 @@ final class StepJobs {
             blocks.forEachRemaining(list::add);
             double[][] w = weights.value();
             FaultInjection.beforeTask(plan.epoch(), plan.firstStep());
-            return Collections.singletonList(ReplicaWorker.create(plan, list).run(w[0], w[1]))
-                .iterator();
+            // A float32 result's update is formed from the broadcast's weights where results
+            // meet, so the result carries 4 bytes a value and no copy of them.
+            JobResult.StartWeights start = () -> weights.value()[0];
+            return Collections.singletonList(
+                ReplicaWorker.create(plan, list).run(w[0], w[1], start)).iterator();
           })
           .treeAggregate(new JobResult(size, stateSize), JobResult::merge, JobResult::merge);
       if (result.nonFiniteValue().isPresent()) {
