@@ -171,6 +171,20 @@ public abstract class Optimizer {
     stateInFloat = false;
   }
 
+  /**
+   * The live float32 state vectors (e.g. Adam's m and v) after float32 steps, for a caller that
+   * hands them on instead of copying them ({@link #state()} widens and copies); null when the
+   * state is not in float32. Further steps change them.
+   */
+  public float[][] floatStateVectors() {
+    return stateInFloat ? floatVectors : null;
+  }
+
+  /** A copy of the scalar state (Adam's step count), the tail of {@link #state()}. */
+  public double[] scalarState() {
+    return scalars.clone();
+  }
+
   /** Length of {@link #state()}. */
   public int stateSize() {
     return vectors.length * layout.size() + scalars.length;

@@ -128,14 +128,27 @@ public final class ReplicaWorker<A> {
     this.gradA = plan.mode() == SyncMode.GRADIENT ? k.allocate(layout.size()) : null;
   }
 
-  /** Runs the plan's steps from the broadcast parameters and optimizer state. */
+  /**
+   * Runs the plan's steps from the parameters and optimizer state, in this JVM: a float32
+   * result's update is measured from {@code params} itself where it settles.
+   */
   public JobResult run(double[] params, double[] optimizerState) {
+    return run(params, optimizerState, () -> params);
+  }
+
+  /**
+   * Runs the plan's steps from the broadcast parameters and optimizer state; {@code start} gives
+   * the same parameters where the results meet (e.g. the broadcast's value), so that a float32
+   * result need not carry them.
+   */
+  public JobResult run(
+      double[] params, double[] optimizerState, JobResult.StartWeights start) {
     long[] order = epochOrder();
     PhaseClock.mark(PhaseClock.Phase.ORDER);
     try (StepThreads team = new StepThreads(threads)) {
       return plan.mode() == SyncMode.GRADIENT
           ? sumGradients(team, order, params)
-          : localSteps(team, order, params, optimizerState);
+          : localSteps(team, order, params, optimizerState, start);
     }
   }
 
@@ -165,8 +178,8 @@ public final class ReplicaWorker<A> {
     return result;
   }
 
-  private JobResult localSteps(
-      StepThreads team, long[] order, double[] startParams, double[] startState) {
+  private JobResult localSteps(StepThreads team, long[] order, double[] startParams,
+      double[] startState, JobResult.StartWeights start) {
     Optimizer optimizer = plan.optimizer().create(layout, plan.weightDecay());
     optimizer.setState(startState);
     // Parameters, gradient and optimizer state stay in the plan's precision for all the steps:
@@ -198,7 +211,12 @@ public final class ReplicaWorker<A> {
     }
     PhaseClock.mark(PhaseClock.Phase.STEPS);
     double weight = result.examples();
-    if (weight > 0) {
+    if (weight > 0 && inFloat) {
+      // Handed on as they are (this worker and its optimizer end with the task): half the bytes
+      // of doubles, and the update is formed where the results meet, with the same arithmetic.
+      result.addFloatSteps((float[]) paramsA, optimizer.floatStateVectors(),
+          optimizer.scalarState(), weight, start);
+    } else if (weight > 0) {
       double[] update = new double[layout.size()];
       k.copyToDouble(update, paramsA, layout.size());
       for (int i = 0; i < update.length; i++) {

@@ -3,6 +3,7 @@ package io.sparkgrad.worker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.math.ExactSum;
@@ -65,6 +66,77 @@ class JobResultTest {
     JobResult alone = zero().merge(partition(bad));
     assertTrue(alone.nonFiniteValue().isPresent(), "NaN found when the driver reads the result");
     assertFalse(partition(new double[SIZE]).nonFiniteValue().isPresent());
+  }
+
+  /**
+   * A float32 task's result (its final float weights and state with its example count) settles
+   * to the bits of the doubles such a task used to send, n·((double) w − w₀) and n·(double) s,
+   * shipped or not, alone or merged with a double result; and without its job's start weights
+   * the update cannot be formed.
+   */
+  @Test
+  void aFloatTaskResultSettlesToTheDoublesATaskSent() {
+    SplittableRandom random = new SplittableRandom(8);
+    int n = SIZE / 2 - 1;
+    double[] w0 = random.doubles(SIZE, -1, 1).toArray();
+    float[] w = new float[SIZE];
+    float[][] moments = new float[2][n];
+    for (int i = 0; i < SIZE; i++) {
+      w[i] = (float) (w0[i] + random.nextDouble(-1e-3, 1e-3));
+    }
+    for (float[] m : moments) {
+      for (int i = 0; i < n; i++) {
+        m[i] = (float) (random.nextDouble(-1, 1) * Math.pow(10, random.nextInt(-9, 2)));
+      }
+    }
+    double[] steps = {235};
+    double weight = 30_000;
+    double[] update = new double[SIZE];
+    for (int i = 0; i < SIZE; i++) {
+      update[i] = w[i];
+      update[i] = weight * (update[i] - w0[i]);
+    }
+    double[] state = new double[SIZE];
+    for (int j = 0; j < 2; j++) {
+      for (int i = 0; i < n; i++) {
+        state[j * n + i] = moments[j][i];
+        state[j * n + i] *= weight;
+      }
+    }
+    // SIZE = 2n + 2: the two moments, then two scalars (the step count and a 0)
+    state[SIZE - 2] = steps[0] * weight;
+    double[] other = random.doubles(SIZE, -1, 1).toArray();
+
+    JobResult.StartWeights start = new StartOf(w0);
+    for (boolean ship : new boolean[] {false, true}) {
+      JobResult floats = zero();
+      floats.addExamples((long) weight, 1.0, 5);
+      floats.addFloatSteps(w, moments, new double[] {steps[0], 0}, weight, start);
+      JobResult alone = zero().merge(ship ? shipped(floats) : floats);
+      assertArrayEquals(update, alone.vector(1.0), "update, shipped " + ship);
+      assertArrayEquals(state, alone.state(1.0), "state, shipped " + ship);
+
+      JobResult doubles = partition(other);
+      JobResult expected = partition(other).merge(partition(update));
+      double[] expectedState = partition(other).merge(partition(state)).state(1.0);
+      JobResult floats2 = zero();
+      floats2.addExamples((long) weight, 1.0, 5);
+      floats2.addFloatSteps(w, moments, new double[] {steps[0], 0}, weight, start);
+      JobResult merged = doubles.merge(ship ? shipped(floats2) : floats2);
+      assertArrayEquals(expected.vector(1.0), merged.vector(1.0), "merged, shipped " + ship);
+      assertArrayEquals(expectedState, merged.state(1.0), "merged state, shipped " + ship);
+    }
+    JobResult noStart = zero();
+    noStart.addFloatSteps(w, moments, new double[] {steps[0], 0}, weight, null);
+    assertThrows(IllegalStateException.class, () -> noStart.vector(1.0));
+  }
+
+  /** The start weights as a serializable value, as a broadcast's handle would give them. */
+  private record StartOf(double[] weights) implements JobResult.StartWeights {
+    @Override
+    public double[] get() {
+      return weights;
+    }
   }
 
   private static JobResult zero() {
