@@ -138,7 +138,7 @@ public final class BlockedData implements AutoCloseable {
 
   /**
    * The most a task holds beyond the cached blocks while building them (the shuffle's buffers on
-   * the map side, a bucket of chunks and a block on the reduce side), for memory plans.
+   * the map side, a chunk on the reduce side, which fills the blocks in place), for memory plans.
    * {@code partitions} 0 (not known yet: Spark's default parallelism) counts as many as Spark's
    * writer buffers at most.
    */
