@@ -2,6 +2,7 @@ package io.sparkgrad.data;
 
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -16,9 +17,10 @@ import org.apache.spark.storage.StorageLevel;
  * alone: with the seeded permutation π of the {@code count} indices, index i goes to partition
  * ⌊π(i)·P / count⌋ (shares of ⌊count/P⌋ or ⌈count/P⌉ examples; {@link SharePartitioner}).
  * Within a partition the examples are stacked in index order, blocks of {@code blockRows}, pixels
- * kept as bytes. Spark's shuffle moves them there packed in chunks, without a sort
- * ({@link ChunkedShuffle}); nothing of the data set's size is built on the driver, and a task
- * holds, beyond the blocks it caches, a few tens of MiB ({@link #buildBytesPerTask}).
+ * kept as bytes. Spark's shuffle moves them there packed in chunks, without a sort, and each
+ * lands straight in its place in its block ({@link ChunkedShuffle}); nothing of the data set's
+ * size is built on the driver, and a task holds, beyond the blocks it caches, a few tens of MiB
+ * ({@link #buildBytesPerTask}).
  *
  * <p>Recovery is by lineage: a lost block is rebuilt from the shuffle's output, or from the
  * source the examples came from.
@@ -72,7 +74,6 @@ public final class BlockedData implements AutoCloseable {
           memory.explain(name, count, inputs, needed, unrolling, atOnce));
     }
     SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
-    int buckets = sizes.buckets(count, inputs, partitions);
     ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
         partitions, memory.setting());
     JavaRDD<ExampleBlock> blocks =
@@ -83,8 +84,8 @@ public final class BlockedData implements AutoCloseable {
             // heap object) per chunk, not per example.
             .partitionBy(new ChunkedShuffle.TargetPartitioner(partitions))
             .values()
-            .mapPartitions(chunks -> new ChunkedShuffle.Stacker(chunks, buckets, inputs,
-                blockRows, outOfHeap))
+            .mapPartitionsWithIndex((partition, chunks) -> new ChunkedShuffle.Placer(chunks,
+                partition, partitioner, inputs, blockRows, outOfHeap), false)
             .setName(name)
             .persist(StorageLevel.MEMORY_ONLY());
     List<Integer> shares = blocks.mapPartitions(it -> {
@@ -137,7 +138,7 @@ public final class BlockedData implements AutoCloseable {
 
   /**
    * The most a task holds beyond the cached blocks while building them (the shuffle's buffers on
-   * the map side, a bucket of chunks and a block on the reduce side), for memory plans.
+   * the map side, a chunk on the reduce side, which fills the blocks in place), for memory plans.
    * {@code partitions} 0 (not known yet: Spark's default parallelism) counts as many as Spark's
    * writer buffers at most.
    */
@@ -224,6 +225,27 @@ public final class BlockedData implements AutoCloseable {
     @Override
     public int getPartition(Object key) {
       return (int) ((long) permutation.apply((Integer) key) * partitions / permutation.size());
+    }
+
+    /**
+     * The indices partition {@code partition} holds, in ascending order: those whose image under
+     * π is in [⌈p·count/P⌉, ⌈(p+1)·count/P⌉), found through π's inverse in time and memory of
+     * the partition's share.
+     */
+    int[] members(int partition) {
+      if (partition < 0 || partition >= partitions) {
+        throw new IllegalArgumentException("partition: expected 0.." + (partitions - 1)
+            + "; found " + partition);
+      }
+      long count = permutation.size();
+      int from = (int) ((partition * count + partitions - 1) / partitions);
+      int to = (int) (((partition + 1) * count + partitions - 1) / partitions);
+      int[] members = new int[to - from];
+      for (int v = from; v < to; v++) {
+        members[v - from] = permutation.inverse(v);
+      }
+      Arrays.sort(members);
+      return members;
     }
 
     @Override

@@ -2,10 +2,9 @@ package io.sparkgrad.data;
 
 import java.io.Serializable;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import org.apache.spark.Partitioner;
@@ -15,23 +14,24 @@ import scala.Tuple2;
  * How {@link BlockedData} moves examples to their partitions: packed in chunks of a few hundred
  * rows, never one shuffle record (and one heap object) per example, and without a sort.
  *
- * <p>Map side ({@link Packer}): each task appends its examples to one buffer per (target
- * partition, index bucket) and emits a full buffer as one {@link Chunk}; buffers grow as they
- * fill, at most a chunk's size each and a task's buffer bound in all (then every buffer is
- * emitted; {@link Sizes}). Bucket b of every target covers the indices [b·W, (b+1)·W), W =
- * {@code bucketRows}·P, so a bucket holds about {@code bucketRows} examples of each target.
+ * <p>Map side ({@link Packer}): each task appends its examples to one buffer per target
+ * partition and emits a full buffer as one {@link Chunk}; buffers grow as they fill, at most a
+ * chunk's size each and a task's buffer bound in all (then every buffer is emitted; {@link
+ * Sizes}).
  *
  * <p>The shuffle: keyed by the target alone ({@link TargetPartitioner}), no ordering and no
  * map-side combine, so Spark writes each task's output straight to its partition files (the
  * bypass-merge writer, up to 200 partitions).
  *
- * <p>Reduce side ({@link Stacker}): the chunks of a partition, grouped by bucket; bucket after
- * bucket the rows are ordered by index (a sort of one bucket's keys: sources deliver examples in
- * any order, e.g. a validation selection or a DataFrame's own index) and stacked into blocks of
- * exactly {@code blockRows}, and the bucket's chunks are let go. The result is what a sort of the
- * whole partition by index gives. A reduce task holds its partition once (the chunks not yet
- * stacked, the blocks made so far), plus one bucket's rows twice while they are stacked and the
- * block being filled.
+ * <p>Reduce side ({@link Placer}): which indices a partition holds is a function of the seed
+ * (the share partitioner's inverse), so the task makes its blocks before the first chunk arrives
+ * and copies every row of every chunk straight to the place its index's rank gives: blocks of
+ * exactly {@code blockRows} in index order, what a sort of the whole partition by index gives,
+ * whatever order the examples come in (sources deliver them in any order, e.g. a validation
+ * selection or a DataFrame's own index) and the chunks arrive in. A chunk is let go once copied:
+ * a reduce task holds its blocks (its share of the cache) and one chunk. Holding every chunk
+ * until the partition was complete (the stacker this replaced) kept the partition twice, and
+ * the collector copied the held chunks to its old generation only to drop them there.
  *
  * <p>Chunks travel with Spark's configured serializer (Java serialization by default, which
  * writes their arrays in bulk); Kryo as configured by Spark cannot create the project's records
@@ -39,41 +39,23 @@ import scala.Tuple2;
  */
 final class ChunkedShuffle {
   /**
-   * The bounds: a chunk's largest size, what a map task buffers in all before it emits every
-   * buffer, and the rows of one target a bucket holds (in bytes of blocks: the reduce side's
-   * working set). Small ones in tests exercise many chunks and buckets on little data.
+   * The bounds: a chunk's largest size and what a map task buffers in all before it emits every
+   * buffer. Small ones in tests exercise many chunks on little data.
    */
-  record Sizes(long chunkBytes, long taskBufferBytes, long bucketBytes) implements Serializable {
+  record Sizes(long chunkBytes, long taskBufferBytes) implements Serializable {
     /** Chunks under G1's humongous threshold (half a region) on any heap. */
-    static final Sizes DEFAULT = new Sizes(256 << 10, 16L << 20, 16L << 20);
+    static final Sizes DEFAULT = new Sizes(256 << 10, 16L << 20);
 
     Sizes {
-      if (chunkBytes < 1 || taskBufferBytes < 1 || bucketBytes < 1) {
-        throw new IllegalArgumentException("chunk, buffer and bucket bytes: expected at least 1;"
-            + " found " + chunkBytes + ", " + taskBufferBytes + ", " + bucketBytes);
+      if (chunkBytes < 1 || taskBufferBytes < 1) {
+        throw new IllegalArgumentException("chunk and buffer bytes: expected at least 1; found "
+            + chunkBytes + ", " + taskBufferBytes);
       }
     }
 
     /** Rows of one chunk. */
     int chunkRows(int inputs) {
       return (int) Math.max(1, Math.min(Integer.MAX_VALUE, chunkBytes / chunkRowBytes(inputs)));
-    }
-
-    /** Rows of one target in a bucket. */
-    int bucketRows(int inputs) {
-      return (int) Math.max(1,
-          Math.min(Integer.MAX_VALUE, bucketBytes / BlockedData.cachedBytes(1, inputs)));
-    }
-
-    /** The width W of a bucket in index space for {@code partitions} targets. */
-    long bucketWidth(int inputs, int partitions) {
-      return (long) bucketRows(inputs) * partitions;
-    }
-
-    /** Buckets covering {@code count} indices. */
-    int buckets(int count, int inputs, int partitions) {
-      long width = bucketWidth(inputs, partitions);
-      return (int) Math.max(1, (count + width - 1) / width);
     }
   }
 
@@ -91,15 +73,14 @@ final class ChunkedShuffle {
 
   /**
    * The most a task holds beyond the cached blocks while building them: the map side's buffers
-   * (its own and Spark's writer's per partition), or the reduce side's bucket (its rows twice
-   * while they are stacked, and their sort keys) and a block being filled.
+   * (its own and Spark's writer's per partition). The reduce side holds beyond its blocks one
+   * chunk (and Spark's reader's buffers), and, before the first chunk, its share's indices once
+   * more while they are sorted (the blocks' own indices: 4 bytes a row) and then a bit a row.
    */
   static long taskBytes(Sizes sizes, int inputs, int partitions, int blockRows) {
     long map = 2 * sizes.taskBufferBytes() + sizes.chunkBytes()
         + Math.min(partitions, BYPASS_MERGE_THRESHOLD) * WRITER_BYTES_PER_PARTITION;
-    long bucket = sizes.bucketRows(inputs);
-    long reduce = bucket * (chunkRowBytes(inputs) + BlockedData.cachedBytes(1, inputs) + 8)
-        + BlockedData.cachedBytes(blockRows, inputs);
+    long reduce = 2 * sizes.chunkBytes() + WRITER_BYTES_PER_PARTITION;
     return Math.max(map, reduce);
   }
 
@@ -120,8 +101,8 @@ final class ChunkedShuffle {
     }
   }
 
-  /** Examples of one (target, bucket) of one map task, packed; arrays exactly {@code rows} long. */
-  record Chunk(int bucket, int rows, byte[] pixels, byte[] labels, int[] indices)
+  /** Examples of one target of one map task, packed; arrays exactly {@code rows} long. */
+  record Chunk(int rows, byte[] pixels, byte[] labels, int[] indices)
       implements Serializable {}
 
   /** The target partition is the key. */
@@ -160,12 +141,10 @@ final class ChunkedShuffle {
     private final BlockedData.SharePartitioner targets;
     private final int count;
     private final int inputs;
-    private final long width;
-    private final int buckets;
     private final int chunkRows;
     private final long taskBufferBytes;
     private final OutOfHeap outOfHeap;
-    /** Indexed by target·buckets + bucket: about the cache's size / the bucket's bytes + P. */
+    /** Indexed by target. */
     private final Buffer[] buffers;
     /** Whether a key's buffer has filled a whole chunk before: its next starts at that size. */
     private final boolean[] filledBefore;
@@ -180,11 +159,9 @@ final class ChunkedShuffle {
       this.targets = targets;
       this.count = count;
       this.inputs = inputs;
-      this.width = sizes.bucketWidth(inputs, targets.numPartitions());
-      this.buckets = sizes.buckets(count, inputs, targets.numPartitions());
       this.chunkRows = sizes.chunkRows(inputs);
       this.taskBufferBytes = sizes.taskBufferBytes();
-      this.buffers = new Buffer[Math.multiplyExact(targets.numPartitions(), buckets)];
+      this.buffers = new Buffer[targets.numPartitions()];
       this.filledBefore = new boolean[buffers.length];
     }
 
@@ -227,12 +204,10 @@ final class ChunkedShuffle {
         throw new IllegalArgumentException("example " + index + ": expected a label in"
             + " 0..255; found " + example.label());
       }
-      int target = targets.getPartition(index);
-      int bucket = (int) (index / width);
-      int key = target * buckets + bucket;
+      int key = targets.getPartition(index);
       Buffer buffer = buffers[key];
       if (buffer == null) {
-        buffer = new Buffer(target, bucket, filledBefore[key]);
+        buffer = new Buffer(key, filledBefore[key]);
         buffers[key] = buffer;
         open++;
       }
@@ -263,22 +238,20 @@ final class ChunkedShuffle {
     }
 
     /**
-     * One (target, bucket)'s rows so far; its arrays double from 16 rows up to a chunk, or start
+     * One target's rows so far; its arrays double from 16 rows up to a chunk, or start
      * at a chunk's size for a key that filled one before (a source that reads its examples in
      * index order fills a few keys at a time, and the doubling copied each row twice more).
      */
     private final class Buffer {
       final int target;
-      final int bucket;
       int rows;
       int capacity;
       byte[] pixels;
       byte[] labels;
       int[] indices;
 
-      Buffer(int target, int bucket, boolean whole) {
+      Buffer(int target, boolean whole) {
         this.target = target;
-        this.bucket = bucket;
         this.capacity = whole ? chunkRows : 0;
         this.pixels = new byte[capacity * inputs];
         this.labels = new byte[capacity];
@@ -306,79 +279,59 @@ final class ChunkedShuffle {
 
       Chunk toChunk() {
         if (rows == capacity) {
-          return new Chunk(bucket, rows, pixels, labels, indices);
+          return new Chunk(rows, pixels, labels, indices);
         }
-        return new Chunk(bucket, rows, Arrays.copyOf(pixels, rows * inputs),
+        return new Chunk(rows, Arrays.copyOf(pixels, rows * inputs),
             Arrays.copyOf(labels, rows), Arrays.copyOf(indices, rows));
       }
     }
   }
 
-  /** One partition's chunks, stacked in index order into blocks of {@code blockRows}. */
-  static final class Stacker implements Iterator<ExampleBlock> {
+  /**
+   * One partition's chunks, each row copied straight to its place in the partition's blocks as
+   * its chunk arrives, in any order of arrival: the partition's indices are known before any
+   * chunk ({@link BlockedData.SharePartitioner#members}), so a row's place is its index's rank
+   * among them. Blocks of exactly {@code blockRows} (the last one shorter) in index order, as a
+   * sort of the whole partition by index gives. A chunk is let go as soon as it is copied; the
+   * task holds its blocks (its share of the cache) and a bit a row to refuse an index twice.
+   */
+  static final class Placer implements Iterator<ExampleBlock> {
     private final Iterator<Chunk> chunks;
+    private final int partition;
+    private final BlockedData.SharePartitioner targets;
     private final int inputs;
     private final int blockRows;
     private final OutOfHeap outOfHeap;
-    private List<List<Chunk>> byBucket;
-    private int bucket;
-    private final ArrayDeque<ExampleBlock> ready = new ArrayDeque<>();
-    private byte[] pixels;
-    private int[] labels;
-    private int[] indices;
-    private int rows;
-    private int lastIndex = -1;
+    private ExampleBlock[] blocks;
+    /** The first index of each block: which block holds an index. */
+    private int[] firsts;
+    private BitSet placed;
+    private int next;
     private boolean received;
-    private boolean done;
 
-    Stacker(Iterator<Chunk> chunks, int buckets, int inputs, int blockRows, OutOfHeap outOfHeap) {
+    Placer(Iterator<Chunk> chunks, int partition, BlockedData.SharePartitioner targets, int inputs,
+        int blockRows, OutOfHeap outOfHeap) {
       this.chunks = chunks;
+      this.partition = partition;
+      this.targets = targets;
       this.inputs = inputs;
       this.blockRows = blockRows;
       this.outOfHeap = outOfHeap;
-      this.byBucket = new ArrayList<>(buckets);
-      for (int b = 0; b < buckets; b++) {
-        byBucket.add(null);
-      }
     }
 
     @Override
     public boolean hasNext() {
       try {
-        return stackMore();
+        if (!received) {
+          receive();
+        }
+        return next < blocks.length;
       } catch (OutOfMemoryError e) {
-        byBucket = null;
-        ready.clear();
-        pixels = null;
-        labels = null;
-        indices = null;
-        done = true;
+        blocks = new ExampleBlock[0];
+        firsts = null;
+        placed = null;
         throw outOfHeap.explain("reduce", e);
       }
-    }
-
-    private boolean stackMore() {
-      if (!received) {
-        receive();
-      }
-      while (ready.isEmpty() && !done) {
-        if (bucket < byBucket.size()) {
-          stackBucket(bucket);
-          byBucket.set(bucket, null);
-          bucket++;
-        } else {
-          if (rows > 0) {
-            ready.add(new ExampleBlock(Arrays.copyOf(pixels, rows * inputs),
-                Arrays.copyOf(labels, rows), Arrays.copyOf(indices, rows), rows, inputs));
-          }
-          pixels = null;
-          labels = null;
-          indices = null;
-          byBucket = null;
-          done = true;
-        }
-      }
-      return !ready.isEmpty();
     }
 
     @Override
@@ -386,70 +339,72 @@ final class ChunkedShuffle {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      return ready.poll();
+      ExampleBlock block = blocks[next];
+      // Spark's storage holds the block from here on; the placer need not.
+      blocks[next++] = null;
+      return block;
     }
 
-    /** Every chunk of the partition must be here before the first bucket is complete. */
     private void receive() {
       received = true;
+      int[] members = targets.members(partition);
+      int count = (members.length + blockRows - 1) / blockRows;
+      blocks = new ExampleBlock[count];
+      firsts = new int[count];
+      for (int b = 0; b < count; b++) {
+        int from = b * blockRows;
+        int rows = Math.min(blockRows, members.length - from);
+        blocks[b] = new ExampleBlock(new byte[rows * inputs], new int[rows],
+            Arrays.copyOfRange(members, from, from + rows), rows, inputs);
+        firsts[b] = members[from];
+      }
+      int share = members.length;
+      members = null;
+      placed = new BitSet(share);
+      int held = 0;
+      int block = 0;
+      int row = -1;
       while (chunks.hasNext()) {
         Chunk chunk = chunks.next();
-        List<Chunk> list = byBucket.get(chunk.bucket());
-        if (list == null) {
-          list = new ArrayList<>();
-          byBucket.set(chunk.bucket(), list);
-        }
-        list.add(chunk);
-      }
-      startBlock();
-    }
-
-    private void startBlock() {
-      pixels = new byte[blockRows * inputs];
-      labels = new int[blockRows];
-      indices = new int[blockRows];
-      rows = 0;
-    }
-
-    private void stackBucket(int b) {
-      List<Chunk> list = byBucket.get(b);
-      if (list == null) {
-        return;
-      }
-      int[] starts = new int[list.size() + 1];
-      for (int c = 0; c < list.size(); c++) {
-        starts[c + 1] = starts[c] + list.get(c).rows();
-      }
-      // (index, position in the bucket): sorting these orders the bucket's rows by index.
-      long[] keys = new long[starts[list.size()]];
-      for (int c = 0, k = 0; c < list.size(); c++) {
-        int[] chunkIndices = list.get(c).indices();
-        for (int r = 0; r < chunkIndices.length; r++, k++) {
-          keys[k] = ((long) chunkIndices[r] << 32) | k;
-        }
-      }
-      Arrays.sort(keys);
-      for (long key : keys) {
-        int index = (int) (key >>> 32);
-        if (index == lastIndex) {
-          throw new IllegalStateException(outOfHeap.name() + ": example index " + index
-              + " twice");
-        }
-        lastIndex = index;
-        int position = (int) key;
-        int c = Arrays.binarySearch(starts, position);
-        // Chunks are never empty: the starts rise strictly, the last one at or below is its own.
-        c = c >= 0 ? c : -c - 2;
-        Chunk chunk = list.get(c);
-        int r = position - starts[c];
-        System.arraycopy(chunk.pixels(), r * inputs, pixels, rows * inputs, inputs);
-        labels[rows] = chunk.labels()[r] & 0xFF;
-        indices[rows] = index;
-        if (++rows == blockRows) {
-          ready.add(new ExampleBlock(pixels, labels, indices, rows, inputs));
-          startBlock();
+        int[] indices = chunk.indices();
+        for (int r = 0; r < chunk.rows(); r++) {
+          int index = indices[r];
+          // A chunk's rows mostly come in index order and are neighbours in the partition.
+          ExampleBlock at = blocks.length > 0 ? blocks[block] : null;
+          if (at != null && row + 1 < at.rows() && at.indices()[row + 1] == index) {
+            row++;
+          } else if (at != null && block + 1 < blocks.length && row + 1 == at.rows()
+              && firsts[block + 1] == index) {
+            block++;
+            row = 0;
+          } else {
+            int found = Arrays.binarySearch(firsts, index);
+            found = found >= 0 ? found : -found - 2;
+            row = found < 0 ? -1 : Arrays.binarySearch(blocks[found].indices(), index);
+            if (row < 0) {
+              throw new IllegalStateException(outOfHeap.name() + ": example index " + index
+                  + " is not one of partition " + partition + "'s");
+            }
+            block = found;
+          }
+          int rank = block * blockRows + row;
+          if (placed.get(rank)) {
+            throw new IllegalStateException(outOfHeap.name() + ": example index " + index
+                + " twice");
+          }
+          placed.set(rank);
+          held++;
+          ExampleBlock target = blocks[block];
+          System.arraycopy(chunk.pixels(), r * inputs, target.pixels(), row * inputs, inputs);
+          target.labels()[row] = chunk.labels()[r] & 0xFF;
         }
       }
+      if (held != share) {
+        throw new IllegalStateException(outOfHeap.name() + ": expected " + share
+            + " examples in partition " + partition + "; found " + held);
+      }
+      placed = null;
+      firsts = null;
     }
   }
 }

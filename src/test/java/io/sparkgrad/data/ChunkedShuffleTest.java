@@ -31,13 +31,12 @@ import scala.Tuple2;
  * before it (the oracle below, that algorithm as it was): the same rows, in the same order, with
  * the same labels and indices, in every partition, for real MNIST digits read from raw IDX part
  * files, a gzip IDX file, a Parquet table and both sides of a validation hold-out; with Spark's
- * local[2] and with bounds small enough for many chunks and buckets.
+ * local[2] and with bounds small enough for many chunks.
  */
 class ChunkedShuffleTest {
   private static final int COUNT = 3000;
-  /** Chunks of 7 rows, 60 rows buffered per task, buckets of 40 rows a target. */
-  private static final ChunkedShuffle.Sizes TINY =
-      new ChunkedShuffle.Sizes(7 * 789, 60 * 789, 40 * 792);
+  /** Chunks of 7 rows, 60 rows buffered per task. */
+  private static final ChunkedShuffle.Sizes TINY = new ChunkedShuffle.Sizes(7 * 789, 60 * 789);
 
   @TempDir static java.nio.file.Path work;
   private static LabeledImages train;
@@ -186,11 +185,11 @@ class ChunkedShuffleTest {
   }
 
   /**
-   * Without Spark: the packer's chunks respect the bounds and stay within one (target, bucket);
-   * the stacker orders chunks that arrive in any order.
+   * Without Spark: the packer's chunks respect the bounds and stay within one target; the placer
+   * orders chunks that arrive in any order.
    */
   @Test
-  void chunksRespectTheBoundsAndTheStackerOrdersThemInAnyArrivalOrder() {
+  void chunksRespectTheBoundsAndThePlacerOrdersThemInAnyArrivalOrder() {
     int count = 2000;
     int inputs = 784;
     int partitions = 3;
@@ -205,10 +204,6 @@ class ChunkedShuffleTest {
     for (int p = 0; p < partitions; p++) {
       byTarget.add(new ArrayList<>());
     }
-    long width = TINY.bucketWidth(inputs, partitions);
-    int buckets = TINY.buckets(count, inputs, partitions);
-    assertEquals((count + width - 1) / width, buckets);
-    assertTrue(buckets > 10, "many buckets: " + buckets);
     ChunkedShuffle.Packer packer = new ChunkedShuffle.Packer(examples.iterator(), targets, count,
         inputs, TINY, heap("t"));
     int chunks = 0;
@@ -219,17 +214,16 @@ class ChunkedShuffleTest {
       assertEquals(chunk.rows() * inputs, chunk.pixels().length);
       for (int index : chunk.indices()) {
         assertEquals(keyed._1(), targets.getPartition(index), "target of " + index);
-        assertEquals(chunk.bucket(), index / width, "bucket of " + index);
       }
       byTarget.get(keyed._1()).add(chunk);
       chunks++;
     }
-    assertTrue(chunks > 2 * buckets * partitions, "many partial chunks: " + chunks);
+    assertTrue(chunks > count / TINY.chunkRows(inputs), "partial chunks too: " + chunks);
     for (int p = 0; p < partitions; p++) {
       List<ChunkedShuffle.Chunk> arriving = new ArrayList<>(byTarget.get(p));
       Collections.shuffle(arriving, new Random(p));
       Iterator<ExampleBlock> blocks =
-          new ChunkedShuffle.Stacker(arriving.iterator(), buckets, inputs, 50, heap("t"));
+          new ChunkedShuffle.Placer(arriving.iterator(), p, targets, inputs, 50, heap("t"));
       int last = -1;
       int rows = 0;
       while (blocks.hasNext()) {
@@ -253,13 +247,56 @@ class ChunkedShuffleTest {
   @Test
   void anIndexTwiceIsRefused() {
     byte[] pixels = new byte[2 * 4];
-    ChunkedShuffle.Chunk a = new ChunkedShuffle.Chunk(0, 2, pixels, new byte[2], new int[] {3, 5});
-    ChunkedShuffle.Chunk b = new ChunkedShuffle.Chunk(0, 1, new byte[4], new byte[1],
-        new int[] {5});
+    ChunkedShuffle.Chunk a = new ChunkedShuffle.Chunk(2, pixels, new byte[2], new int[] {3, 5});
+    ChunkedShuffle.Chunk b = new ChunkedShuffle.Chunk(1, new byte[4], new byte[1], new int[] {5});
+    BlockedData.SharePartitioner one = new BlockedData.SharePartitioner(8, 1, 5);
     Iterator<ExampleBlock> blocks =
-        new ChunkedShuffle.Stacker(List.of(a, b).iterator(), 1, 4, 10, heap("twice"));
+        new ChunkedShuffle.Placer(List.of(a, b).iterator(), 0, one, 4, 10, heap("twice"));
     IllegalStateException e = assertThrows(IllegalStateException.class, blocks::hasNext);
     assertEquals("twice: example index 5 twice", e.getMessage());
+  }
+
+  /** A partition whose chunks miss an index, or bring one of another partition, is refused. */
+  @Test
+  void aMissingOrForeignIndexIsRefused() {
+    BlockedData.SharePartitioner two = new BlockedData.SharePartitioner(40, 2, 5);
+    int[] mine = two.members(0);
+    int[] theirs = two.members(1);
+    ChunkedShuffle.Chunk short1 = new ChunkedShuffle.Chunk(mine.length - 1,
+        new byte[(mine.length - 1) * 4], new byte[mine.length - 1],
+        Arrays.copyOf(mine, mine.length - 1));
+    IllegalStateException missing = assertThrows(IllegalStateException.class,
+        new ChunkedShuffle.Placer(List.of(short1).iterator(), 0, two, 4, 3, heap("miss"))::hasNext);
+    assertEquals("miss: expected " + mine.length + " examples in partition 0; found "
+        + (mine.length - 1), missing.getMessage());
+    ChunkedShuffle.Chunk foreign = new ChunkedShuffle.Chunk(1, new byte[4], new byte[1],
+        new int[] {theirs[0]});
+    IllegalStateException other = assertThrows(IllegalStateException.class,
+        new ChunkedShuffle.Placer(List.of(foreign).iterator(), 0, two, 4, 3, heap("foreign"))
+            ::hasNext);
+    assertEquals("foreign: example index " + theirs[0] + " is not one of partition 0's",
+        other.getMessage());
+  }
+
+  /** A partition's members are the indices the partitioner sends it, in ascending order. */
+  @Test
+  void membersAreWhatThePartitionerSendsInIndexOrder() {
+    for (int[] shape : new int[][] {{1, 1}, {7, 3}, {1000, 1}, {1000, 7}, {4097, 4}, {5, 8}}) {
+      int count = shape[0];
+      int partitions = shape[1];
+      BlockedData.SharePartitioner targets =
+          new BlockedData.SharePartitioner(count, partitions, 17);
+      for (int p = 0; p < partitions; p++) {
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          if (targets.getPartition(i) == p) {
+            expected.add(i);
+          }
+        }
+        assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(),
+            targets.members(p), count + " in " + partitions + ", partition " + p);
+      }
+    }
   }
 
   private static ChunkedShuffle.OutOfHeap heap(String name) {
@@ -285,7 +322,8 @@ class ChunkedShuffleTest {
       }
     };
     DataDoesNotFitException reduce = assertThrows(DataDoesNotFitException.class,
-        () -> new ChunkedShuffle.Stacker(exhausted, 1, 784, 10, heap("big-train")).hasNext());
+        () -> new ChunkedShuffle.Placer(exhausted, 0, new BlockedData.SharePartitioner(2000, 3, 1),
+            784, 10, heap("big-train")).hasNext());
     assertTrue(reduce.getMessage().startsWith("big-train: out of memory while building the"
         + " cached blocks (reduce side of the shuffle, a heap of "), reduce.getMessage());
     assertTrue(reduce.getMessage().endsWith("2,000 examples × (784 pixels + 8) bytes = 1.6 MB of"
