@@ -24,10 +24,10 @@ import java.util.Locale;
  *             + n·(d + 8)       the cached blocks (a byte a pixel, an int label and index), spread
  *                               over the executors
  *   per build task  b           while the blocks are built (before any step): a map task's chunk
- *                               buffers and Spark's writer buffers, or a reduce task's bucket of
- *                               chunks and the block it fills ({@link BlockedData#buildBytesPerTask};
- *                               a few tens of MiB, whatever n: the chunks a reduce task receives
- *                               become its cached blocks as it stacks them, so they are the cache)
+ *                               buffers and Spark's writer buffers, or a reduce task's one chunk
+ *                               at a time ({@link BlockedData#buildBytesPerTask}; a few tens of
+ *                               MiB, whatever n: a reduce task copies each chunk's rows straight
+ *                               into its blocks, which are the cache)
  * </pre>
  *
  * A task slot runs either a build task or a training task at a time, never both. A local master

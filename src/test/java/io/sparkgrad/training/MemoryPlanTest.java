@@ -73,8 +73,8 @@ class MemoryPlanTest {
   /**
    * Building the blocks costs a task a few tens of MiB whatever the data's size: its chunk
    * buffers (2 × 16 MiB + a 256 KiB chunk) and Spark's writer buffers (96 KiB a partition, at
-   * most 200 counted), or a bucket of 16 MiB of rows (21,183 MNIST rows: a chunk row, a block row
-   * and a sort key each) and a block. A task slot runs a build task or a step, never both.
+   * most 200 counted); a reduce task copies one chunk at a time straight into its blocks. A task
+   * slot runs a build task or a step, never both.
    */
   @Test
   void theBuildIsCountedPerTaskSlotAndDoesNotGrowWithTheData() {
