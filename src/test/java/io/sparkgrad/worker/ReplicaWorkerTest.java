@@ -83,6 +83,27 @@ class ReplicaWorkerTest {
     }
   }
 
+  @Test
+  void aTimedReplicaComputesTheSameBitsAndMarksItsPhases() {
+    StepPlan plan = new StepPlan(SPEC, Precision.FLOAT32, BlasChoice.JAVA,
+        SyncMode.LOCAL_STEPS, OptimizerKind.ADAM, 1e-3, ExampleNoise.NONE, 3, 4, 77, COUNT, 100,
+        3, 0, new double[] {0.01, 0.01, 0.005}, 1);
+    double[] params = new SplittableRandom(4).doubles(SPEC.layout().size(), -0.5, 0.5).toArray();
+    double[] state = OptimizerKind.ADAM.create(SPEC.layout(), 1e-3).state();
+    List<ExampleBlock> blocks = split(1).get(0);
+    JobResult plain = ReplicaWorker.create(plan, blocks).run(params, state);
+    PhaseClock.start();
+    JobResult timed = ReplicaWorker.create(plan, blocks).run(params, state);
+    long[] nanos = PhaseClock.stop();
+    assertArrayEquals(plain.vector(1.0), timed.vector(1.0), "update");
+    assertArrayEquals(plain.state(1.0), timed.state(1.0), "state");
+    assertEquals(plain.trainLossSum(), timed.trainLossSum(), "loss");
+    assertTrue(nanos[PhaseClock.Phase.ORDER.ordinal()] > 0, "the worker marks its order");
+    assertTrue(nanos[PhaseClock.Phase.STEPS.ordinal()] > 0, "the worker marks its steps");
+    // The task (StepJobs), not the worker, marks the blocks, the read and the assembly.
+    assertEquals(0, nanos[PhaseClock.Phase.ASSEMBLE.ordinal()]);
+  }
+
   /** The summed gradient of step 1 of epoch 3 over all partitions, in float64. */
   private static double[] gradientSum(
       int partitions, ExampleNoise noise, double[] params, int batch, int threads) {
