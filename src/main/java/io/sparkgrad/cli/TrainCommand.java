@@ -136,7 +136,7 @@ final class TrainCommand {
           plan.describe(MasterUrl.localCores(MasterUrl.effective(config.distribution().master()))),
           MemoryPlan.size(Runtime.getRuntime().maxMemory()));
       Checkpoints checkpoints =
-          config.run().checkpointEvery() > 0 ? new Checkpoints(config.run().model(), hadoop) : null;
+          !config.run().checkpointEvery().never() ? new Checkpoints(config.run().model(), hadoop) : null;
       Interruption.stage(out, "training", resumeHint(config), localCheckpoints(config));
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);
@@ -322,16 +322,13 @@ final class TrainCommand {
   }
 
   private static String resumeHint(TrainingConfig config) {
-    if (config.run().checkpointEvery() == 0) {
-      return "no checkpoints are written (checkpoint-every 0): a rerun starts over";
-    }
-    return "no checkpoint was written yet: a rerun starts over";
+    return config.run().checkpointEvery().beforeFirst();
   }
 
   /** The checkpoint folder on the local disk, for naming the newest on a signal; else null. */
   private static java.nio.file.Path localCheckpoints(TrainingConfig config) {
     java.net.URI uri = new Path(config.run().model() + ".checkpoints").toUri();
-    if (config.run().checkpointEvery() == 0 || (uri.getScheme() != null
+    if (config.run().checkpointEvery().never() || (uri.getScheme() != null
         && !uri.getScheme().equals("file"))) {
       return null;
     }

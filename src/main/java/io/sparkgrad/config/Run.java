@@ -7,9 +7,9 @@ import java.io.Serializable;
  * failures. Each component is the value of the training key of its name ({@link Groups}).
  *
  * @param seed the seed of every random stream
- * @param checkpointEvery 0 = no checkpoints
+ * @param checkpointEvery when checkpoints are written (by epochs, by time, or never)
  */
 public record Run(
     String data, String model, long seed, double targetAccuracy, boolean overwrite,
-    int checkpointEvery, boolean resume, DivergencePolicy onDivergence, int maxBackoffs)
+    CheckpointSchedule checkpointEvery, boolean resume, DivergencePolicy onDivergence, int maxBackoffs)
     implements Serializable {}

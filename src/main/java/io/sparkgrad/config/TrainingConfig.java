@@ -51,9 +51,10 @@ public record TrainingConfig(
           "patience: early stopping needs a validation split; set validation-fraction above 0"
               + " (found patience " + regularization.patience() + " with validation-fraction 0)");
     }
-    if (run.resume() && run.checkpointEvery() == 0) {
+    if (run.resume() && run.checkpointEvery().never()) {
       throw new ConfigException(
-          "resume: needs checkpoints; found checkpoint-every 0 (set it to 1 or more)");
+          "resume: needs checkpoints; found checkpoint-every 0 (set it to a number of epochs or"
+              + " a duration such as 30s)");
     }
   }
 

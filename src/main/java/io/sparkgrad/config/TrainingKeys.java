@@ -130,9 +130,11 @@ public final class TrainingKeys {
   public static final Key<Boolean> OVERWRITE = T.key("overwrite",
       "replace an existing model folder")
       .resumable().flag().defaultValue("false");
-  public static final Key<Integer> CHECKPOINT_EVERY = T.key("checkpoint-every",
-      "write a checkpoint every this many epochs (0 = none) to <model>.checkpoints")
-      .resumable().integerAtLeast(0).defaultValue("1");
+  public static final Key<CheckpointSchedule> CHECKPOINT_EVERY = T.key("checkpoint-every",
+      "a checkpoint in <model>.checkpoints every N epochs (0 = none), or at the end of the first"
+          + " epoch a duration (30s, 10m, 1h) after the last one")
+      .resumable().parsedBy(CheckpointSchedule::parse, CheckpointSchedule::label)
+      .defaultValue("30s");
   public static final Key<Boolean> RESUME = T.key("resume",
       "continue from the last complete checkpoint in <model>.checkpoints")
       .resumable().flag().defaultValue("false");

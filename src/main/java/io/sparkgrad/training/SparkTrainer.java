@@ -1,5 +1,6 @@
 package io.sparkgrad.training;
 
+import io.sparkgrad.config.CheckpointSchedule;
 import io.sparkgrad.config.DivergencePolicy;
 import io.sparkgrad.config.TrainingConfig;
 import io.sparkgrad.math.Seeds;
@@ -18,6 +19,7 @@ import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.Optimizer;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -36,10 +38,17 @@ import org.apache.spark.api.java.JavaSparkContext;
 public final class SparkTrainer {
   private final JavaSparkContext jsc;
   private final TrainingListener listener;
+  /** Nanoseconds for the checkpoint schedule by time; tests give one that steps. */
+  private final LongSupplier clock;
 
   public SparkTrainer(JavaSparkContext jsc, TrainingListener listener) {
+    this(jsc, listener, System::nanoTime);
+  }
+
+  SparkTrainer(JavaSparkContext jsc, TrainingListener listener, LongSupplier clock) {
     this.jsc = jsc;
     this.listener = listener;
+    this.clock = clock;
   }
 
   /** Trains without checkpoints. */
@@ -56,8 +65,8 @@ public final class SparkTrainer {
   }
 
   /**
-   * Trains on examples the executors read, writing a checkpoint every {@code checkpoint-every}
-   * epochs to {@code checkpoints} (none when null) and, with {@code resume}, starting from the
+   * Trains on examples the executors read, writing checkpoints to {@code checkpoints} (none when
+   * null) as {@code checkpoint-every} schedules them and, with {@code resume}, starting from the
    * newest one there.
    */
   public TrainingResult train(TrainingSetup setup, LabeledData data, Checkpoints checkpoints) {
@@ -94,6 +103,8 @@ public final class SparkTrainer {
         state.initialLoss = evaluator.evaluate(testBlocks, state.params).meanLoss();
       }
       EvaluationSums lastTest = null;
+      CheckpointSchedule schedule = config.run().checkpointEvery();
+      long lastCheckpoint = clock.getAsLong();
       while (state.epochsDone < config.optimization().epochs() && !state.stoppedEarly) {
         // Only a run that backs off on divergence returns to the epoch's start: copying the
         // state (weights, kept weights, optimizer state) for every epoch of every other run
@@ -113,9 +124,11 @@ public final class SparkTrainer {
               config.run().maxBackoffs());
           continue;
         }
-        if (checkpoints != null && config.run().checkpointEvery() > 0
-            && (state.epochsDone % config.run().checkpointEvery() == 0
-                || state.epochsDone == config.optimization().epochs() || state.stoppedEarly)) {
+        long now = clock.getAsLong();
+        if (checkpoints != null && schedule.due(state.epochsDone,
+            state.epochsDone == config.optimization().epochs() || state.stoppedEarly,
+            (now - lastCheckpoint) / 1e9)) {
+          lastCheckpoint = now;
           TrainingState snapshot = state.copy();
           checkpointWriter.submit(() -> {
             checkpoints.write(snapshot, config.toMap(), data.sha256());

@@ -140,7 +140,8 @@ class SignalStopTest {
     child.awaitLine("sparkgrad: loading the data from");
     assertEquals(143, child.signalAndWait("TERM"));
     assertEquals("sparkgrad: interrupted by SIGTERM while loading the data from " + mnist
-        + "; temporary outputs are removed; no checkpoint was written yet: a rerun starts over",
+        + "; temporary outputs are removed; no checkpoint was written yet (checkpoint-every 30s:"
+        + " the first after 30s of training): a rerun starts over",
         child.interruptionLine());
     assertFalse(Files.exists(target));
     assertNoLeftovers(target);
@@ -203,7 +204,7 @@ class SignalStopTest {
     Child child = Child.start("writing",
         List.of("-Dsparkgrad.fault.pauseBeforeRenameMillis=60000"), "train", "--data",
         SmallModel.data().toString(), "--model", target.toString(), "--epochs", "1", "--hidden",
-        "16");
+        "16", "--checkpoint-every", "1");
     child.awaitLine("sparkgrad: writing the model to");
     // The complete temporary folder is in place, waiting to be renamed.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

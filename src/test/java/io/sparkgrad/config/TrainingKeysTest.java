@@ -99,13 +99,24 @@ class TrainingKeysTest {
   @Test
   void theDefaultRunKeepsTheStoredFormOfOldModels() throws IOException {
     Map<String, String> stored = resource("stored-form-of-defaults.conf");
-    TrainingConfig defaults = config();
+    // Defaults changed since, none of which changes what is trained: checkpoints by time
+    // instead of after every epoch.
+    TrainingConfig defaults =
+        config().with(TrainingKeys.CHECKPOINT_EVERY, CheckpointSchedule.everyEpochs(1));
+    assertEquals(Map.of("checkpoint-every", "30s"), changedFrom(defaults, config()));
     // Keys added since then come in addition; the old ones keep their text and their order.
     Map<String, String> oldKeysNow = new LinkedHashMap<>(defaults.toMap());
     oldKeysNow.keySet().retainAll(stored.keySet());
     assertEquals(List.copyOf(stored.entrySet()), List.copyOf(oldKeysNow.entrySet()));
     // An old model's stored configuration reads back to the same configuration.
     assertEquals(defaults, TrainingConfig.fromMap(stored));
+  }
+
+  /** The keys whose stored text differs in {@code now}, with their text there. */
+  private static Map<String, String> changedFrom(TrainingConfig before, TrainingConfig now) {
+    Map<String, String> changed = new LinkedHashMap<>(now.toMap());
+    changed.entrySet().removeIf(e -> e.getValue().equals(before.toMap().get(e.getKey())));
+    return changed;
   }
 
   @Test
@@ -146,7 +157,7 @@ class TrainingKeysTest {
     assertEquals(0.9, c.run().targetAccuracy());
     assertEquals("local[2]", c.distribution().master());
     assertTrue(c.run().overwrite());
-    assertEquals(6, c.run().checkpointEvery());
+    assertEquals(CheckpointSchedule.everyEpochs(6), c.run().checkpointEvery());
     assertTrue(c.run().resume());
     assertEquals(DivergencePolicy.BACKOFF, c.run().onDivergence());
     assertEquals(8, c.run().maxBackoffs());
@@ -206,11 +217,11 @@ class TrainingKeysTest {
         "output", "identity");
     assertRefused("patience: early stopping needs a validation split; set validation-fraction"
         + " above 0 (found patience 3 with validation-fraction 0)", "patience", "3");
-    assertRefused("resume: needs checkpoints; found checkpoint-every 0 (set it to 1 or more)",
+    assertRefused("resume: needs checkpoints; found checkpoint-every 0 (set it to a number of epochs or a duration such as 30s)",
         "resume", "true", "checkpoint-every", "0");
     TrainingConfig ok = config();
     ConfigException changed = assertThrows(ConfigException.class,
-        () -> ok.with(TrainingKeys.CHECKPOINT_EVERY, 0).with(TrainingKeys.RESUME, true));
+        () -> ok.with(TrainingKeys.CHECKPOINT_EVERY, CheckpointSchedule.NEVER).with(TrainingKeys.RESUME, true));
     assertTrue(changed.getMessage().startsWith("resume: needs checkpoints"), changed.getMessage());
     assertThrows(ConfigException.class, () -> ok.with(TrainingKeys.HIDDEN, 0),
         "with() runs the key's own check too");

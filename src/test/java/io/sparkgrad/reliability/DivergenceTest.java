@@ -53,7 +53,9 @@ class DivergenceTest {
   void aHugeLearningRateStopsWithExitCodeFiveAndTheDocumentedMessage() {
     for (String optimizer : List.of("adam", "sgd")) {
       Path model = work.resolve("diverged-" + optimizer);
-      Outcome outcome = run(model, "--optimizer", optimizer, "--learning-rate", "1e6");
+      // Checkpoints after every epoch, so that "none" means no epoch finished.
+      Outcome outcome = run(model, "--optimizer", optimizer, "--learning-rate", "1e6",
+          "--checkpoint-every", "1");
       assertEquals(5, outcome.code(), optimizer + ": exit code; " + outcome.err());
       assertTrue(DIVERGED.matcher(outcome.err()).matches(),
           optimizer + ": expected exactly the documented message; found: " + outcome.err());

@@ -2,6 +2,8 @@ package io.sparkgrad.training;
 
 import io.sparkgrad.config.ConfigException;
 import io.sparkgrad.config.TrainingConfig;
+import io.sparkgrad.config.TrainingKeys;
+import io.sparkgrad.data.LabeledData;
 import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.data.ExampleSelection;
 import io.sparkgrad.math.IndexPermutation;
@@ -23,10 +25,15 @@ import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.network.TwoLayerNetwork;
 import io.sparkgrad.testing.SparkTestSession;
 import io.sparkgrad.testing.SyntheticImages;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.hadoop.conf.Configuration;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The trainer on a real local[2] Spark, on small synthetic images. */
 class SparkTrainerTest {
@@ -186,6 +193,62 @@ class SparkTrainerTest {
     assertTrue(result.stoppedEarly(), "stopped early: " + result.epochs().size() + " epochs");
     double bestLoss = result.epochs().stream().mapToDouble(EpochMetrics::validationLoss).min().orElseThrow();
     assertEquals(bestLoss, result.epochs().get(result.keptEpoch() - 1).validationLoss(), 0.0);
+  }
+
+  /**
+   * The schedule by time on a clock that moves 10 s at each reading (the loop's start, then each
+   * epoch's end): with 25s, epoch 3 is the first 25 s after the start, and the 20 s after it
+   * write nothing, not even for the last epoch. The checkpoint it wrote resumes to the same bits.
+   */
+  @Test
+  void checkpointsByTimeFollowTheClockAndResumeToTheSameWeights(@TempDir Path dir) {
+    String model = dir.resolve("m").toString();
+    TrainingConfig config = config("epochs", "5", "partitions", "2", "model", model,
+        "checkpoint-every", "25s");
+    Checkpoints checkpoints = new Checkpoints(model, new Configuration());
+    long[] now = {0};
+    List<Integer> written = new CopyOnWriteArrayList<>();
+    TrainingListener recorder = new TrainingListener() {
+      @Override
+      public void checkpointWritten(int epochsDone, String folder) {
+        written.add(epochsDone);
+      }
+    };
+    TrainingResult whole = new SparkTrainer(jsc(), recorder, () -> now[0] += 10_000_000_000L)
+        .train(TrainingSetup.of(config, DATA), LabeledData.of(DATA), checkpoints);
+    assertEquals(List.of(3), written);
+    assertEquals(5, whole.epochs().size());
+
+    List<Integer> resumedAt = new CopyOnWriteArrayList<>();
+    TrainingListener resumes = new TrainingListener() {
+      @Override
+      public void resumed(int epochsDone, String folder) {
+        resumedAt.add(epochsDone);
+      }
+    };
+    TrainingConfig resume = config.with(TrainingKeys.RESUME, true);
+    TrainingResult resumed = new SparkTrainer(jsc(), resumes, () -> 0L)
+        .train(TrainingSetup.of(resume, DATA), LabeledData.of(DATA), checkpoints);
+    assertEquals(List.of(3), resumedAt);
+    assertArrayEquals(whole.params(), resumed.params(), 0.0);
+  }
+
+  /** By epochs: every second one and the last, whatever the clock says. */
+  @Test
+  void checkpointsByEpochsIgnoreTheClock(@TempDir Path dir) {
+    String model = dir.resolve("m").toString();
+    TrainingConfig config = config("epochs", "5", "partitions", "2", "model", model,
+        "checkpoint-every", "2");
+    List<Integer> written = new CopyOnWriteArrayList<>();
+    TrainingListener recorder = new TrainingListener() {
+      @Override
+      public void checkpointWritten(int epochsDone, String folder) {
+        written.add(epochsDone);
+      }
+    };
+    new SparkTrainer(jsc(), recorder, () -> 0L).train(TrainingSetup.of(config, DATA),
+        LabeledData.of(DATA), new Checkpoints(model, new Configuration()));
+    assertEquals(List.of(2, 4, 5), written);
   }
 
   @Test
