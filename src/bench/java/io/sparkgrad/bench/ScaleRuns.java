@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * The mnist8m-scale section: {@code scripts/sparkgrad expand --copies 135} (8.1 million
  * examples, 6.4 GB of raw IDX parts), then the network 784-256-10 trained on it for 3 epochs on
  * local[2] with MNIST's test split, each command timed from outside with /usr/bin/time -v, in two
- * configurations: the large-data one (batch 512, learning rate 0.006, the default's 128 and
- * 0.003 scaled up; README, "Large data sets") and the defaults. Reports the time and disk of
+ * configurations: a large batch (512, learning rate 0.006: the default's 128 and 0.003, the rate
+ * scaled by the square root of the batch's growth) and the defaults, to show what a larger batch
+ * buys at this size (docs/benchmarks/scale-out.md). Reports the time and disk of
  * expand, and per configuration and epoch: seconds, their ratio to the compute limit, examples
  * per second and test accuracy; each train command's peak RSS against the raw bytes + 3 GB. The
  * compute limit is measured here, after the runs, at each run's own rows per thread (batch ÷
