@@ -162,7 +162,7 @@ final class ScaleRuns {
           CORES);
       md.append(String.format(Locale.ROOT, "layout: %d partitions, %d replica(s) × %d threads:"
               + " %d rows a thread a step; GEMMs at %d rows %.1f GFLOPS a core (best loop), so"
-              + " the compute limit is %.2f s an epoch (%d examples, %d cores)%n%n",
+              + " the compute limit is %.2f s an epoch (%,d examples, %d cores)%n%n",
           layout.partitions(), layout.replicas(), layout.threadsPerReplica(), rows, rows, gflops,
           limit, trained, CORES));
       md.append("| epoch | seconds | × limit | examples/s | test accuracy |\n"
