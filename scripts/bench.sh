@@ -30,8 +30,11 @@
 #            trainer at sync-period epoch/10/1); 'scaling report' fits them, checks the model
 #            against the measured epochs and predicts 1-256 executors (ScalingRuns, CostModel)
 #   scale    (--scale only) `expand --copies 135` (8.1 million examples, mnist8m's size), then
-#            the default network for 3 epochs on local[2]: s/epoch, examples/s, peak RSS, test
-#            accuracy per epoch, and the time and disk of expand
+#            the default network for 3 epochs on local[2]: s/epoch and its ratio to the compute
+#            limit measured after the run at its own rows per thread (batch / threads),
+#            examples/s, peak RSS, test accuracy per epoch, and the time and disk of expand
+#            (about 5 minutes once expanded; HarnessMain scale --batch-size B --learning-rate X
+#            trains that batch as well)
 #   report   results.md and results.json from the parts' JSON
 # The harness code is src/bench/java, compiled by every build as test sources (MLlib test-scoped):
 # it never reaches the shipped jar.

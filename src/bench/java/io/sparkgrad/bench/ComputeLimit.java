@@ -113,6 +113,104 @@ final class ComputeLimit {
     Bench.write(args.out().resolve("limit.json"), out);
   }
 
+  /**
+   * Rows one thread's GEMMs cover in a step: the replica's share of the global batch (rounded
+   * up) over its threads (rounded up). 64 in the default configuration on local[2] (batch 128, one
+   * replica on 2 threads); the worker cuts them into {@code ReplicaWorker.CHUNK_ROWS}-row chunks,
+   * but a limit at the thread's rows is the stricter one (a larger GEMM is no slower a row).
+   */
+  static int rowsPerThread(int batchSize, int replicas, int threadsPerReplica) {
+    positive("batch size", batchSize);
+    positive("replicas", replicas);
+    positive("threads per replica", threadsPerReplica);
+    int perReplica = (batchSize + replicas - 1) / replicas;
+    return (perReplica + threadsPerReplica - 1) / threadsPerReplica;
+  }
+
+  /**
+   * The compute limit of an epoch: its training GEMM flops over {@code cores} cores each running
+   * the GEMMs at {@code gflopsPerCore} (one BLAS thread a core).
+   */
+  static double epochLimitSeconds(NetworkSpec spec, long examples, double gflopsPerCore,
+      int cores) {
+    positive("examples", examples);
+    positive("GFLOPS a core", gflopsPerCore);
+    positive("cores", cores);
+    return spec.trainingFlops(examples) / (cores * gflopsPerCore * 1e9);
+  }
+
+  private static void positive(String what, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(what + ": expected a positive number, found " + value);
+    }
+  }
+
+  private static void positive(String what, double value) {
+    if (!(value > 0)) {
+      throw new IllegalArgumentException(what + ": expected a positive number, found " + value);
+    }
+  }
+
+  /**
+   * The GEMM rows alone, at the given rows (native BLAS): what the scale section's limit needs at
+   * its run's own rows per thread. {@code HarnessMain gemm --hidden H --rows R,R,... [--quick]}.
+   */
+  static List<Map<String, Object>> gemmRows(int hidden, int[] rowsList, boolean quick) {
+    double warmup = quick ? 0.3 : 0.7;
+    int samples = quick ? 10 : 40;
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (int rows : rowsList) {
+      out.add(gemmRow(BlasChoice.AUTO, hidden, rows, warmup, 0.05, samples));
+    }
+    return out;
+  }
+
+  static void runGemm(List<String> args) throws Exception {
+    int hidden = 256;
+    int[] rows = {64, 128, 256, 512};
+    boolean quick = false;
+    String data = null;
+    int[] batches = {};
+    for (int i = 0; i < args.size(); i++) {
+      switch (args.get(i)) {
+        case "--hidden" -> hidden = Integer.parseInt(args.get(++i));
+        case "--rows" -> rows = java.util.Arrays.stream(args.get(++i).split(","))
+            .mapToInt(Integer::parseInt).toArray();
+        case "--quick" -> quick = true;
+        case "--data" -> data = args.get(++i);
+        case "--worker-batches" -> batches = java.util.Arrays.stream(args.get(++i).split(","))
+            .mapToInt(Integer::parseInt).toArray();
+        default -> throw new IllegalArgumentException("gemm: expected --hidden H, --rows R,R,...,"
+            + " --quick, --data DIR or --worker-batches B,B,...; found '" + args.get(i) + "'");
+      }
+    }
+    System.out.println("harness: load average " + Bench.loadAverage());
+    for (Map<String, Object> row : gemmRows(hidden, rows, quick)) {
+      double gflops = (Double) row.get("gemmGflops1Thread");
+      System.out.printf(java.util.Locale.ROOT,
+          "harness: gemm H %d rows %d: %.1f GFLOPS a core (best loop; median %.1f), limit %.2f s"
+              + " per 8.1 M epoch on 2 cores%n", hidden, (Integer) row.get("rows"), gflops,
+          (Double) row.get("gemmGflops1ThreadMedian"),
+          epochLimitSeconds(spec(hidden), 8_100_000L, gflops, 2));
+    }
+    if (batches.length > 0) {
+      if (data == null) {
+        throw new IllegalArgumentException("--worker-batches: expected --data DIR (MNIST IDX)");
+      }
+      // The worker without Spark, one replica on both cores, at each batch: what a larger
+      // batch does to an example's cost with the worker's fixed 64-row chunks.
+      LabeledImages train = Bench.load(data).train();
+      for (int batch : batches) {
+        Map<String, Object> row = workerRow(train, hidden, batch, BlasChoice.AUTO, 1, false);
+        double seconds = (Double) row.get("epochSeconds");
+        System.out.printf(java.util.Locale.ROOT, "harness: worker H %d batch %d: %.3f s per"
+                + " 60,000-example epoch (best %.3f), %.2f µs an example, so %.1f s per 8.1 M%n",
+            hidden, batch, seconds, (Double) row.get("epochSecondsBest"),
+            seconds / TRAIN_EXAMPLES * 1e6, seconds * 135);
+      }
+    }
+  }
+
   static NetworkSpec spec(int hidden) {
     return config(hidden).network().spec(INPUTS, OUTPUTS);
   }
@@ -121,6 +219,12 @@ final class ComputeLimit {
   static TrainingConfig config(int hidden) {
     return TrainingOptions.resolve(Map.of(), Map.of(
         "data", "(harness)", "model", "(harness)", "hidden", Integer.toString(hidden)));
+  }
+
+  /** The default configuration with another hidden size and batch size. */
+  static TrainingConfig config(int hidden, int batchSize) {
+    return TrainingOptions.resolve(Map.of(), Map.of("data", "(harness)", "model", "(harness)",
+        "hidden", Integer.toString(hidden), "batch-size", Integer.toString(batchSize)));
   }
 
   /** Buffers and the five GEMMs of one training step, as TwoLayerNetwork calls them. */
@@ -433,7 +537,14 @@ final class ComputeLimit {
    */
   static Map<String, Object> workerRow(LabeledImages images, int hidden, BlasChoice blas,
       int replicas, boolean quick) throws Exception {
-    TrainingConfig config = config(hidden);
+    return workerRow(images, hidden, config(hidden).optimization().batchSize(), blas, replicas,
+        quick);
+  }
+
+  /** {@link #workerRow} at another batch size (the scale section's large-batch question). */
+  static Map<String, Object> workerRow(LabeledImages images, int hidden, int batchSize,
+      BlasChoice blas, int replicas, boolean quick) throws Exception {
+    TrainingConfig config = config(hidden, batchSize);
     NetworkSpec spec = config.network().spec(INPUTS, OUTPUTS);
     List<List<ExampleBlock>> parts = partitions(images, 2, config.distribution().blockRows(),
         config.run().seed());
@@ -483,6 +594,7 @@ final class ComputeLimit {
     double seconds = Bench.median(epochSeconds);
     Map<String, Object> row = Bench.map(
         "hidden", hidden,
+        "batchSize", config.optimization().batchSize(),
         "blas", blas.label(),
         "implementation", Blas.get(blas).implementationName(),
         "partitions", 2,

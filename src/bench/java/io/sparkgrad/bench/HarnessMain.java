@@ -10,6 +10,9 @@ import java.util.List;
  * <pre>
  *   limit    GEMM and training-pass GFLOPS at the training shapes, and one partition's epoch of
  *            sparkgrad's worker without Spark (no Spark at all)
+ *   gemm     the GEMMs alone at given rows (--hidden H --rows R,R,... [--quick]): GFLOPS a core
+ *            and the 8.1 M-example epoch's limit on 2 cores, for a run's own rows per thread;
+ *            with --data DIR --worker-batches B,B,...: the worker's epoch at each batch size
  *   trainer  sparkgrad's SparkTrainer in process: scaling, hidden sizes, partitions, periods, BLAS
  *   mllib    Spark MLlib's MultilayerPerceptronClassifier
  *   report   merges the parts' JSON and the command runs into results.md and results.json
@@ -27,6 +30,7 @@ public final class HarnessMain {
     List<String> rest = Arrays.asList(argv).subList(1, argv.length);
     switch (argv[0]) {
       case "limit" -> ComputeLimit.run(Bench.Args.parse(rest));
+      case "gemm" -> ComputeLimit.runGemm(rest);
       case "trainer" -> TrainerRuns.run(Bench.Args.parse(rest));
       case "mllib" -> MllibRuns.run(Bench.Args.parse(rest));
       case "report" -> Report.run(rest);
