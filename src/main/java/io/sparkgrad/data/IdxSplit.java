@@ -1,11 +1,14 @@
 package io.sparkgrad.data;
 
+import io.sparkgrad.io.Sha256;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -20,6 +23,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * One split of an IDX folder, read by the executors: one pair of files (images, labels), or
@@ -66,6 +70,8 @@ public final class IdxSplit implements LabeledSplit {
   private final List<Part> parts;
   private final int count;
   private final Configuration conf;
+  /** The fingerprints the reads of this split's examples computed on the way (driver side). */
+  private final ReadDigests readDigests = new ReadDigests();
 
   private IdxSplit(String source, int imageRows, int imageCols, List<Part> parts, int count,
       Configuration conf) {
@@ -208,9 +214,42 @@ public final class IdxSplit implements LabeledSplit {
     HadoopConf hadoop = new HadoopConf(conf);
     int rows = imageRows;
     int cols = imageCols;
+    CollectionAccumulator<ReadDigests.Found> digests = readDigests.register(jsc);
     JavaRDD<Example> rdd = jsc.parallelize(slices, slices.size())
-        .flatMap(slice -> new SliceReader(hadoop.get(), slice, rows, cols, selection));
+        .flatMap(slice -> new SliceReader(hadoop.get(), slice, rows, cols, selection, digests));
     return new Examples(rdd, () -> { });
+  }
+
+  /**
+   * The files whose SHA-256 a read of this split's examples computes on the way ({@link
+   * #readDigests}): those of a raw part read whole by one task, each file at most one {@link
+   * FileDigests#CHUNK_BYTES} (its fingerprint is then the plain SHA-256 of its bytes).
+   */
+  List<Path> filesHashedWhenRead() {
+    List<Path> files = new ArrayList<>();
+    long perSlice = Math.max(1, READ_SLICE_BYTES / features());
+    for (Part p : parts) {
+      if (p.count() > perSlice) {
+        continue;
+      }
+      if (!p.imagesGzip() && hashedWhole(IMAGES_HEADER, p.count(), features())) {
+        files.add(new Path(p.images()));
+      }
+      if (p.labels() != null && !p.labelsGzip() && hashedWhole(LABELS_HEADER, p.count(), 1)) {
+        files.add(new Path(p.labels()));
+      }
+    }
+    return files;
+  }
+
+  /** What the reads of this split's examples have hashed so far (driver side). */
+  ReadDigests readDigests() {
+    return readDigests;
+  }
+
+  /** Whether a raw file of {@code count} records after its header is one fingerprint chunk. */
+  private static boolean hashedWhole(int headerBytes, int count, long recordBytes) {
+    return headerBytes + count * recordBytes <= FileDigests.CHUNK_BYTES;
   }
 
   /**
@@ -264,9 +303,24 @@ public final class IdxSplit implements LabeledSplit {
    */
   private static InputStream open(Configuration conf, String file, boolean gzip, int headerBytes,
       long from, long recordBytes) throws IOException {
+    return open(conf, file, gzip, headerBytes, from, recordBytes, null);
+  }
+
+  /**
+   * As above; with {@code sha} (a raw file read from its first record), every byte of the file,
+   * its header included, also goes through {@code sha} as it is read.
+   */
+  private static InputStream open(Configuration conf, String file, boolean gzip, int headerBytes,
+      long from, long recordBytes, MessageDigest sha) throws IOException {
     Path path = new Path(file);
     FileSystem fs = path.getFileSystem(conf);
     FSDataInputStream stored = fs.open(path);
+    if (sha != null) {
+      // Beneath the buffer: the digest takes the file in the buffer's large reads.
+      InputStream in = new BufferedInputStream(new DigestInputStream(stored, sha), 1 << 20);
+      readFully(in, new byte[headerBytes], file, "header", 0, 0);
+      return in;
+    }
     if (!gzip) {
       stored.seek(headerBytes + from * recordBytes);
       return new BufferedInputStream(stored, 1 << 20);
@@ -308,7 +362,7 @@ public final class IdxSplit implements LabeledSplit {
   /** The examples of {@code slice} selected by {@code selection}, read lazily (on an executor). */
   static Iterator<Example> read(Configuration conf, Slice slice, int rows, int cols,
       ExampleSelection selection) {
-    return new SliceReader(conf, slice, rows, cols, selection);
+    return new SliceReader(conf, slice, rows, cols, selection, null);
   }
 
   /** Reads one slice's examples one at a time, keeping only the selected ones. */
@@ -317,17 +371,23 @@ public final class IdxSplit implements LabeledSplit {
     private final Slice slice;
     private final int features;
     private final ExampleSelection selection;
+    /** Where the fingerprints of the files read whole go (null: none are taken). */
+    private final CollectionAccumulator<ReadDigests.Found> digests;
     private InputStream images;
     private InputStream labels;
+    private MessageDigest imagesSha;
+    private MessageDigest labelsSha;
     private int next;
     private Example pending;
     private boolean closed;
 
-    SliceReader(Configuration conf, Slice slice, int rows, int cols, ExampleSelection selection) {
+    SliceReader(Configuration conf, Slice slice, int rows, int cols, ExampleSelection selection,
+        CollectionAccumulator<ReadDigests.Found> digests) {
       this.conf = conf;
       this.slice = slice;
       this.features = rows * cols;
       this.selection = selection;
+      this.digests = digests;
     }
 
     @Override
@@ -336,10 +396,17 @@ public final class IdxSplit implements LabeledSplit {
         while (pending == null && !closed) {
           if (images == null) {
             Part p = slice.part();
+            // A raw file this task reads whole is hashed on the way: the fingerprint pass
+            // need not read it again (filesHashedWhenRead, LabeledData.idx).
+            boolean whole = digests != null && slice.from() == 0 && slice.count() == p.count();
+            imagesSha = whole && !p.imagesGzip() && hashedWhole(IMAGES_HEADER, p.count(),
+                features) ? Sha256.digest() : null;
+            labelsSha = whole && p.labels() != null && !p.labelsGzip()
+                && hashedWhole(LABELS_HEADER, p.count(), 1) ? Sha256.digest() : null;
             images = open(conf, p.images(), p.imagesGzip(), IMAGES_HEADER, slice.from(),
-                features);
-            labels = p.labels() == null
-                ? null : open(conf, p.labels(), p.labelsGzip(), LABELS_HEADER, slice.from(), 1);
+                features, imagesSha);
+            labels = p.labels() == null ? null : open(conf, p.labels(), p.labelsGzip(),
+                LABELS_HEADER, slice.from(), 1, labelsSha);
             TaskContext task = TaskContext.get();
             if (task != null) {
               task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> close());
@@ -383,6 +450,14 @@ public final class IdxSplit implements LabeledSplit {
 
     private void finish() throws IOException {
       Part p = slice.part();
+      // A fingerprint is of the whole file: one that has grown since its header was checked
+      // is left to the fingerprint pass.
+      if (imagesSha != null && images.read() < 0) {
+        digests.add(new ReadDigests.Found(p.images(), imagesSha.digest()));
+      }
+      if (labelsSha != null && labels.read() < 0) {
+        digests.add(new ReadDigests.Found(p.labels(), labelsSha.digest()));
+      }
       if (p.gzip()) {
         if (p.imagesGzip()) {
           checkEnd(images, p.images(), "images", p.count(),

@@ -3,10 +3,12 @@ package io.sparkgrad.data;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -36,7 +38,9 @@ public record LabeledData(
     IdxReader.checkClasses(classes);
     IdxReader.checkSameImageSize(source, train.source(), train.imageRows(), train.imageCols(),
         test.source(), test.imageRows(), test.imageCols());
-    sha256 = Collections.unmodifiableMap(new LinkedHashMap<>(sha256));
+    // Fingerprints that the reads of the examples complete are settled when first looked at.
+    sha256 = sha256 instanceof Fingerprints
+        ? sha256 : Collections.unmodifiableMap(new LinkedHashMap<>(sha256));
   }
 
   /** A data set already in the driver's memory (tests, small tools). */
@@ -52,7 +56,9 @@ public record LabeledData(
   /**
    * An IDX folder's splits, their headers already read ({@link IdxSplit#open}): the labels are
    * checked, the class count decided and the fingerprints computed by one distributed pass over
-   * the files ({@link IdxFolderPass}).
+   * the files ({@link IdxFolderPass}), except those of the raw files that the tasks reading the
+   * examples read whole: those tasks hash them on the way ({@link IdxSplit#filesHashedWhenRead}),
+   * and the fingerprints are complete once the examples have been read ({@link Fingerprints}).
    *
    * @param classes 1..255, or 0 to take the largest label of either split + 1
    */
@@ -61,14 +67,31 @@ public record LabeledData(
     int bound = classes == 0 ? IdxReader.MAX_CLASSES : classes;
     List<Path> files = new ArrayList<>(train.files());
     files.addAll(test.files());
+    Set<String> hashedWhenRead = new HashSet<>();
+    for (IdxSplit split : List.of(train, test)) {
+      for (Path file : split.filesHashedWhenRead()) {
+        hashedWhenRead.add(file.toString());
+      }
+    }
     List<String> names = new ArrayList<>();
+    List<Path> passFiles = new ArrayList<>();
+    List<String> passNames = new ArrayList<>();
+    Map<String, Path> deferred = new LinkedHashMap<>();
     for (Path file : files) {
       names.add(file.getName());
+      if (hashedWhenRead.contains(file.toString())) {
+        deferred.put(file.getName(), file);
+      } else {
+        passFiles.add(file);
+        passNames.add(file.getName());
+      }
     }
     IdxFolderPass.Result pass =
-        IdxFolderPass.run(jsc, conf, files, names, List.of(train, test), bound);
+        IdxFolderPass.run(jsc, conf, passFiles, passNames, List.of(train, test), bound);
     return new LabeledData(folder.folder().toString(), train, test,
-        classes == 0 ? Math.max(1, pass.maxLabel() + 1) : classes, pass.sha256());
+        classes == 0 ? Math.max(1, pass.maxLabel() + 1) : classes,
+        new Fingerprints(jsc, conf, names, pass.sha256(), deferred,
+            List.of(train.readDigests(), test.readDigests())));
   }
 
   /** Opens an IDX folder (headers on the driver) and reads it as {@link #idx} does. */

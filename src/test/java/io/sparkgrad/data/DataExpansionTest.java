@@ -49,6 +49,12 @@ class DataExpansionTest {
     assertEquals(1200, distributed.train().count());
     LabeledImages all = distributed.train().inMemory(jsc(), 1 << 30);
     assertEquals(50, distributed.test().count(), "the test split copied");
+    // The raw parts were hashed by the read above, not by a pass of their own: the same values.
+    assertEquals(8, ((Fingerprints) distributed.sha256()).hashedByReads(), "4 part pairs");
+    for (String name : distributed.sha256().keySet()) {
+      assertEquals(IdxFiles.sha256(work.resolve("x4").resolve(name)),
+          distributed.sha256().get(name), "fingerprint of " + name);
+    }
     assertArrayEquals(Files.readAllBytes(source.resolve("t10k-images-idx3-ubyte.gz")),
         Files.readAllBytes(work.resolve("x4/t10k-images-idx3-ubyte.gz")), "unchanged");
     int d = 28 * 28;
