@@ -453,7 +453,7 @@ final class Report {
     }
     line("Command: `" + cli.get(0).path("command").asText() + "` (everything else default: "
         + "784-256-10 ReLU, Adam 0.003 cosine, batch 128, sync-period epoch, float32, "
-        + "checkpoint every epoch). Time to target and training loop are the trainer's own "
+        + "checkpoints every 30 s of training, so none in these runs). Time to target and training loop are the trainer's own "
         + "figures (`seconds_to_target`, `training_seconds` in metrics.json: the epochs with "
         + "their test evaluation, not the start-up); the whole command is measured outside, "
         + "from before the JVM starts to its exit; peak RSS from `" + cli.get(0).path("rssSource").asText() + "`.");
