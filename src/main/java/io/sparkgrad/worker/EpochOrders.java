@@ -14,20 +14,28 @@ import java.util.Map;
  * partition needs only its own examples' positions, sorted, so that step t's members are those
  * at positions [t·batchSize, (t+1)·batchSize): memory and time in proportion to its share.
  *
- * <p>Each entry is {@code position << 32 | block·blockStride + row}. A few recent orders are
- * kept, because every job of an epoch on an executor asks for the same ones.
+ * <p>Each entry is {@code position << 32 | block·blockStride + row}. Every job of an epoch on an
+ * executor asks for the same orders, so each share of the data (a replica's blocks) keeps the
+ * order of its newest epoch, and only that: an epoch's order is never asked for again once the
+ * next one has begun, and keeping older ones would hold 8 bytes an example for every epoch (65 MB
+ * each for 8.1 million examples).
  */
 final class EpochOrders {
-  private static final int KEPT = 16;
+  /** The most shares kept at once: the replicas one executor runs, with room to spare. */
+  private static final int KEPT_SHARES = 16;
 
-  private record Key(long seed, int epoch, int count, int blockStride, long fingerprint) {}
+  /** One share of the data: its examples (by a fingerprint of their indices) and layout. */
+  private record Share(long seed, int count, int blockStride, long fingerprint) {}
 
-  private static final Map<Key, long[]> recent = new LinkedHashMap<>(KEPT, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Key, long[]> eldest) {
-      return size() > KEPT;
-    }
-  };
+  private record Order(int epoch, long[] entries) {}
+
+  private static final Map<Share, Order> newest =
+      new LinkedHashMap<>(KEPT_SHARES, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Share, Order> eldest) {
+          return size() > KEPT_SHARES;
+        }
+      };
 
   private EpochOrders() {}
 
@@ -41,11 +49,11 @@ final class EpochOrders {
       }
       members += block.rows();
     }
-    Key key = new Key(seed, epoch, count, blockStride, fingerprint * 31 + members);
-    synchronized (recent) {
-      long[] order = recent.get(key);
-      if (order != null) {
-        return order;
+    Share share = new Share(seed, count, blockStride, fingerprint * 31 + members);
+    synchronized (newest) {
+      Order kept = newest.get(share);
+      if (kept != null && kept.epoch() == epoch) {
+        return kept.entries();
       }
     }
     IndexPermutation permutation =
@@ -59,8 +67,8 @@ final class EpochOrders {
       }
     }
     Arrays.sort(order);
-    synchronized (recent) {
-      recent.put(key, order);
+    synchronized (newest) {
+      newest.put(share, new Order(epoch, order));
     }
     return order;
   }
