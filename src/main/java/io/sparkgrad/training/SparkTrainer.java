@@ -124,6 +124,7 @@ public final class SparkTrainer {
               config.run().maxBackoffs());
           continue;
         }
+        checkpointWriter.rethrowFailure();
         long now = clock.getAsLong();
         if (checkpoints != null && schedule.due(state.epochsDone,
             state.epochsDone == config.optimization().epochs() || state.stoppedEarly,

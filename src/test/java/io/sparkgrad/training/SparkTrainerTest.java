@@ -6,6 +6,7 @@ import io.sparkgrad.config.TrainingKeys;
 import io.sparkgrad.data.LabeledData;
 import io.sparkgrad.config.TrainingOptions;
 import io.sparkgrad.data.ExampleSelection;
+import io.sparkgrad.io.OutputException;
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -25,6 +26,7 @@ import io.sparkgrad.network.Optimizer;
 import io.sparkgrad.network.TwoLayerNetwork;
 import io.sparkgrad.testing.SparkTestSession;
 import io.sparkgrad.testing.SyntheticImages;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -231,6 +233,41 @@ class SparkTrainerTest {
         .train(TrainingSetup.of(resume, DATA), LabeledData.of(DATA), checkpoints);
     assertEquals(List.of(3), resumedAt);
     assertArrayEquals(whole.params(), resumed.params(), 0.0);
+  }
+
+  /**
+   * A checkpoint that cannot be written (a file stands where its folder goes) stops the run at
+   * the end of the next epoch, not at the next checkpoint: by time (15s on a clock that moves
+   * 10 s at each reading) the failed write comes at epoch 2 and the next one would be due at
+   * epoch 4. Epoch 3's listener gives the failing write a second to end.
+   */
+  @Test
+  void aFailedCheckpointStopsTheRunAtTheNextEpochsEnd(@TempDir Path dir) throws Exception {
+    String model = dir.resolve("m").toString();
+    Files.writeString(dir.resolve("m.checkpoints"), "not a folder");
+    TrainingConfig config = config("epochs", "8", "partitions", "2", "model", model,
+        "checkpoint-every", "15s");
+    List<Integer> finished = new CopyOnWriteArrayList<>();
+    TrainingListener recorder = new TrainingListener() {
+      @Override
+      public void epochFinished(EpochMetrics metrics, int totalEpochs) {
+        finished.add(metrics.epoch());
+        if (metrics.epoch() == 3) {
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+    long[] now = {0};
+    OutputException e = assertThrows(OutputException.class,
+        () -> new SparkTrainer(jsc(), recorder, () -> now[0] += 10_000_000_000L)
+            .train(TrainingSetup.of(config, DATA), LabeledData.of(DATA),
+                new Checkpoints(model, new Configuration())));
+    assertEquals(List.of(1, 2, 3), finished, "epochs finished before the failure surfaced");
+    assertTrue(e.getMessage().contains("m.checkpoints"), e.getMessage());
   }
 
   /** By epochs: every second one and the last, whatever the clock says. */
