@@ -204,9 +204,9 @@ final class ComputeLimit {
         Map<String, Object> row = workerRow(train, hidden, batch, BlasChoice.AUTO, 1, false);
         double seconds = (Double) row.get("epochSeconds");
         System.out.printf(java.util.Locale.ROOT, "harness: worker H %d batch %d: %.3f s per"
-                + " 60,000-example epoch (best %.3f), %.2f µs an example, so %.1f s per 8.1 M%n",
-            hidden, batch, seconds, (Double) row.get("epochSecondsBest"),
-            seconds / TRAIN_EXAMPLES * 1e6, seconds * 135);
+                + " %,d-example epoch (best %.3f), %.2f µs an example, so %.1f s per 8.1 M%n",
+            hidden, batch, seconds, train.count(), (Double) row.get("epochSecondsBest"),
+            seconds / train.count() * 1e6, seconds / train.count() * 8_100_000);
       }
     }
   }

@@ -23,6 +23,22 @@ public record ExampleBlock(byte[] pixels, int[] labels, int[] indices, int rows,
     }
   }
 
+  /**
+   * Reads one byte of every cache line of row {@code row} and returns their sum (so that the reads
+   * are kept): the row starts loading, to be scaled a little later. A batch's rows lie anywhere in
+   * a cache of up to gigabytes, and scaled one after another each row waits for its own memory
+   * misses; touched all first, their misses overlap.
+   */
+  public int touchRow(int row) {
+    int from = row * inputs;
+    int to = from + inputs;
+    int sum = 0;
+    for (int i = from; i < to; i += 64) {
+      sum += pixels[i];
+    }
+    return to > from ? sum + pixels[to - 1] : sum;
+  }
+
   /** Writes rows {@code [from, from+count)}, scaled to [0, 1], into {@code dst} at {@code dstOff}. */
   public <A> void scaleRows(Kernels<A> k, A dst, int dstOff, int from, int count) {
     k.scalePixels(dst, dstOff, pixels, from * inputs, count * inputs);
