@@ -197,6 +197,16 @@ class SparkTrainerTest {
     assertEquals(bestLoss, result.epochs().get(result.keptEpoch() - 1).validationLoss(), 0.0);
   }
 
+  /** A listener that adds the epoch of every checkpoint written to {@code written}. */
+  private static TrainingListener checkpointsInto(List<Integer> written) {
+    return new TrainingListener() {
+      @Override
+      public void checkpointWritten(int epochsDone, String folder) {
+        written.add(epochsDone);
+      }
+    };
+  }
+
   /**
    * The schedule by time on a clock that moves 10 s at each reading (the loop's start, then each
    * epoch's end): with 25s, epoch 3 is the first 25 s after the start, and the 20 s after it
@@ -210,12 +220,7 @@ class SparkTrainerTest {
     Checkpoints checkpoints = new Checkpoints(model, new Configuration());
     long[] now = {0};
     List<Integer> written = new CopyOnWriteArrayList<>();
-    TrainingListener recorder = new TrainingListener() {
-      @Override
-      public void checkpointWritten(int epochsDone, String folder) {
-        written.add(epochsDone);
-      }
-    };
+    TrainingListener recorder = checkpointsInto(written);
     TrainingResult whole = new SparkTrainer(jsc(), recorder, () -> now[0] += 10_000_000_000L)
         .train(TrainingSetup.of(config, DATA), LabeledData.of(DATA), checkpoints);
     assertEquals(List.of(3), written);
@@ -277,12 +282,7 @@ class SparkTrainerTest {
     TrainingConfig config = config("epochs", "5", "partitions", "2", "model", model,
         "checkpoint-every", "2");
     List<Integer> written = new CopyOnWriteArrayList<>();
-    TrainingListener recorder = new TrainingListener() {
-      @Override
-      public void checkpointWritten(int epochsDone, String folder) {
-        written.add(epochsDone);
-      }
-    };
+    TrainingListener recorder = checkpointsInto(written);
     new SparkTrainer(jsc(), recorder, () -> 0L).train(TrainingSetup.of(config, DATA),
         LabeledData.of(DATA), new Checkpoints(model, new Configuration()));
     assertEquals(List.of(2, 4, 5), written);
