@@ -287,6 +287,10 @@ class BadInputTableTest {
             "activation: 'step' cannot be trained: its derivative is 0 everywhere except at 0,"
                 + " where it is undefined, so backpropagation would never change the first layer;"
                 + " use 'sigmoid' or 'relu' (step remains available for forward passes)"),
+        new Case("checkpoint interval of no unit", "`--checkpoint-every 10x`",
+            train(good, "--checkpoint-every", "10x"), ExitCode.USAGE,
+            "checkpoint-every: expected a number of epochs (0 = none) or a duration of at least 1"
+                + " such as 30s, 10m or 1h; found '10x'"),
         new Case("batch larger than the data", "`--batch-size 301` for 300 examples",
             train(good, "--batch-size", "301"), ExitCode.USAGE,
             "batch-size: expected at most the 300 training examples; found 301"),
