@@ -135,8 +135,8 @@ final class TrainCommand {
       out.printf(Locale.ROOT, "memory plan: %s; driver heap %s%n",
           plan.describe(MasterUrl.localCores(MasterUrl.effective(config.distribution().master()))),
           MemoryPlan.size(Runtime.getRuntime().maxMemory()));
-      Checkpoints checkpoints =
-          !config.run().checkpointEvery().never() ? new Checkpoints(config.run().model(), hadoop) : null;
+      Checkpoints checkpoints = config.run().checkpointEvery().never()
+          ? null : new Checkpoints(config.run().model(), hadoop);
       Interruption.stage(out, "training", resumeHint(config), localCheckpoints(config));
       TrainingResult result = new SparkTrainer(jsc, new ConsoleListener(out, err))
           .train(setup, data, checkpoints);

@@ -11,5 +11,6 @@ import java.io.Serializable;
  */
 public record Run(
     String data, String model, long seed, double targetAccuracy, boolean overwrite,
-    CheckpointSchedule checkpointEvery, boolean resume, DivergencePolicy onDivergence, int maxBackoffs)
+    CheckpointSchedule checkpointEvery, boolean resume, DivergencePolicy onDivergence,
+    int maxBackoffs)
     implements Serializable {}
