@@ -8,11 +8,12 @@ import java.util.concurrent.Future;
 /**
  * Writes checkpoints on a thread of its own, one at a time and in order, so that the next epoch
  * does not wait for the file system (about 0.1 s an epoch for the default network, a tenth of its
- * epoch; docs/benchmarks/startup.md). The run waits for the last one before it returns, and a
- * failed write surfaces at the end of the first epoch after it failed ({@link #rethrowFailure}):
- * checkpoints by time may be minutes apart, and a run should not train on for minutes without
- * the protection it asked for. Closing (also on a failure) waits for a write under way: a
- * checkpoint is never left half-written by the run's own exit.
+ * epoch; docs/benchmarks/startup.md). The trainer waits for each write at the end of the epoch
+ * it ran beside ({@link #finish}), so a failed write stops the run there, not at the next
+ * checkpoint: by time those may be minutes apart, and a run should not train on for minutes
+ * without the protection it asked for. A write (about 0.1 s) is long done by then unless it
+ * outlasts an epoch. Closing (also on a failure) waits for a write under way: a checkpoint is
+ * never left half-written by the run's own exit.
  */
 final class CheckpointWriter implements AutoCloseable {
   private final ExecutorService thread = Executors.newSingleThreadExecutor(work -> {
@@ -26,13 +27,6 @@ final class CheckpointWriter implements AutoCloseable {
   void submit(Runnable write) {
     finish();
     pending = thread.submit(write);
-  }
-
-  /** Rethrows the failure of a write that has ended; never waits for one under way. */
-  void rethrowFailure() {
-    if (pending != null && pending.isDone()) {
-      finish();
-    }
   }
 
   /** Waits for the write under way, if any; rethrows its failure. */

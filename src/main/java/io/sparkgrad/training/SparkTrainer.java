@@ -124,7 +124,8 @@ public final class SparkTrainer {
               config.run().maxBackoffs());
           continue;
         }
-        checkpointWriter.rethrowFailure();
+        // The write begun after the last epoch (if any) ran beside this one: a failure stops here.
+        checkpointWriter.finish();
         long now = clock.getAsLong();
         if (checkpoints != null && schedule.due(state.epochsDone,
             state.epochsDone == config.optimization().epochs() || state.stoppedEarly,
