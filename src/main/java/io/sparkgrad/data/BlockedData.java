@@ -2,6 +2,7 @@ package io.sparkgrad.data;
 
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.Partitioner;
@@ -13,17 +14,20 @@ import org.apache.spark.storage.StorageLevel;
  * Turns examples into a cached RDD of {@link ExampleBlock}s, the form the trainer and the
  * evaluator compute on.
  *
- * <p>Which example lands in which partition is a function of the seed and the partition count
- * alone: with the seeded permutation π of the {@code count} indices, index i goes to partition
- * ⌊π(i)·P / count⌋ (shares of ⌊count/P⌋ or ⌈count/P⌉ examples; {@link SharePartitioner}).
- * Within a partition the examples are stacked in index order, blocks of {@code blockRows}, pixels
- * kept as bytes. Spark's shuffle moves them there packed in chunks, without a sort, and each
- * lands straight in its place in its block ({@link ChunkedShuffle}); nothing of the data set's
- * size is built on the driver, and a task holds, beyond the blocks it caches, a few tens of MiB
- * ({@link #buildBytesPerTask}).
+ * <p>Which example lands in which partition is a function of the seed, the split's size and the
+ * partition count alone: the split's examples in runs of consecutive ones, each run to the
+ * partition its seeded position gives ({@link SharePartitioner}; MNIST-sized splits have runs of
+ * one example). Within a partition the examples are stacked in index order, blocks of {@code
+ * blockRows}, pixels kept as bytes. Where the split's records can be read at their positions (raw
+ * IDX), each partition's task reads its own runs straight from storage ({@link BlockReader});
+ * otherwise (gzip, Parquet, a DataFrame) the examples are read in order and Spark's shuffle moves
+ * them, packed in chunks, without a sort, each straight to its place in its block ({@link
+ * ChunkedShuffle}). Either way the blocks are the same, nothing of the data set's size is built
+ * on the driver, and a task holds, beyond the blocks it caches, a few tens of MiB ({@link
+ * #buildBytesPerTask}).
  *
- * <p>Recovery is by lineage: a lost block is rebuilt from the shuffle's output, or from the
- * source the examples came from.
+ * <p>Recovery is by lineage: a lost block is rebuilt from storage (its runs read again), or from
+ * the shuffle's output or the source the examples came from.
  */
 public final class BlockedData implements AutoCloseable {
   private final JavaRDD<ExampleBlock> blocks;
@@ -47,35 +51,29 @@ public final class BlockedData implements AutoCloseable {
   }
 
   /**
-   * Blocks of {@code examples} (their indices 0..count−1, each once; {@code inputs} pixels each),
+   * Blocks of {@code examples} (the {@code selection}'s, each with its index; {@code inputs}
+   * pixels each), moved to their partitions through Spark's shuffle ({@link ChunkedShuffle}),
    * persisted in memory and materialized.
    *
    * @param release run by {@link #close()}: frees what the source holds (may be a no-op)
    */
   public static BlockedData build(
-      JavaRDD<Example> examples, int count, int inputs, int partitions, long seed, int blockRows,
-      String name, Runnable release) {
-    return build(examples, count, inputs, partitions, seed, blockRows, name, release,
+      JavaRDD<Example> examples, ExampleSelection selection, int inputs, int partitions,
+      long seed, int blockRows, String name, Runnable release) {
+    return build(examples, selection, inputs, partitions, seed, blockRows, name, release,
         ChunkedShuffle.Sizes.DEFAULT);
   }
 
   /** As {@link #build}, with the chunked shuffle's bounds given (tests: many small chunks). */
   static BlockedData build(
-      JavaRDD<Example> examples, int count, int inputs, int partitions, long seed, int blockRows,
-      String name, Runnable release, ChunkedShuffle.Sizes sizes) {
+      JavaRDD<Example> examples, ExampleSelection selection, int inputs, int partitions,
+      long seed, int blockRows, String name, Runnable release, ChunkedShuffle.Sizes sizes) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
-    long needed = cachedBytes(count, inputs);
-    int atOnce = Math.min(partitions, jsc.defaultParallelism());
-    long unrolling = unrollingBytes(needed, partitions, atOnce);
-    StorageMemory memory = StorageMemory.of(jsc);
-    if (needed + unrolling > memory.free()) {
-      release.run();
-      throw new DataDoesNotFitException(
-          memory.explain(name, count, inputs, needed, unrolling, atOnce));
-    }
-    SharePartitioner partitioner = new SharePartitioner(count, partitions, seed);
+    int count = selection.size();
+    String plan = checkFits(jsc, name, count, inputs, partitions, release);
+    SharePartitioner partitioner = new SharePartitioner(selection, partitions, seed);
     ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
-        partitions, memory.setting());
+        partitions, StorageMemory.of(jsc).setting());
     JavaRDD<ExampleBlock> blocks =
         examples
             .mapPartitionsToPair(split -> new ChunkedShuffle.Packer(split, partitioner, count,
@@ -85,9 +83,60 @@ public final class BlockedData implements AutoCloseable {
             .partitionBy(new ChunkedShuffle.TargetPartitioner(partitions))
             .values()
             .mapPartitionsWithIndex((partition, chunks) -> new ChunkedShuffle.Placer(chunks,
-                partition, partitioner, inputs, blockRows, outOfHeap), false)
-            .setName(name)
-            .persist(StorageLevel.MEMORY_ONLY());
+                partition, partitioner, inputs, blockRows, outOfHeap), false);
+    return cache(jsc, blocks, count, name, release, plan);
+  }
+
+  /**
+   * Blocks of the {@code selection} of a split whose records tasks read at their positions:
+   * each partition's task reads its own runs straight into its blocks ({@link BlockReader}), no
+   * shuffle; the same blocks as {@link #build} makes of the same examples.
+   */
+  static BlockedData read(
+      JavaSparkContext jsc, PositionedRecords records, ExampleSelection selection,
+      int partitions, long seed, int blockRows, String name) {
+    int count = selection.size();
+    int inputs = records.features();
+    Runnable nothing = () -> { };
+    String plan = checkFits(jsc, name, count, inputs, partitions, nothing);
+    SharePartitioner partitioner = new SharePartitioner(selection, partitions, seed);
+    ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
+        partitions, StorageMemory.of(jsc).setting());
+    List<Integer> numbers = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      numbers.add(p);
+    }
+    JavaRDD<ExampleBlock> blocks = jsc.parallelize(numbers, partitions)
+        .mapPartitionsWithIndex((partition, ignored) -> new BlockReader(records, partition,
+            partitioner, blockRows, outOfHeap), true);
+    return cache(jsc, blocks, count, name, nothing, plan);
+  }
+
+  /**
+   * Refuses, before anything is read, data that Spark's storage memory cannot hold with what
+   * caching it briefly needs beyond; returns the memory plan, for a refusal after caching.
+   */
+  private static String checkFits(JavaSparkContext jsc, String name, int count, int inputs,
+      int partitions, Runnable release) {
+    long needed = cachedBytes(count, inputs);
+    int atOnce = Math.min(partitions, jsc.defaultParallelism());
+    long unrolling = unrollingBytes(needed, partitions, atOnce);
+    StorageMemory memory = StorageMemory.of(jsc);
+    String plan = memory.explain(name, count, inputs, needed, unrolling, atOnce);
+    if (needed + unrolling > memory.free()) {
+      release.run();
+      throw new DataDoesNotFitException(plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Persists {@code blocks} in memory and materializes them, checking that they hold the {@code
+   * count} examples and that Spark cached every partition that holds any.
+   */
+  private static BlockedData cache(JavaSparkContext jsc, JavaRDD<ExampleBlock> blocks,
+      int count, String name, Runnable release, String plan) {
+    blocks.setName(name).persist(StorageLevel.MEMORY_ONLY());
     List<Integer> shares = blocks.mapPartitions(it -> {
       int rows = 0;
       while (it.hasNext()) {
@@ -110,12 +159,16 @@ public final class BlockedData implements AutoCloseable {
       blocks.unpersist(false);
       release.run();
       throw new DataDoesNotFitException(
-          memory.explain(name, count, inputs, needed, unrolling, atOnce) + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
+          plan + " (only " + cached + " of " + nonEmpty + " partitions were cached)");
     }
     return new BlockedData(blocks, count, release);
   }
 
-  /** Blocks of the {@code selection} of {@code split}'s examples, read by the executors. */
+  /**
+   * Blocks of the {@code selection} of {@code split}'s examples, read by the executors: each task
+   * reads its own runs where the split's records can be read at their positions (raw IDX), else
+   * the examples are read in order and shuffled to their partitions.
+   */
   public static BlockedData of(
       JavaSparkContext jsc, LabeledSplit split, ExampleSelection selection, int partitions,
       long seed, int blockRows, String name) {
@@ -131,8 +184,12 @@ public final class BlockedData implements AutoCloseable {
       throw new IllegalArgumentException(split.source() + ": selection of "
           + selection.splitCount() + " examples for " + split.count());
     }
+    PositionedRecords records = split.positioned();
+    if (records != null) {
+      return read(jsc, records, selection, partitions, seed, blockRows, name);
+    }
     LabeledSplit.Examples examples = split.examples(jsc, selection);
-    return build(examples.rdd(), selection.size(), split.features(), partitions, seed, blockRows,
+    return build(examples.rdd(), selection, split.features(), partitions, seed, blockRows,
         name, examples.release(), sizes);
   }
 
@@ -199,22 +256,52 @@ public final class BlockedData implements AutoCloseable {
   }
 
   /**
-   * Index i of {@code count} goes to partition ⌊π(i)·P / count⌋, π the seeded permutation of the
-   * partition assignment: equal shares, a function of the seed alone.
+   * Which partition each example goes to. The split's examples (by their place in the split, not
+   * their index in a selection) are cut into runs of {@link #runRows} consecutive ones, and run j
+   * goes to partition ⌊π(j)·P / R⌋, π the seeded permutation of the R runs: shares of ⌊R/P⌋ or
+   * ⌈R/P⌉ runs, a function of the seed and the split's size alone. A task reads a run of a raw
+   * file with one read ({@link BlockReader}).
+   *
+   * <p>The run length depends on the split's size, never on P: replica r of R' (partitions
+   * [⌊rP/R'⌋, ⌊(r+1)P/R'⌋)) then holds the runs with ⌊π(j)·R'/R⌋ = r whatever P, so the model
+   * does not depend on the partition count. A split of at most 2·{@link #MIN_RUNS} − 1 examples
+   * (MNIST's 60,000) has runs of one example: each example is placed on its own.
    */
   public static final class SharePartitioner extends Partitioner {
     private static final long serialVersionUID = 1L;
-    private final IndexPermutation permutation;
+    /**
+     * The fewest runs a large split is cut into: 32,768, so that a thousand partitions still get
+     * 32 runs each (shares within 3% of each other) while a run of mnist8m's 8.1 million examples
+     * is 247 of them (190 KB, one read).
+     */
+    static final int MIN_RUNS = 1 << 15;
+
+    private final ExampleSelection selection;
+    private final int runRows;
+    private final IndexPermutation runs;
     private final int partitions;
     private final long seed;
 
+    /** Every one of {@code count} examples. */
     public SharePartitioner(int count, int partitions, long seed) {
+      this(ExampleSelection.all(count), partitions, seed);
+    }
+
+    public SharePartitioner(ExampleSelection selection, int partitions, long seed) {
       if (partitions < 1) {
         throw new IllegalArgumentException("partitions: expected at least 1; found " + partitions);
       }
-      this.permutation = new IndexPermutation(count, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
+      this.selection = selection;
+      this.runRows = runRows(selection.splitCount());
+      int runCount = (int) ((selection.splitCount() + (long) runRows - 1) / runRows);
+      this.runs = new IndexPermutation(runCount, seed, Seeds.Stream.PARTITION_ASSIGNMENT, 0);
       this.partitions = partitions;
       this.seed = seed;
+    }
+
+    /** Examples of a run of a split of {@code splitCount}: ⌊splitCount / MIN_RUNS⌋, at least 1. */
+    static int runRows(int splitCount) {
+      return Math.max(1, splitCount / MIN_RUNS);
     }
 
     @Override
@@ -222,41 +309,66 @@ public final class BlockedData implements AutoCloseable {
       return partitions;
     }
 
+    /** The partition of the example with index {@code key} in the selection. */
     @Override
     public int getPartition(Object key) {
-      return (int) ((long) permutation.apply((Integer) key) * partitions / permutation.size());
+      return partitionOfExample(selection.exampleOf((Integer) key));
+    }
+
+    /** The partition of the split's example {@code example}, selected or not. */
+    int partitionOfExample(int example) {
+      return (int) ((long) runs.apply(example / runRows) * partitions / runs.size());
+    }
+
+    ExampleSelection selection() {
+      return selection;
+    }
+
+    int runRows() {
+      return runRows;
     }
 
     /**
-     * The indices partition {@code partition} holds, in ascending order: those whose image under
-     * π is in [⌈p·count/P⌉, ⌈(p+1)·count/P⌉), found through π's inverse in time and memory of
-     * the partition's share.
+     * The runs partition {@code partition} holds, in ascending order: those whose image under π
+     * is in [⌈p·R/P⌉, ⌈(p+1)·R/P⌉), found through π's inverse in time and memory of the
+     * partition's share.
      */
-    int[] members(int partition) {
+    int[] runs(int partition) {
       if (partition < 0 || partition >= partitions) {
         throw new IllegalArgumentException("partition: expected 0.." + (partitions - 1)
             + "; found " + partition);
       }
-      long count = permutation.size();
+      long count = runs.size();
       int from = (int) ((partition * count + partitions - 1) / partitions);
       int to = (int) (((partition + 1) * count + partitions - 1) / partitions);
-      int[] members = new int[to - from];
+      int[] held = new int[to - from];
       for (int v = from; v < to; v++) {
-        members[v - from] = permutation.inverse(v);
+        held[v - from] = runs.inverse(v);
       }
-      Arrays.sort(members);
+      Arrays.sort(held);
+      return held;
+    }
+
+    /** The selection's indices partition {@code partition} holds, in ascending order. */
+    int[] members(int partition) {
+      int[] held = runs(partition);
+      int splitCount = selection.splitCount();
+      int[] members = new int[(int) Math.min((long) held.length * runRows, splitCount)];
+      int m = 0;
+      for (int run : held) {
+        int end = (int) Math.min((long) (run + 1) * runRows, splitCount);
+        for (int example = run * runRows; example < end; example++) {
+          int index = selection.indexOf(example);
+          if (index >= 0) {
+            members[m++] = index;
+          }
+        }
+      }
+      members = m == members.length ? members : Arrays.copyOf(members, m);
+      if (!selection.isAll()) {
+        Arrays.sort(members);
+      }
       return members;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof SharePartitioner that && that.partitions == partitions
-          && that.seed == seed && that.permutation.size() == permutation.size();
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(seed) * 31 + partitions * 17 + permutation.size();
     }
   }
 }

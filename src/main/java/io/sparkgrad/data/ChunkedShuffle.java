@@ -91,12 +91,13 @@ final class ChunkedShuffle {
    */
   record OutOfHeap(String name, long count, int inputs, int partitions, String setting)
       implements Serializable {
-    DataDoesNotFitException explain(String side, OutOfMemoryError e) {
+    /** {@code where}: the build's step that ran out, e.g. "map side of the shuffle". */
+    DataDoesNotFitException explain(String where, OutOfMemoryError e) {
       return new DataDoesNotFitException(String.format(Locale.ROOT,
-          "%s: out of memory while building the cached blocks (%s side of the shuffle, a heap"
+          "%s: out of memory while building the cached blocks (%s, a heap"
               + " of %.1f GB): %,d examples × (%d pixels + 8) bytes = %.1f MB of blocks in %d"
               + " partitions. Raise %s, or give --partitions more partitions, or train on less"
-              + " data", name, side, Runtime.getRuntime().maxMemory() / 1e9, count, inputs,
+              + " data", name, where, Runtime.getRuntime().maxMemory() / 1e9, count, inputs,
           BlockedData.cachedBytes(count, inputs) / 1e6, partitions, setting), e);
     }
   }
@@ -178,7 +179,7 @@ final class ChunkedShuffle {
       } catch (OutOfMemoryError e) {
         Arrays.fill(buffers, null);
         ready.clear();
-        throw outOfHeap.explain("map", e);
+        throw outOfHeap.explain("map side of the shuffle", e);
       }
     }
 
@@ -330,7 +331,7 @@ final class ChunkedShuffle {
         blocks = new ExampleBlock[0];
         firsts = null;
         placed = null;
-        throw outOfHeap.explain("reduce", e);
+        throw outOfHeap.explain("reduce side of the shuffle", e);
       }
     }
 

@@ -91,11 +91,17 @@ public final class DataExpansion {
       String target = temporary.toString();
       int rows = train.imageRows();
       int cols = train.imageCols();
-      jsc.parallelize(tasks, tasks.size()).foreach(task ->
-          writePart(hadoop.get(), new Path(target), task, rows, cols, seed, augmentation));
+      // Each task hashes the pair it has just written: training on the set need not hash it.
+      List<FingerprintManifest.Entry> written = new ArrayList<>(
+          jsc.parallelize(tasks, tasks.size()).flatMap(task ->
+              writePart(hadoop.get(), new Path(target), task, rows, cols, seed, augmentation)
+                  .iterator()).collect());
       for (Path file : testFiles(folder)) {
-        FileUtil.copy(fs, file, fs, new Path(temporary, file.getName()), false, conf);
+        Path copy = new Path(temporary, file.getName());
+        FileUtil.copy(fs, file, fs, copy, false, conf);
+        written.add(FingerprintManifest.take(conf, copy));
       }
+      FingerprintManifest.write(fs, temporary, written);
       try (OutputStream o = fs.create(new Path(temporary, MARKER), false)) {
         o.write(marker.getBytes(StandardCharsets.UTF_8));
       }
@@ -119,8 +125,8 @@ public final class DataExpansion {
     return files;
   }
 
-  /** One part pair: a slice of the source, as is (copy 0) or deformed. */
-  private static void writePart(Configuration conf, Path folder, Task task, int rows, int cols,
+  /** One part pair: a slice of the source, as is (copy 0) or deformed; its two fingerprints. */
+  private static List<FingerprintManifest.Entry> writePart(Configuration conf, Path folder, Task task, int rows, int cols,
       long seed, AugmentationSpec augmentation) throws IOException {
     int d = rows * cols;
     int count = task.slice().count();
@@ -160,10 +166,12 @@ public final class DataExpansion {
     }
     FileSystem fs = folder.getFileSystem(conf);
     String suffix = IdxWriter.partSuffix(task.part());
-    IdxWriter.writeImages(fs, new Path(folder, Split.TRAIN.imagesFileName() + suffix), count,
-        rows, cols, pixels, 0);
-    IdxWriter.writeLabels(fs, new Path(folder, Split.TRAIN.labelsFileName() + suffix), count,
-        labels, 0);
+    Path images = new Path(folder, Split.TRAIN.imagesFileName() + suffix);
+    Path labelsFile = new Path(folder, Split.TRAIN.labelsFileName() + suffix);
+    IdxWriter.writeImages(fs, images, count, rows, cols, pixels, 0);
+    IdxWriter.writeLabels(fs, labelsFile, count, labels, 0);
+    return List.of(FingerprintManifest.take(conf, images),
+        FingerprintManifest.take(conf, labelsFile));
   }
 
   private static String readMarker(FileSystem fs, Path marker) throws IOException {

@@ -3,6 +3,7 @@ package io.sparkgrad.data;
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import java.io.Serializable;
+import java.util.Objects;
 
 /**
  * Which examples of a split a run uses, and the dense index 0..size−1 each gets: the whole split
@@ -63,6 +64,20 @@ public final class ExampleSelection implements Serializable {
       case TRAINING -> count - heldOut;
       case VALIDATION -> heldOut;
     };
+  }
+
+  /** Whether every example of the split is selected, example e with index e. */
+  public boolean isAll() {
+    return side == Side.ALL || (side == Side.TRAINING && heldOut == 0);
+  }
+
+  /** The split's example that has index {@code index} (0..size−1): {@link #indexOf}'s inverse. */
+  public int exampleOf(int index) {
+    Objects.checkIndex(index, size());
+    if (isAll()) {
+      return index;
+    }
+    return holdout.inverse(side == Side.VALIDATION ? index : index + heldOut);
   }
 
   /** The index of example {@code example} of the split, or −1 when it is not selected. */

@@ -77,6 +77,20 @@ public final class FileDigests {
   }
 
   /**
+   * One file's fingerprint, hashed chunk after chunk in this thread: for a writer that has just
+   * written the file ({@code expand}'s tasks, {@link FingerprintManifest}).
+   */
+  static String fingerprint(Configuration conf, Path file) throws IOException {
+    List<Chunk> chunks = chunks(conf, List.of(file));
+    Map<String, byte[]> digests = new LinkedHashMap<>();
+    for (Chunk chunk : chunks) {
+      digests.put(chunk.key(), digest(conf, chunk));
+    }
+    return fingerprints(List.of(file), List.of(file.getName()), chunks, digests)
+        .get(file.getName());
+  }
+
+  /**
    * Each file's fingerprint from the digests of its {@code chunks} (keyed by {@link Chunk#key}):
    * the chunk's own for a file of one chunk, the hash list of them for a larger one.
    */

@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -221,12 +222,26 @@ public final class IdxSplit implements LabeledSplit {
   }
 
   /**
+   * Raw parts only: the blocks' tasks read their runs of records at their positions. A split
+   * with any gzip part is read in order, a part per task, and shuffled.
+   */
+  @Override
+  public PositionedRecords positioned() {
+    return anyGzip() ? null : new RawRecords(parts, features(), new HadoopConf(conf));
+  }
+
+  /**
    * The files whose SHA-256 a read of this split's examples computes on the way ({@link
    * #readDigests}): those of a raw part read whole by one task, each file at most one {@link
-   * FileDigests#CHUNK_BYTES} (its fingerprint is then the plain SHA-256 of its bytes).
+   * FileDigests#CHUNK_BYTES} (its fingerprint is then the plain SHA-256 of its bytes). None for a
+   * split read by positions ({@link #positioned}): its tasks read scattered runs, never a whole
+   * file, so the fingerprint pass hashes it.
    */
   List<Path> filesHashedWhenRead() {
     List<Path> files = new ArrayList<>();
+    if (positioned() != null) {
+      return files;
+    }
     long perSlice = Math.max(1, READ_SLICE_BYTES / features());
     for (Part p : parts) {
       if (p.count() > perSlice) {
@@ -481,6 +496,114 @@ public final class IdxSplit implements LabeledSplit {
             in.close();
           } catch (IOException ignored) {
             // Read-only: nothing is lost by a failed close.
+          }
+        }
+      }
+    }
+  }
+
+  /** The records of raw parts, read at their positions (seek, then one read a run). */
+  private record RawRecords(List<Part> parts, int features, HadoopConf hadoop)
+      implements PositionedRecords {
+    @Override
+    public Reader open() {
+      return new RawReader(this, hadoop.get());
+    }
+  }
+
+  /** One task's open files: a part's pair is opened when first read and kept to the end. */
+  private static final class RawReader implements PositionedRecords.Reader {
+    private final List<Part> parts;
+    private final long[] firsts;
+    private final int features;
+    private final Configuration conf;
+    private final FSDataInputStream[] images;
+    private final FSDataInputStream[] labels;
+    private byte[] labelBytes = new byte[0];
+
+    RawReader(RawRecords records, Configuration conf) {
+      this.parts = records.parts();
+      this.features = records.features();
+      this.conf = conf;
+      this.firsts = new long[parts.size()];
+      for (int i = 0; i < firsts.length; i++) {
+        firsts[i] = parts.get(i).first();
+      }
+      this.images = new FSDataInputStream[parts.size()];
+      this.labels = new FSDataInputStream[parts.size()];
+    }
+
+    @Override
+    public void read(int first, int count, byte[] pixels, int pixelOffset, int[] labelsOut,
+        int labelOffset) throws IOException {
+      int found = Arrays.binarySearch(firsts, first);
+      int part = found >= 0 ? found : -found - 2;
+      long example = first;
+      int done = 0;
+      while (done < count) {
+        while (part + 1 < firsts.length && firsts[part + 1] <= example) {
+          part++;
+        }
+        Part p = parts.get(part);
+        int local = (int) (example - p.first());
+        int n = Math.min(count - done, p.count() - local);
+        if (n <= 0) {
+          throw new IllegalArgumentException(
+              "records " + first + ".." + (first + count - 1) + ": past the split's end");
+        }
+        FSDataInputStream in = stream(images, part, p.images());
+        in.seek(IMAGES_HEADER + (long) local * features);
+        readFully(in, pixels, pixelOffset + done * features, n * features, p.images(),
+            "images", local, p.count());
+        if (p.labels() == null) {
+          Arrays.fill(labelsOut, labelOffset + done, labelOffset + done + n,
+              Example.NO_LABEL & 0xFF);
+        } else {
+          if (labelBytes.length < n) {
+            labelBytes = new byte[n];
+          }
+          FSDataInputStream l = stream(labels, part, p.labels());
+          l.seek(LABELS_HEADER + (long) local);
+          readFully(l, labelBytes, 0, n, p.labels(), "labels", local, p.count());
+          for (int i = 0; i < n; i++) {
+            labelsOut[labelOffset + done + i] = labelBytes[i] & 0xFF;
+          }
+        }
+        done += n;
+        example += n;
+      }
+    }
+
+    private FSDataInputStream stream(FSDataInputStream[] open, int part, String file)
+        throws IOException {
+      if (open[part] == null) {
+        Path path = new Path(file);
+        open[part] = path.getFileSystem(conf).open(path);
+      }
+      return open[part];
+    }
+
+    /** A file shorter than its header said (changed since it was checked) is named. */
+    private static void readFully(FSDataInputStream in, byte[] buffer, int offset, int length,
+        String file, String what, int example, int declared) throws IOException {
+      try {
+        in.readFully(buffer, offset, length);
+      } catch (EOFException e) {
+        throw new DataFormatException(file + ": " + what + ": expected the " + declared
+            + " examples the header declares; found the file ends within example " + example, e);
+      }
+    }
+
+    @Override
+    public void close() {
+      for (FSDataInputStream[] open : List.of(images, labels)) {
+        for (FSDataInputStream in : open) {
+          if (in != null) {
+            try {
+              in.close();
+            } catch (IOException ignored) {
+              // Read-only: nothing is lost by a failed close.
+            }
           }
         }
       }

@@ -56,7 +56,8 @@ public record LabeledData(
   /**
    * An IDX folder's splits, their headers already read ({@link IdxSplit#open}): the labels are
    * checked, the class count decided and the fingerprints computed by one distributed pass over
-   * the files ({@link IdxFolderPass}), except those of the raw files that the tasks reading the
+   * the files ({@link IdxFolderPass}), except those its writer recorded for files unchanged since
+   * ({@link FingerprintManifest}: {@code expand}'s output), and those of the raw files that the tasks reading the
    * examples read whole: those tasks hash them on the way ({@link IdxSplit#filesHashedWhenRead}),
    * and the fingerprints are complete once the examples have been read ({@link Fingerprints}).
    *
@@ -73,12 +74,17 @@ public record LabeledData(
         hashedWhenRead.add(file.toString());
       }
     }
+    Map<String, String> recorded = FingerprintManifest.stillValid(
+        IdxReader.fileSystem(folder.folder(), conf), folder.folder(), files);
     List<String> names = new ArrayList<>();
     List<Path> passFiles = new ArrayList<>();
     List<String> passNames = new ArrayList<>();
     Map<String, Path> deferred = new LinkedHashMap<>();
     for (Path file : files) {
       names.add(file.getName());
+      if (recorded.containsKey(file.getName())) {
+        continue;
+      }
       if (hashedWhenRead.contains(file.toString())) {
         deferred.put(file.getName(), file);
       } else {
@@ -88,9 +94,11 @@ public record LabeledData(
     }
     IdxFolderPass.Result pass =
         IdxFolderPass.run(jsc, conf, passFiles, passNames, List.of(train, test), bound);
+    Map<String, String> known = new LinkedHashMap<>(recorded);
+    known.putAll(pass.sha256());
     return new LabeledData(folder.folder().toString(), train, test,
         classes == 0 ? Math.max(1, pass.maxLabel() + 1) : classes,
-        new Fingerprints(jsc, conf, names, pass.sha256(), deferred,
+        new Fingerprints(jsc, conf, names, known, deferred,
             List.of(train.readDigests(), test.readDigests())));
   }
 

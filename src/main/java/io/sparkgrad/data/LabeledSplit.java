@@ -39,6 +39,15 @@ public interface LabeledSplit {
    */
   Examples examples(JavaSparkContext jsc, ExampleSelection selection);
 
+  /**
+   * The examples as records that tasks read at any position (raw IDX), or null when they can
+   * only be read in order: then {@link BlockedData} moves them to their partitions through
+   * Spark's shuffle, else each task reads its own share straight from storage.
+   */
+  default PositionedRecords positioned() {
+    return null;
+  }
+
   /** The examples of a split as an RDD, and what to free once nothing reads them any more. */
   record Examples(JavaRDD<Example> rdd, Runnable release) {}
 

@@ -145,7 +145,8 @@ class BlockedDataTest {
     boolean[] released = {false};
     DataDoesNotFitException e = org.junit.jupiter.api.Assertions.assertThrows(
         DataDoesNotFitException.class, () -> BlockedData.build(
-            nothing, count, 784, 2, 1, 4096, "huge-train", () -> released[0] = true));
+            nothing, ExampleSelection.all(count), 784, 2, 1, 4096, "huge-train",
+            () -> released[0] = true));
     String message = e.getMessage();
     System.out.println(message);
     assertTrue(message.startsWith("huge-train: the data does not fit the memory given:"

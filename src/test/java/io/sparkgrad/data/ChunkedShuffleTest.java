@@ -27,11 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 import scala.Tuple2;
 
 /**
- * The chunked shuffle builds exactly the blocks that the per-example shuffle sorted by index built
- * before it (the oracle below, that algorithm as it was): the same rows, in the same order, with
- * the same labels and indices, in every partition, for real MNIST digits read from raw IDX part
- * files, a gzip IDX file, a Parquet table and both sides of a validation hold-out; with Spark's
- * local[2] and with bounds small enough for many chunks.
+ * The chunked shuffle, and the positioned reads of raw IDX files, build exactly the blocks that
+ * the per-example shuffle sorted by index built (the oracle below, that algorithm as it was, with
+ * the share partitioner's placement): the same rows, in the same order, with the same labels and
+ * indices, in every partition, for real MNIST digits read from raw IDX part files (positioned
+ * reads), a gzip IDX file, a Parquet table and both sides of a validation hold-out (positioned
+ * reads); with Spark's local[2] and with bounds small enough for many chunks.
  */
 class ChunkedShuffleTest {
   private static final int COUNT = 3000;
@@ -117,7 +118,7 @@ class ChunkedShuffleTest {
       String what = split.source() + ", " + selection.size() + " selected, " + partitions
           + " partitions, blocks of " + blockRows + ", " + sizes;
       LabeledSplit.Examples examples = split.examples(jsc(), selection);
-      List<List<ExampleBlock>> expected = oracle(examples.rdd(), selection.size(),
+      List<List<ExampleBlock>> expected = oracle(examples.rdd(), selection,
           split.features(), partitions, 42, blockRows);
       List<List<ExampleBlock>> found;
       try (BlockedData data = BlockedData.of(jsc(), split, selection, partitions, 42, blockRows,
@@ -147,10 +148,10 @@ class ChunkedShuffleTest {
    * The blocks as the per-example shuffle built them: each example a record keyed by its index,
    * moved by the share partitioner and sorted by index within each partition, then stacked.
    */
-  private static List<List<ExampleBlock>> oracle(JavaRDD<Example> examples, int count,
-      int inputs, int partitions, long seed, int blockRows) {
+  private static List<List<ExampleBlock>> oracle(JavaRDD<Example> examples,
+      ExampleSelection selection, int inputs, int partitions, long seed, int blockRows) {
     BlockedData.SharePartitioner partitioner =
-        new BlockedData.SharePartitioner(count, partitions, seed);
+        new BlockedData.SharePartitioner(selection, partitions, seed);
     return examples
         .mapToPair(e -> {
           byte[] encoded = new byte[inputs + 1];

@@ -49,8 +49,15 @@ class DataExpansionTest {
     assertEquals(1200, distributed.train().count());
     LabeledImages all = distributed.train().inMemory(jsc(), 1 << 30);
     assertEquals(50, distributed.test().count(), "the test split copied");
-    // The raw parts were hashed by the read above, not by a pass of their own: the same values.
-    assertEquals(8, ((Fingerprints) distributed.sha256()).hashedByReads(), "4 part pairs");
+    // Raw parts, read by positions: expand's tasks hashed every file they wrote, and the
+    // fingerprints are those, each file's own SHA-256.
+    assertEquals(0, ((Fingerprints) distributed.sha256()).hashedByReads(), "4 raw part pairs");
+    java.util.List<Path> files = new java.util.ArrayList<>(((IdxSplit) distributed.train()).files());
+    files.addAll(((IdxSplit) distributed.test()).files());
+    java.util.Map<String, String> recorded = FingerprintManifest.stillValid(
+        out.getFileSystem(conf), files.get(0).getParent(), files);
+    assertEquals(10, recorded.size(), "4 part pairs and the test pair recorded by expand");
+    assertEquals(distributed.sha256(), recorded);
     for (String name : distributed.sha256().keySet()) {
       assertEquals(IdxFiles.sha256(work.resolve("x4").resolve(name)),
           distributed.sha256().get(name), "fingerprint of " + name);

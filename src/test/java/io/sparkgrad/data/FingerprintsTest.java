@@ -1,6 +1,8 @@
 package io.sparkgrad.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.testing.SparkTestSession;
 import io.sparkgrad.testing.SyntheticImages;
@@ -20,9 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fingerprints of an IDX folder whose raw files the build's tasks hash as they read them
- * ({@link Fingerprints}, {@link ReadDigests}) are the fingerprint pass's values and every file's
- * own SHA-256, whether the examples were read before the first look or not, and whatever was
+ * The fingerprints of an IDX folder are the fingerprint pass's values and every file's own
+ * SHA-256, whoever hashed them: the pass, for a split whose records the build reads at their
+ * positions (all raw: its tasks never read a file whole), or the build's tasks as they read the
+ * raw parts of a split read in order (one with a gzip part; {@link Fingerprints}, {@link
+ * ReadDigests}), whether the examples were read before the first look or not, and whatever was
  * selected of them.
  */
 class FingerprintsTest {
@@ -35,12 +39,25 @@ class FingerprintsTest {
     return JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
   }
 
-  /** Three raw train parts, a raw test split, or a gzip one. */
-  private Path folder(String name, boolean gzipTest) throws IOException {
+  /**
+   * Three train parts, raw, or the first one gzip-compressed (then the split is read in order,
+   * a part a task); a raw test split, or a gzip one.
+   */
+  private Path folder(String name, boolean gzipFirstPart, boolean gzipTest) throws IOException {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     Path folder = new Path(work.resolve(name).toString());
     for (int p = 0; p < 3; p++) {
       IdxWriter.writeSplit(fs, folder, Split.TRAIN, IdxWriter.partSuffix(p), slice(TRAIN, p));
+    }
+    if (gzipFirstPart) {
+      LabeledImages first = slice(TRAIN, 0);
+      // The content, not the name, says gzip; the raw file's Hadoop checksums go with it.
+      Files.write(work.resolve(name + "/train-images-idx3-ubyte.part-00000"), IdxFiles.gzip(
+          IdxFiles.images(first.count(), 8, 6, first.pixels())));
+      Files.write(work.resolve(name + "/train-labels-idx1-ubyte.part-00000"), IdxFiles.gzip(
+          IdxFiles.labels(first.labels())));
+      Files.delete(work.resolve(name + "/.train-images-idx3-ubyte.part-00000.crc"));
+      Files.delete(work.resolve(name + "/.train-labels-idx1-ubyte.part-00000.crc"));
     }
     if (gzipTest) {
       Files.write(work.resolve(name + "/t10k-images-idx3-ubyte.gz"), IdxFiles.gzip(
@@ -94,15 +111,31 @@ class FingerprintsTest {
   }
 
   @Test
-  void theBuildsReadsHashEveryRawFileToTheSeparatePassesValues() throws IOException {
+  void aSplitReadByPositionsIsHashedByThePassToEachFilesOwnSha256() throws IOException {
     Configuration conf = new Configuration();
-    LabeledData data = LabeledData.idx(jsc(), folder("raw", false), 0, conf);
+    LabeledData data = LabeledData.idx(jsc(), folder("positions", false, false), 0, conf);
+    assertTrue(data.train().positioned() != null && data.test().positioned() != null);
+
+    build(data, ExampleSelection.all(data.train().count()));
+
+    assertEquals(0, ((Fingerprints) data.sha256()).hashedByReads(), "no task reads a file whole");
+    assertEquals(separatePass(data, conf), data.sha256());
+    assertEquals(eachFilesOwn(data), data.sha256());
+    assertEquals(List.copyOf(eachFilesOwn(data).keySet()), List.copyOf(data.sha256().keySet()),
+        "in the order the files are read");
+  }
+
+  @Test
+  void theReadsOfASplitReadInOrderHashItsRawPartsToTheSeparatePassesValues() throws IOException {
+    Configuration conf = new Configuration();
+    LabeledData data = LabeledData.idx(jsc(), folder("raw", true, false), 0, conf);
+    assertNull(data.train().positioned(), "a gzip part: read in order");
     Fingerprints fingerprints = (Fingerprints) data.sha256();
     assertEquals(0, fingerprints.hashedByReads(), "nothing read yet");
 
     build(data, ExampleSelection.all(data.train().count()));
 
-    assertEquals(8, fingerprints.hashedByReads(), "3 train parts and the test pair, each file");
+    assertEquals(4, fingerprints.hashedByReads(), "the 2 raw train parts, each file");
     assertEquals(separatePass(data, conf), data.sha256());
     assertEquals(eachFilesOwn(data), data.sha256());
     assertEquals(List.copyOf(eachFilesOwn(data).keySet()), List.copyOf(data.sha256().keySet()),
@@ -112,28 +145,29 @@ class FingerprintsTest {
   @Test
   void aSelectionReadsEveryRowAndAGzipSplitIsHashedByThePass() throws IOException {
     Configuration conf = new Configuration();
-    LabeledData data = LabeledData.idx(jsc(), folder("gzip", true), 0, conf);
+    LabeledData data = LabeledData.idx(jsc(), folder("gzip", true, true), 0, conf);
     // The training side of a validation hold-out: the tasks still read every row.
     build(data, ExampleSelection.training(data.train().count(), 150, 7));
 
-    assertEquals(6, ((Fingerprints) data.sha256()).hashedByReads(), "the raw train files");
+    assertEquals(4, ((Fingerprints) data.sha256()).hashedByReads(), "the raw train parts");
     assertEquals(eachFilesOwn(data), data.sha256());
   }
 
   @Test
   void unreadOrGrownFilesAreHashedByAPassWhenFirstLookedAt() throws IOException {
     Configuration conf = new Configuration();
-    LabeledData unread = LabeledData.idx(jsc(), folder("unread", false), 0, conf);
+    LabeledData unread = LabeledData.idx(jsc(), folder("unread", true, false), 0, conf);
     assertEquals(eachFilesOwn(unread), unread.sha256(), "no examples read");
 
-    LabeledData grown = LabeledData.idx(jsc(), folder("grown", false), 0, conf);
+    LabeledData grown = LabeledData.idx(jsc(), folder("grown", true, false), 0, conf);
     java.nio.file.Path part = work.resolve("grown/train-images-idx3-ubyte.part-00001");
     // After the header check, before the read: the read's digest would be of a prefix.
     Files.write(part, new byte[] {42}, StandardOpenOption.APPEND);
     Files.deleteIfExists(work.resolve("grown/.train-images-idx3-ubyte.part-00001.crc"));
     build(grown, ExampleSelection.all(grown.train().count()));
 
-    assertEquals(7, ((Fingerprints) grown.sha256()).hashedByReads(), "all but the grown file");
+    assertEquals(3, ((Fingerprints) grown.sha256()).hashedByReads(),
+        "the raw train parts' files but the grown one");
     assertEquals(IdxFiles.sha256(part), grown.sha256().get(part.getFileName().toString()));
     assertEquals(eachFilesOwn(grown), grown.sha256());
   }
