@@ -63,6 +63,14 @@ public final class DataExpansion {
     Path markerPath = new Path(out, MARKER);
     if (fs.exists(out)) {
       if (fs.exists(markerPath) && readMarker(fs, markerPath).equals(marker)) {
+        if (!fs.exists(new Path(out, FingerprintManifest.NAME))) {
+          // Written before expand recorded fingerprints: recorded once now, not at every run.
+          DataSetFolder written = DataSetFolder.at(out, conf);
+          List<Path> files = new ArrayList<>(written.files(Split.TRAIN.imagesFileName()));
+          files.addAll(written.files(Split.TRAIN.labelsFileName()));
+          files.addAll(testFiles(written));
+          FingerprintManifest.record(jsc, conf, written.folder(), files);
+        }
         return summary(fs, out, total, true);
       }
       if (!overwrite) {

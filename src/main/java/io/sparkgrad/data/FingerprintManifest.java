@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,15 +52,44 @@ final class FingerprintManifest {
         FileDigests.fingerprint(conf, file));
   }
 
-  /** Writes {@code entries} as {@code folder}'s manifest (the folder is not yet in place). */
+  /**
+   * Hashes {@code files} (in {@code folder}; a Spark job, {@link FileDigests}) and writes their
+   * manifest: for a folder written before manifests were.
+   */
+  static void record(JavaSparkContext jsc, Configuration conf, Path folder, List<Path> files)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    for (Path file : files) {
+      names.add(file.getName());
+    }
+    Map<String, String> fingerprints = FileDigests.sha256(jsc, conf, files, names);
+    FileSystem fs = folder.getFileSystem(conf);
+    List<Entry> entries = new ArrayList<>();
+    for (Path file : files) {
+      FileStatus status = fs.getFileStatus(file);
+      entries.add(new Entry(file.getName(), status.getLen(), status.getModificationTime(),
+          fingerprints.get(file.getName())));
+    }
+    write(fs, folder, entries);
+  }
+
+  /** Writes {@code entries} as {@code folder}'s manifest, whole or not at all (a rename). */
   static void write(FileSystem fs, Path folder, List<Entry> entries) throws IOException {
     StringBuilder text = new StringBuilder(HEADER).append('\n');
     for (Entry e : entries) {
       text.append(e.name()).append('\t').append(e.bytes()).append('\t').append(e.modified())
           .append('\t').append(e.fingerprint()).append('\n');
     }
-    try (OutputStream out = fs.create(new Path(folder, NAME), false)) {
-      out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+    Path temporary = new Path(folder, "." + NAME + ".tmp-" + UUID.randomUUID());
+    try {
+      try (OutputStream out = fs.create(temporary, false)) {
+        out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+      }
+      if (!fs.rename(temporary, new Path(folder, NAME))) {
+        throw new IOException(folder + ": could not rename " + temporary + " to " + NAME);
+      }
+    } finally {
+      fs.delete(temporary, false);
     }
   }
 

@@ -84,6 +84,16 @@ class DataExpansionTest {
     DataExpansion.Result again =
         DataExpansion.expand(jsc(), new Path(source.toString()), out, 4, 7, DEFORM, false, conf);
     assertTrue(again.existed(), "the same settings find the finished expansion");
+    // An expansion written before manifests: the next expand records one, the same values.
+    String manifest = Files.readString(work.resolve("x4").resolve(FingerprintManifest.NAME));
+    Files.delete(work.resolve("x4").resolve(FingerprintManifest.NAME));
+    Files.deleteIfExists(work.resolve("x4").resolve("." + FingerprintManifest.NAME + ".crc"));
+    assertTrue(DataExpansion.expand(jsc(), new Path(source.toString()), out, 4, 7, DEFORM, false,
+        conf).existed());
+    assertEquals(distributed.sha256(), FingerprintManifest.stillValid(
+        out.getFileSystem(conf), files.get(0).getParent(), files), "recorded again");
+    assertEquals(manifest.lines().count(),
+        Files.readString(work.resolve("x4").resolve(FingerprintManifest.NAME)).lines().count());
     assertThrows(OutputException.class, () ->
         DataExpansion.expand(jsc(), new Path(source.toString()), out, 4, 8, DEFORM, false, conf));
 
