@@ -1,10 +1,7 @@
 package io.sparkgrad.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * One partition's blocks read straight from storage: the task knows its runs of records from the
@@ -17,7 +14,7 @@ import java.util.NoSuchElementException;
  * into its blocks in place. One side of a validation hold-out is read a window at a time and each
  * selected row copied to its index's rank.
  */
-final class BlockReader implements Iterator<ExampleBlock> {
+final class BlockReader extends PartitionBlocks {
   /** Rows of a hold-out's read window: about 1 MiB of MNIST pixels. */
   private static final int WINDOW_BYTES = 1 << 20;
 
@@ -25,56 +22,23 @@ final class BlockReader implements Iterator<ExampleBlock> {
   private final int partition;
   private final BlockedData.SharePartitioner targets;
   private final int blockRows;
-  private final ChunkedShuffle.OutOfHeap outOfHeap;
-  private ExampleBlock[] blocks;
-  private int next;
+  private final String name;
 
   BlockReader(PositionedRecords records, int partition, BlockedData.SharePartitioner targets,
       int blockRows, ChunkedShuffle.OutOfHeap outOfHeap) {
+    super(outOfHeap, "reading partition " + partition + "'s records");
     this.records = records;
     this.partition = partition;
     this.targets = targets;
     this.blockRows = blockRows;
-    this.outOfHeap = outOfHeap;
+    this.name = outOfHeap.name();
   }
 
   @Override
-  public boolean hasNext() {
-    if (blocks == null) {
-      try {
-        read();
-      } catch (OutOfMemoryError e) {
-        blocks = new ExampleBlock[0];
-        throw outOfHeap.explain("reading partition " + partition + "'s records", e);
-      } catch (IOException e) {
-        blocks = new ExampleBlock[0];
-        throw new UncheckedIOException(outOfHeap.name() + ": " + e.getMessage(), e);
-      }
-    }
-    return next < blocks.length;
-  }
-
-  @Override
-  public ExampleBlock next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    ExampleBlock block = blocks[next];
-    // Spark's storage holds the block from here on; the reader need not.
-    blocks[next++] = null;
-    return block;
-  }
-
-  private void read() throws IOException {
+  ExampleBlock[] make() throws IOException {
     int features = records.features();
     int[] members = targets.members(partition);
-    ExampleBlock[] made = new ExampleBlock[(members.length + blockRows - 1) / blockRows];
-    for (int b = 0; b < made.length; b++) {
-      int from = b * blockRows;
-      int rows = Math.min(blockRows, members.length - from);
-      made[b] = new ExampleBlock(new byte[rows * features], new int[rows],
-          Arrays.copyOfRange(members, from, from + rows), rows, features);
-    }
+    ExampleBlock[] made = PartitionBlocks.empty(members, features, blockRows);
     ExampleSelection selection = targets.selection();
     int runRows = targets.runRows();
     int splitCount = selection.splitCount();
@@ -119,9 +83,9 @@ final class BlockReader implements Iterator<ExampleBlock> {
       }
     }
     if (placed != members.length) {
-      throw new IllegalStateException(outOfHeap.name() + ": expected " + members.length
+      throw new IllegalStateException(name + ": expected " + members.length
           + " examples in partition " + partition + "; read " + placed);
     }
-    blocks = made;
+    return made;
   }
 }

@@ -296,72 +296,37 @@ final class ChunkedShuffle {
    * sort of the whole partition by index gives. A chunk is let go as soon as it is copied; the
    * task holds its blocks (its share of the cache) and a bit a row to refuse an index twice.
    */
-  static final class Placer implements Iterator<ExampleBlock> {
+  static final class Placer extends PartitionBlocks {
     private final Iterator<Chunk> chunks;
     private final int partition;
     private final BlockedData.SharePartitioner targets;
     private final int inputs;
     private final int blockRows;
-    private final OutOfHeap outOfHeap;
-    private ExampleBlock[] blocks;
-    /** The first index of each block: which block holds an index. */
-    private int[] firsts;
-    private BitSet placed;
-    private int next;
-    private boolean received;
+    private final String name;
 
     Placer(Iterator<Chunk> chunks, int partition, BlockedData.SharePartitioner targets, int inputs,
         int blockRows, OutOfHeap outOfHeap) {
+      super(outOfHeap, "reduce side of the shuffle");
       this.chunks = chunks;
       this.partition = partition;
       this.targets = targets;
       this.inputs = inputs;
       this.blockRows = blockRows;
-      this.outOfHeap = outOfHeap;
+      this.name = outOfHeap.name();
     }
 
     @Override
-    public boolean hasNext() {
-      try {
-        if (!received) {
-          receive();
-        }
-        return next < blocks.length;
-      } catch (OutOfMemoryError e) {
-        blocks = new ExampleBlock[0];
-        firsts = null;
-        placed = null;
-        throw outOfHeap.explain("reduce side of the shuffle", e);
-      }
-    }
-
-    @Override
-    public ExampleBlock next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      ExampleBlock block = blocks[next];
-      // Spark's storage holds the block from here on; the placer need not.
-      blocks[next++] = null;
-      return block;
-    }
-
-    private void receive() {
-      received = true;
+    ExampleBlock[] make() {
       int[] members = targets.members(partition);
-      int count = (members.length + blockRows - 1) / blockRows;
-      blocks = new ExampleBlock[count];
-      firsts = new int[count];
-      for (int b = 0; b < count; b++) {
-        int from = b * blockRows;
-        int rows = Math.min(blockRows, members.length - from);
-        blocks[b] = new ExampleBlock(new byte[rows * inputs], new int[rows],
-            Arrays.copyOfRange(members, from, from + rows), rows, inputs);
-        firsts[b] = members[from];
+      ExampleBlock[] blocks = PartitionBlocks.empty(members, inputs, blockRows);
+      // The first index of each block: which block holds an index.
+      int[] firsts = new int[blocks.length];
+      for (int b = 0; b < blocks.length; b++) {
+        firsts[b] = blocks[b].indices()[0];
       }
       int share = members.length;
       members = null;
-      placed = new BitSet(share);
+      BitSet placed = new BitSet(share);
       int held = 0;
       int block = 0;
       int row = -1;
@@ -383,15 +348,14 @@ final class ChunkedShuffle {
             found = found >= 0 ? found : -found - 2;
             row = found < 0 ? -1 : Arrays.binarySearch(blocks[found].indices(), index);
             if (row < 0) {
-              throw new IllegalStateException(outOfHeap.name() + ": example index " + index
+              throw new IllegalStateException(name + ": example index " + index
                   + " is not one of partition " + partition + "'s");
             }
             block = found;
           }
           int rank = block * blockRows + row;
           if (placed.get(rank)) {
-            throw new IllegalStateException(outOfHeap.name() + ": example index " + index
-                + " twice");
+            throw new IllegalStateException(name + ": example index " + index + " twice");
           }
           placed.set(rank);
           held++;
@@ -401,11 +365,10 @@ final class ChunkedShuffle {
         }
       }
       if (held != share) {
-        throw new IllegalStateException(outOfHeap.name() + ": expected " + share
+        throw new IllegalStateException(name + ": expected " + share
             + " examples in partition " + partition + "; found " + held);
       }
-      placed = null;
-      firsts = null;
+      return blocks;
     }
   }
 }
