@@ -502,7 +502,7 @@ public final class IdxSplit implements LabeledSplit {
     }
   }
 
-  /** The records of raw parts, read at their positions (seek, then one read a run). */
+  /** The records of raw parts, read at their positions (one read a run; {@link PositionedFile}). */
   private record RawRecords(List<Part> parts, int features, HadoopConf hadoop)
       implements PositionedRecords {
     @Override
@@ -517,8 +517,8 @@ public final class IdxSplit implements LabeledSplit {
     private final long[] firsts;
     private final int features;
     private final Configuration conf;
-    private final FSDataInputStream[] images;
-    private final FSDataInputStream[] labels;
+    private final PositionedFile[] images;
+    private final PositionedFile[] labels;
     private byte[] labelBytes = new byte[0];
 
     RawReader(RawRecords records, Configuration conf) {
@@ -529,8 +529,8 @@ public final class IdxSplit implements LabeledSplit {
       for (int i = 0; i < firsts.length; i++) {
         firsts[i] = parts.get(i).first();
       }
-      this.images = new FSDataInputStream[parts.size()];
-      this.labels = new FSDataInputStream[parts.size()];
+      this.images = new PositionedFile[parts.size()];
+      this.labels = new PositionedFile[parts.size()];
     }
 
     @Override
@@ -551,10 +551,9 @@ public final class IdxSplit implements LabeledSplit {
           throw new IllegalArgumentException(
               "records " + first + ".." + (first + count - 1) + ": past the split's end");
         }
-        FSDataInputStream in = stream(images, part, p.images());
-        in.seek(IMAGES_HEADER + (long) local * features);
-        readFully(in, pixels, pixelOffset + done * features, n * features, p.images(),
-            "images", local, p.count());
+        readFully(stream(images, part, p.images()), IMAGES_HEADER + (long) local * features,
+            pixels, pixelOffset + done * features, n * features, p.images(), "images", local,
+            p.count());
         if (p.labels() == null) {
           Arrays.fill(labelsOut, labelOffset + done, labelOffset + done + n,
               Example.NO_LABEL & 0xFF);
@@ -562,9 +561,8 @@ public final class IdxSplit implements LabeledSplit {
           if (labelBytes.length < n) {
             labelBytes = new byte[n];
           }
-          FSDataInputStream l = stream(labels, part, p.labels());
-          l.seek(LABELS_HEADER + (long) local);
-          readFully(l, labelBytes, 0, n, p.labels(), "labels", local, p.count());
+          readFully(stream(labels, part, p.labels()), LABELS_HEADER + (long) local, labelBytes,
+              0, n, p.labels(), "labels", local, p.count());
           for (int i = 0; i < n; i++) {
             labelsOut[labelOffset + done + i] = labelBytes[i] & 0xFF;
           }
@@ -574,20 +572,19 @@ public final class IdxSplit implements LabeledSplit {
       }
     }
 
-    private FSDataInputStream stream(FSDataInputStream[] open, int part, String file)
+    private PositionedFile stream(PositionedFile[] open, int part, String file)
         throws IOException {
       if (open[part] == null) {
-        Path path = new Path(file);
-        open[part] = path.getFileSystem(conf).open(path);
+        open[part] = PositionedFile.open(conf, file);
       }
       return open[part];
     }
 
     /** A file shorter than its header said (changed since it was checked) is named. */
-    private static void readFully(FSDataInputStream in, byte[] buffer, int offset, int length,
-        String file, String what, int example, int declared) throws IOException {
+    private static void readFully(PositionedFile in, long position, byte[] buffer, int offset,
+        int length, String file, String what, int example, int declared) throws IOException {
       try {
-        in.readFully(buffer, offset, length);
+        in.read(position, buffer, offset, length);
       } catch (EOFException e) {
         throw new DataFormatException(file + ": " + what + ": expected the " + declared
             + " examples the header declares; found the file ends within example " + example, e);
@@ -596,8 +593,8 @@ public final class IdxSplit implements LabeledSplit {
 
     @Override
     public void close() {
-      for (FSDataInputStream[] open : List.of(images, labels)) {
-        for (FSDataInputStream in : open) {
+      for (PositionedFile[] open : List.of(images, labels)) {
+        for (PositionedFile in : open) {
           if (in != null) {
             try {
               in.close();

@@ -3,12 +3,14 @@ package io.sparkgrad.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.math.IndexPermutation;
 import io.sparkgrad.math.Seeds;
 import io.sparkgrad.testing.SparkTestSession;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -205,5 +207,33 @@ class BlockReaderTest {
     for (int i = 0; i < count; i++) {
       assertEquals((int) ((long) pi.apply(i) * 2 / count), targets.getPartition(i), "index " + i);
     }
+  }
+
+  /**
+   * A local file's Hadoop checksums are verified by the positioned reads: a byte changed behind
+   * its .crc file stops the build with the file, the bytes and both checksums named.
+   */
+  @Test
+  void aByteChangedBehindItsChecksumsIsReportedNamingTheFile() throws IOException {
+    Configuration conf = new Configuration();
+    FileSystem fs = FileSystem.getLocal(conf);
+    Path folder = new Path(work.resolve("corrupt").toString());
+    IdxWriter.writeSplit(fs, folder, Split.TRAIN, "", records(0, 5000));
+    IdxWriter.writeSplit(fs, folder, Split.TEST, "", records(0, 10));
+    java.nio.file.Path images = work.resolve("corrupt/train-images-idx3-ubyte");
+    assertTrue(Files.exists(work.resolve("corrupt/.train-images-idx3-ubyte.crc")));
+    byte[] bytes = Files.readAllBytes(images);
+    bytes[16 + 4321 * ROWS * COLS + 5] ^= 1;
+    Files.write(images, bytes);
+    IdxSplit corrupt = IdxSplit.open(DataSetFolder.at(folder, conf), Split.TRAIN, conf);
+
+    Exception e = assertThrows(Exception.class, () -> BlockedData.of(jsc(), corrupt,
+        ExampleSelection.all(5000), 2, 5, 100, "corrupt").close());
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    assertTrue(messages.toString().contains("train-images-idx3-ubyte: bytes ")
+        && messages.toString().contains(": checksum: expected "), messages.toString());
   }
 }
