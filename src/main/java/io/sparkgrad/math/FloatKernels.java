@@ -277,7 +277,8 @@ public final class FloatKernels extends Kernels<float[]> {
 
   @Override
   public void scalePixels(float[] dst, int dstOff, byte[] src, int srcOff, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = VectorPixels.AVAILABLE ? VectorPixels.scale(dst, dstOff, src, srcOff, n) : 0;
+    for (; i < n; i++) {
       dst[dstOff + i] = PIXEL_SCALE[src[srcOff + i] & 0xFF];
     }
   }

@@ -226,4 +226,43 @@ class KernelEdgeCaseTest {
         Double.doubleToRawLongBits(floats.crossEntropySum(logits32, labels, 3, classes, cols)),
         Double.doubleToRawLongBits(floats.crossEntropySum(logits32, labels, 3, classes, cols, lse)));
   }
+
+  /**
+   * The vector path of the float32 pixel scaling (taken when the JVM has the vector module, as
+   * the launchers and the tests give it) on every byte at every offset of a vector and every
+   * length up to three vectors: the bits of x / 255.
+   */
+  @Test
+  void vectorPixelsGiveTheBitsOfTheDivisionAtAnyOffsetAndLength() {
+    assertTrue(VectorPixels.AVAILABLE, "the test JVM has jdk.incubator.vector");
+    byte[] pixels = new byte[256 + 64];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (byte) (i * 7);
+    }
+    for (int offset = 0; offset < 17; offset++) {
+      for (int n = 0; n <= 48 + 1; n++) {
+        float[] out = new float[offset + n + 1];
+        Arrays.fill(out, -1f);
+        floats.scalePixels(out, offset, pixels, offset * 3, n);
+        for (int i = 0; i < n; i++) {
+          int b = pixels[offset * 3 + i] & 0xFF;
+          assertEquals(Float.floatToRawIntBits(b / 255.0f), Float.floatToRawIntBits(out[offset + i]),
+              "byte " + b + " at offset " + offset + ", length " + n);
+        }
+        assertEquals(-1f, out[offset + n], 0f, "nothing written past the end");
+        if (offset > 0) {
+          assertEquals(-1f, out[offset - 1], 0f, "nothing written before the start");
+        }
+      }
+    }
+    float[] all = new float[256];
+    byte[] bytes = new byte[256];
+    for (int b = 0; b < 256; b++) {
+      bytes[b] = (byte) b;
+    }
+    assertEquals(256, VectorPixels.scale(all, 0, bytes, 0, 256));
+    for (int b = 0; b < 256; b++) {
+      assertEquals(Float.floatToRawIntBits(b / 255.0f), Float.floatToRawIntBits(all[b]), "byte " + b);
+    }
+  }
 }
