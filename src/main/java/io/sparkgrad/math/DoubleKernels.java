@@ -132,6 +132,40 @@ public final class DoubleKernels extends Kernels<double[]> {
   }
 
   @Override
+  public boolean softmaxColumns(
+      double[] out, double[] in, int classes, int cols, double[] logSumExp) {
+    // softmaxColumns(out, in, classes, cols), keeping log(sum) + max as crossEntropySum forms it.
+    for (int c = 0; c < cols; c++) {
+      int base = c * classes;
+      double max = columnMax(in, base, classes);
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        double e = Math.exp(in[base + k] - max);
+        out[base + k] = e;
+        sum += e;
+      }
+      logSumExp[c] = Math.log(sum) + max;
+      double inv = 1.0 / sum;
+      for (int k = 0; k < classes; k++) {
+        out[base + k] *= inv;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public double crossEntropySum(double[] logits, int[] labels, int labelOff, int classes, int cols,
+      double[] logSumExp) {
+    double total = 0;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      total += logSumExp[c] - logits[c * classes + label];
+    }
+    return total;
+  }
+
+  @Override
   public double crossEntropySum(double[] logits, int[] labels, int labelOff, int classes, int cols) {
     double total = 0;
     for (int c = 0; c < cols; c++) {

@@ -134,6 +134,40 @@ public final class FloatKernels extends Kernels<float[]> {
   }
 
   @Override
+  public boolean softmaxColumns(
+      float[] out, float[] in, int classes, int cols, double[] logSumExp) {
+    // softmaxColumns(out, in, classes, cols), keeping log(sum) + max as crossEntropySum forms it.
+    for (int c = 0; c < cols; c++) {
+      int base = c * classes;
+      double max = columnMax(in, base, classes);
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        double e = Math.exp(in[base + k] - max);
+        out[base + k] = (float) e;
+        sum += e;
+      }
+      logSumExp[c] = Math.log(sum) + max;
+      float inv = (float) (1.0 / sum);
+      for (int k = 0; k < classes; k++) {
+        out[base + k] *= inv;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public double crossEntropySum(float[] logits, int[] labels, int labelOff, int classes, int cols,
+      double[] logSumExp) {
+    double total = 0;
+    for (int c = 0; c < cols; c++) {
+      int label = labels[labelOff + c];
+      checkLabel(label, c, classes);
+      total += logSumExp[c] - logits[c * classes + label];
+    }
+    return total;
+  }
+
+  @Override
   public double crossEntropySum(float[] logits, int[] labels, int labelOff, int classes, int cols) {
     double total = 0;
     for (int c = 0; c < cols; c++) {
@@ -243,7 +277,8 @@ public final class FloatKernels extends Kernels<float[]> {
 
   @Override
   public void scalePixels(float[] dst, int dstOff, byte[] src, int srcOff, int n) {
-    for (int i = 0; i < n; i++) {
+    int i = VectorPixels.AVAILABLE ? VectorPixels.scale(dst, dstOff, src, srcOff, n) : 0;
+    for (; i < n; i++) {
       dst[dstOff + i] = PIXEL_SCALE[src[srcOff + i] & 0xFF];
     }
   }

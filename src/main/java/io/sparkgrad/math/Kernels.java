@@ -60,6 +60,29 @@ public abstract class Kernels<A> {
   public abstract double crossEntropySum(
       A logits, int[] labels, int labelOff, int classes, int cols);
 
+  /**
+   * {@link #softmaxColumns(Object, Object, int, int)}, also keeping each column's log-sum-exp
+   * {@code log(sum_k exp(a_k - m)) + m} in {@code logSumExp[c]}, formed exactly as {@link
+   * #crossEntropySum(Object, int[], int, int, int)} forms it, so that {@link
+   * #crossEntropySum(Object, int[], int, int, int, double[])} gives the same bits without taking
+   * the exponentials again. Returns whether it kept them (kernels that do not just run the
+   * softmax and return false).
+   */
+  public boolean softmaxColumns(A out, A in, int classes, int cols, double[] logSumExp) {
+    softmaxColumns(out, in, classes, cols);
+    return false;
+  }
+
+  /**
+   * {@link #crossEntropySum(Object, int[], int, int, int)} from the log-sum-exps that {@link
+   * #softmaxColumns(Object, Object, int, int, double[])} kept for these logits (when it returned
+   * true): the same value, bit for bit.
+   */
+  public double crossEntropySum(
+      A logits, int[] labels, int labelOff, int classes, int cols, double[] logSumExp) {
+    return crossEntropySum(logits, labels, labelOff, classes, cols);
+  }
+
   /** {@code sum_c ½ sum_k (y[k, c] - onehot(label_c)[k])²}. */
   public abstract double sumOfSquaresSum(A y, int[] labels, int labelOff, int classes, int cols);
 

@@ -100,6 +100,33 @@ public abstract class Optimizer {
       layout.addWeightDecay(grad, params, weightDecay, from, to);
       update(params, grad, stepScalars, from, to);
     }
+
+    /**
+     * Exactly {@code first[i] += last[i]} over {@code [from, to)} and then {@link
+     * #apply(float[], float[], int, int)} with {@code first}: the same float additions in the same
+     * order, so the same bits, but without the pass that writes the sum back and reads it again
+     * where the optimizer can take the sum as it goes (Adam, without weight decay). {@code first}
+     * holds the sum afterwards only when the fused pass is not taken: callers must not rely on it.
+     */
+    public void applySum(float[] params, float[] first, float[] last, int from, int to) {
+      if (weightDecay == 0 && updateSum(params, first, last, stepScalars, from, to)) {
+        return;
+      }
+      for (int i = from; i < to; i++) {
+        first[i] += last[i];
+      }
+      apply(params, first, from, to);
+    }
+  }
+
+  /**
+   * {@link #update(float[], float[], double[], int, int)} from the gradient {@code first[i] +
+   * last[i]} (one float addition, formed as {@link Step#applySum} defines it), in one pass;
+   * returns false, having done nothing, where the optimizer has no such pass.
+   */
+  protected boolean updateSum(
+      float[] params, float[] first, float[] last, double[] step, int from, int to) {
+    return false;
   }
 
   /**
@@ -383,6 +410,33 @@ public abstract class Optimizer {
         v[i] = vi;
         params[i] -= stepSize * mi / ((float) Math.sqrt(vi) + epsilonHat);
       }
+    }
+
+    @Override
+    protected boolean updateSum(
+        float[] params, float[] first, float[] last, double[] step, int from, int to) {
+      float stepSize = (float) step[0];
+      float epsilonHat = (float) step[1];
+      float b1 = (float) beta1;
+      float b2 = (float) beta2;
+      float oneMinusB1 = (float) (1 - beta1);
+      float oneMinusB2 = (float) (1 - beta2);
+      float[] m = floatVectors[0];
+      float[] v = floatVectors[1];
+      if (step[2] != 0) {
+        flushTiny(m, from, to);
+        flushTiny(v, from, to);
+      }
+      // The loop of update(float[]…) with g = first[i] + last[i] in place of grad[i].
+      for (int i = from; i < to; i++) {
+        float g = first[i] + last[i];
+        float mi = b1 * m[i] + oneMinusB1 * g;
+        float vi = b2 * v[i] + oneMinusB2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        params[i] -= stepSize * mi / ((float) Math.sqrt(vi) + epsilonHat);
+      }
+      return true;
     }
 
     @Override

@@ -40,6 +40,14 @@ public final class TwoLayerNetwork<A> {
   private final A dA2;
   /** Z1 ⊙ M under dropout; allocated on the first masked call. */
   private A dropped;
+  /**
+   * Each column's log-sum-exp from the last forward pass's softmax, which the cross-entropy then
+   * reads instead of taking the exponentials again (the same bits: {@link
+   * Kernels#crossEntropySum(Object, int[], int, int, int, double[])}); valid when
+   * {@link #logSumExpKept}.
+   */
+  private final double[] logSumExp;
+  private boolean logSumExpKept;
 
   public TwoLayerNetwork(NetworkSpec spec, Kernels<A> kernels, int maxRows) {
     if (maxRows <= 0) {
@@ -54,6 +62,7 @@ public final class TwoLayerNetwork<A> {
     this.a2 = k.allocate(layout.outputs() * maxRows);
     this.y = spec.output() == OutputFunction.SOFTMAX ? k.allocate(layout.outputs() * maxRows) : a2;
     this.dA2 = k.allocate(layout.outputs() * maxRows);
+    this.logSumExp = new double[maxRows];
   }
 
   public NetworkSpec spec() {
@@ -88,7 +97,10 @@ public final class TwoLayerNetwork<A> {
     k.gemm("N", "N", out, rows, hidden, 1.0, params, layout.w2Offset(), out, hiddenOut, 0, hidden,
         0.0, a2, 0, out);
     k.addColumnBiasInPlace(a2, params, layout.b2Offset(), out, rows);
-    if (spec.output() == OutputFunction.SOFTMAX) {
+    logSumExpKept = false;
+    if (spec.output() == OutputFunction.SOFTMAX && spec.loss() == LossFunction.CROSS_ENTROPY) {
+      logSumExpKept = k.softmaxColumns(y, a2, out, rows, logSumExp);
+    } else if (spec.output() == OutputFunction.SOFTMAX) {
       k.softmaxColumns(y, a2, out, rows);
     }
     return y;
@@ -195,10 +207,14 @@ public final class TwoLayerNetwork<A> {
 
   private BlockStats statsOfLastForward(int[] labels, int labelOff, int rows) {
     int out = layout.outputs();
-    double lossSum =
-        spec.loss() == LossFunction.CROSS_ENTROPY
-            ? k.crossEntropySum(a2, labels, labelOff, out, rows)
-            : k.sumOfSquaresSum(y, labels, labelOff, out, rows);
+    double lossSum;
+    if (spec.loss() != LossFunction.CROSS_ENTROPY) {
+      lossSum = k.sumOfSquaresSum(y, labels, labelOff, out, rows);
+    } else if (logSumExpKept) {
+      lossSum = k.crossEntropySum(a2, labels, labelOff, out, rows, logSumExp);
+    } else {
+      lossSum = k.crossEntropySum(a2, labels, labelOff, out, rows);
+    }
     int correct = k.countCorrect(y, labels, labelOff, out, rows);
     return new BlockStats(lossSum, correct, rows);
   }

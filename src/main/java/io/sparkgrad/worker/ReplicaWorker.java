@@ -201,12 +201,19 @@ public final class ReplicaWorker<A> {
       team.forEach(ranges, part -> {
         int from = rangeStart(part);
         int to = rangeStart(part + 1);
-        for (int c = 1; c < used; c++) {
-          add(sum, chunks[c].grad, from, to);
-        }
-        if (inFloat) {
+        if (inFloat && used > 1) {
+          // The chunks' sum in chunk order, the last addition taken by the update as it goes.
+          for (int c = 1; c < used - 1; c++) {
+            add(sum, chunks[c].grad, from, to);
+          }
+          step.applySum((float[]) paramsA, (float[]) sum, (float[]) chunks[used - 1].grad,
+              from, to);
+        } else if (inFloat) {
           step.apply((float[]) paramsA, (float[]) sum, from, to);
         } else {
+          for (int c = 1; c < used; c++) {
+            add(sum, chunks[c].grad, from, to);
+          }
           step.apply((double[]) paramsA, (double[]) sum, from, to);
         }
       });

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgrad.network.NetworkSpec;
 import io.sparkgrad.network.TwoLayerNetwork;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The numerically dangerous corners of the kernels, and the messages of refused input. */
@@ -182,5 +183,86 @@ class KernelEdgeCaseTest {
     }
     assertEquals(0.0, out64[0], 0.0);
     assertEquals(0.0f, out32[1], 0.0f);
+  }
+
+  /**
+   * The cross-entropy from the log-sum-exps the softmax kept is the one that takes the
+   * exponentials again, bit for bit (and the probabilities are those of the plain softmax), in
+   * both precisions, on logits from tiny to huge.
+   */
+  @Test
+  void crossEntropyFromTheSoftmaxLogSumExpsHasTheSameBits() {
+    int classes = 10;
+    int cols = 64;
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    double[] logits64 = new double[classes * cols];
+    float[] logits32 = new float[classes * cols];
+    int[] labels = new int[cols + 3];
+    for (int c = 0; c < cols; c++) {
+      double scale = Math.pow(10, c % 8 - 4);
+      for (int k = 0; k < classes; k++) {
+        logits64[c * classes + k] = scale * random.nextGaussian();
+        logits32[c * classes + k] = (float) logits64[c * classes + k];
+      }
+      labels[3 + c] = random.nextInt(classes);
+    }
+    logits64[5] = 1000;
+    logits32[5] = 1000;
+    double[] lse = new double[cols];
+    double[] probs64 = new double[classes * cols];
+    double[] plain64 = new double[classes * cols];
+    assertTrue(doubles.softmaxColumns(probs64, logits64, classes, cols, lse));
+    doubles.softmaxColumns(plain64, logits64, classes, cols);
+    assertEquals(Arrays.toString(plain64), Arrays.toString(probs64));
+    assertEquals(
+        Double.doubleToRawLongBits(doubles.crossEntropySum(logits64, labels, 3, classes, cols)),
+        Double.doubleToRawLongBits(doubles.crossEntropySum(logits64, labels, 3, classes, cols, lse)));
+    float[] probs32 = new float[classes * cols];
+    float[] plain32 = new float[classes * cols];
+    assertTrue(floats.softmaxColumns(probs32, logits32, classes, cols, lse));
+    floats.softmaxColumns(plain32, logits32, classes, cols);
+    assertEquals(Arrays.toString(plain32), Arrays.toString(probs32));
+    assertEquals(
+        Double.doubleToRawLongBits(floats.crossEntropySum(logits32, labels, 3, classes, cols)),
+        Double.doubleToRawLongBits(floats.crossEntropySum(logits32, labels, 3, classes, cols, lse)));
+  }
+
+  /**
+   * The vector path of the float32 pixel scaling (taken when the JVM has the vector module, as
+   * the launchers and the tests give it) on every byte at every offset of a vector and every
+   * length up to three vectors: the bits of x / 255.
+   */
+  @Test
+  void vectorPixelsGiveTheBitsOfTheDivisionAtAnyOffsetAndLength() {
+    assertTrue(VectorPixels.AVAILABLE, "the test JVM has jdk.incubator.vector");
+    byte[] pixels = new byte[256 + 64];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (byte) (i * 7);
+    }
+    for (int offset = 0; offset < 17; offset++) {
+      for (int n = 0; n <= 48 + 1; n++) {
+        float[] out = new float[offset + n + 1];
+        Arrays.fill(out, -1f);
+        floats.scalePixels(out, offset, pixels, offset * 3, n);
+        for (int i = 0; i < n; i++) {
+          int b = pixels[offset * 3 + i] & 0xFF;
+          assertEquals(Float.floatToRawIntBits(b / 255.0f), Float.floatToRawIntBits(out[offset + i]),
+              "byte " + b + " at offset " + offset + ", length " + n);
+        }
+        assertEquals(-1f, out[offset + n], 0f, "nothing written past the end");
+        if (offset > 0) {
+          assertEquals(-1f, out[offset - 1], 0f, "nothing written before the start");
+        }
+      }
+    }
+    float[] all = new float[256];
+    byte[] bytes = new byte[256];
+    for (int b = 0; b < 256; b++) {
+      bytes[b] = (byte) b;
+    }
+    assertEquals(256, VectorPixels.scale(all, 0, bytes, 0, 256));
+    for (int b = 0; b < 256; b++) {
+      assertEquals(Float.floatToRawIntBits(b / 255.0f), Float.floatToRawIntBits(all[b]), "byte " + b);
+    }
   }
 }
