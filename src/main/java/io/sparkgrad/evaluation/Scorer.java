@@ -12,8 +12,10 @@ import io.sparkgrad.network.TwoLayerNetwork;
  * The one scorer of a trained model, used by evaluation and by prediction alike: the network's
  * own forward pass in the model's precision, up to {@link #CHUNK_ROWS} examples per pass (one
  * GEMM per layer), and the kernels' argmax (the one training counts correct with), so that
- * {@code evaluate} and {@code predict} pick the same class even on a near-tie. Plain Java; an
- * instance belongs to one thread (one Spark task).
+ * {@code evaluate} and {@code predict} pick the same class even on a near-tie. The output layer
+ * is multiplied in order ({@link Kernels#multiplyInOrder}), not by the BLAS, which rounds some
+ * classes of some passes differently: classes that tie exactly stay tied however evaluate and
+ * predict batch the images. Plain Java; an instance belongs to one thread (one Spark task).
  *
  * <p>After each pass, {@link #predicted(int)} and {@link #output(int, int)} hold the chunk's
  * classes and its K×rows outputs Y widened to double (class probabilities for a softmax model,
@@ -42,7 +44,7 @@ public final class Scorer<A> {
   private Scorer(NetworkSpec spec, Kernels<A> kernels, double[] params) {
     spec.layout().checkSize("parameters", params.length);
     this.k = kernels;
-    this.network = new TwoLayerNetwork<>(spec, kernels, CHUNK_ROWS);
+    this.network = new TwoLayerNetwork<>(spec, kernels, CHUNK_ROWS, true);
     this.params = k.allocate(params.length);
     k.copyFromDouble(this.params, params, params.length);
     this.classes = spec.outputs();

@@ -1,5 +1,7 @@
 package io.sparkgrad.math;
 
+import java.util.Arrays;
+
 /** {@link Kernels} over {@code double[]} (float64, dgemm). */
 public final class DoubleKernels extends Kernels<double[]> {
   /**
@@ -39,6 +41,22 @@ public final class DoubleKernels extends Kernels<double[]> {
       double alpha, double[] a, int offA, int lda, double[] b, int offB, int ldb,
       double beta, double[] c, int offC, int ldc) {
     blas.dgemm(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+  }
+
+  @Override
+  public void multiplyInOrder(int m, int n, int k, double[] a, int aOff, double[] b, int bOff,
+      double[] c, int cOff) {
+    for (int j = 0; j < n; j++) {
+      int cj = cOff + j * m;
+      Arrays.fill(c, cj, cj + m, 0.0);
+      for (int p = 0; p < k; p++) {
+        double bp = b[bOff + j * k + p];
+        int ap = aOff + p * m;
+        for (int i = 0; i < m; i++) {
+          c[cj + i] += a[ap + i] * bp;
+        }
+      }
+    }
   }
 
   @Override

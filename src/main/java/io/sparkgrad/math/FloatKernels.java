@@ -1,5 +1,7 @@
 package io.sparkgrad.math;
 
+import java.util.Arrays;
+
 /** {@link Kernels} over {@code float[]} (float32, sgemm); sums that feed losses stay double. */
 public final class FloatKernels extends Kernels<float[]> {
   /**
@@ -41,6 +43,22 @@ public final class FloatKernels extends Kernels<float[]> {
     blas.sgemm(
         transA, transB, m, n, k, (float) alpha, a, offA, lda, b, offB, ldb, (float) beta, c, offC,
         ldc);
+  }
+
+  @Override
+  public void multiplyInOrder(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+      float[] c, int cOff) {
+    for (int j = 0; j < n; j++) {
+      int cj = cOff + j * m;
+      Arrays.fill(c, cj, cj + m, 0f);
+      for (int p = 0; p < k; p++) {
+        float bp = b[bOff + j * k + p];
+        int ap = aOff + p * m;
+        for (int i = 0; i < m; i++) {
+          c[cj + i] += a[ap + i] * bp;
+        }
+      }
+    }
   }
 
   @Override

@@ -32,6 +32,15 @@ public abstract class Kernels<A> {
       double alpha, A a, int offA, int lda, A b, int offB, int ldb,
       double beta, A c, int offC, int ldc);
 
+  /**
+   * C (m×n, ld m) := A (m×k, ld m) · B (k×n, ld k) by plain loops, each element summed over k in
+   * order: the same arithmetic for every row and column, which a BLAS kernel does not promise
+   * (an AVX-512 OpenBLAS rounds some rows of some products differently from others with the same
+   * values). For small products whose exact ties must stay ties (a scorer's output layer).
+   */
+  public abstract void multiplyInOrder(int m, int n, int k, A a, int aOff, A b, int bOff, A c,
+      int cOff);
+
   /** {@code m[r, c] += bias[biasOff + r]} for the rows×cols matrix m. */
   public abstract void addColumnBiasInPlace(A m, A bias, int biasOff, int rows, int cols);
 

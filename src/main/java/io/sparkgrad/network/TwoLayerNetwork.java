@@ -48,8 +48,21 @@ public final class TwoLayerNetwork<A> {
    */
   private final double[] logSumExp;
   private boolean logSumExpKept;
+  /** The output layer by plain loops instead of the BLAS (scorers). */
+  private final boolean outputsInOrder;
 
   public TwoLayerNetwork(NetworkSpec spec, Kernels<A> kernels, int maxRows) {
+    this(spec, kernels, maxRows, false);
+  }
+
+  /**
+   * With {@code outputsInOrder}, the output layer is multiplied by plain loops ({@link
+   * Kernels#multiplyInOrder}), every class's output summed in the same order: classes with equal
+   * weights tie exactly whatever the pass, so a scorer's argmax does not depend on how images
+   * were batched. Training keeps the BLAS.
+   */
+  public TwoLayerNetwork(NetworkSpec spec, Kernels<A> kernels, int maxRows,
+      boolean outputsInOrder) {
     if (maxRows <= 0) {
       throw new IllegalArgumentException("maxRows: expected a positive count; found " + maxRows);
     }
@@ -63,6 +76,7 @@ public final class TwoLayerNetwork<A> {
     this.y = spec.output() == OutputFunction.SOFTMAX ? k.allocate(layout.outputs() * maxRows) : a2;
     this.dA2 = k.allocate(layout.outputs() * maxRows);
     this.logSumExp = new double[maxRows];
+    this.outputsInOrder = outputsInOrder;
   }
 
   public NetworkSpec spec() {
@@ -94,8 +108,12 @@ public final class TwoLayerNetwork<A> {
       hiddenOut = dropped;
     }
     // A2 := W2·Z1 + b2; Y := g(A2)
-    k.gemm("N", "N", out, rows, hidden, 1.0, params, layout.w2Offset(), out, hiddenOut, 0, hidden,
-        0.0, a2, 0, out);
+    if (outputsInOrder) {
+      k.multiplyInOrder(out, rows, hidden, params, layout.w2Offset(), hiddenOut, 0, a2, 0);
+    } else {
+      k.gemm("N", "N", out, rows, hidden, 1.0, params, layout.w2Offset(), out, hiddenOut, 0,
+          hidden, 0.0, a2, 0, out);
+    }
     k.addColumnBiasInPlace(a2, params, layout.b2Offset(), out, rows);
     logSumExpKept = false;
     if (spec.output() == OutputFunction.SOFTMAX && spec.loss() == LossFunction.CROSS_ENTROPY) {

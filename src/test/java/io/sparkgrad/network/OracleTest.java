@@ -338,6 +338,12 @@ class OracleTest {
     }
 
     @Override
+    public void multiplyInOrder(int m, int n, int k, double[] a, int aOff, double[] b, int bOff,
+        double[] c, int cOff) {
+      base.multiplyInOrder(m, n, k, a, aOff, b, bOff, c, cOff);
+    }
+
+    @Override
     public void gemm(
         String transA, String transB, int m, int n, int k,
         double alpha, double[] a, int offA, int lda, double[] b, int offB, int ldb,
