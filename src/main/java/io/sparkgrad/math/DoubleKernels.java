@@ -133,26 +133,13 @@ public final class DoubleKernels extends Kernels<double[]> {
 
   @Override
   public void softmaxColumns(double[] out, double[] in, int classes, int cols) {
-    for (int c = 0; c < cols; c++) {
-      int base = c * classes;
-      double max = columnMax(in, base, classes);
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        double e = Math.exp(in[base + k] - max);
-        out[base + k] = e;
-        sum += e;
-      }
-      double inv = 1.0 / sum;
-      for (int k = 0; k < classes; k++) {
-        out[base + k] *= inv;
-      }
-    }
+    softmaxColumns(out, in, classes, cols, null);
   }
 
+  /** With {@code logSumExp} null, the softmax alone. */
   @Override
   public boolean softmaxColumns(
       double[] out, double[] in, int classes, int cols, double[] logSumExp) {
-    // softmaxColumns(out, in, classes, cols), keeping log(sum) + max as crossEntropySum forms it.
     for (int c = 0; c < cols; c++) {
       int base = c * classes;
       double max = columnMax(in, base, classes);
@@ -162,13 +149,16 @@ public final class DoubleKernels extends Kernels<double[]> {
         out[base + k] = e;
         sum += e;
       }
-      logSumExp[c] = Math.log(sum) + max;
+      if (logSumExp != null) {
+        // As crossEntropySum forms it.
+        logSumExp[c] = Math.log(sum) + max;
+      }
       double inv = 1.0 / sum;
       for (int k = 0; k < classes; k++) {
         out[base + k] *= inv;
       }
     }
-    return true;
+    return logSumExp != null;
   }
 
   @Override

@@ -135,26 +135,13 @@ public final class FloatKernels extends Kernels<float[]> {
 
   @Override
   public void softmaxColumns(float[] out, float[] in, int classes, int cols) {
-    for (int c = 0; c < cols; c++) {
-      int base = c * classes;
-      double max = columnMax(in, base, classes);
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        double e = Math.exp(in[base + k] - max);
-        out[base + k] = (float) e;
-        sum += e;
-      }
-      float inv = (float) (1.0 / sum);
-      for (int k = 0; k < classes; k++) {
-        out[base + k] *= inv;
-      }
-    }
+    softmaxColumns(out, in, classes, cols, null);
   }
 
+  /** With {@code logSumExp} null, the softmax alone. */
   @Override
   public boolean softmaxColumns(
       float[] out, float[] in, int classes, int cols, double[] logSumExp) {
-    // softmaxColumns(out, in, classes, cols), keeping log(sum) + max as crossEntropySum forms it.
     for (int c = 0; c < cols; c++) {
       int base = c * classes;
       double max = columnMax(in, base, classes);
@@ -164,13 +151,16 @@ public final class FloatKernels extends Kernels<float[]> {
         out[base + k] = (float) e;
         sum += e;
       }
-      logSumExp[c] = Math.log(sum) + max;
+      if (logSumExp != null) {
+        // As crossEntropySum forms it.
+        logSumExp[c] = Math.log(sum) + max;
+      }
       float inv = (float) (1.0 / sum);
       for (int k = 0; k < classes; k++) {
         out[base + k] *= inv;
       }
     }
-    return true;
+    return logSumExp != null;
   }
 
   @Override
