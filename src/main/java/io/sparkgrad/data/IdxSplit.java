@@ -215,7 +215,9 @@ public final class IdxSplit implements LabeledSplit {
     HadoopConf hadoop = new HadoopConf(conf);
     int rows = imageRows;
     int cols = imageCols;
-    CollectionAccumulator<ReadDigests.Found> digests = readDigests.register(jsc);
+    // Only a split read in order defers fingerprints to its reads (filesHashedWhenRead).
+    CollectionAccumulator<ReadDigests.Found> digests =
+        anyGzip() ? readDigests.register(jsc) : null;
     JavaRDD<Example> rdd = jsc.parallelize(slices, slices.size())
         .flatMap(slice -> new SliceReader(hadoop.get(), slice, rows, cols, selection, digests));
     return new Examples(rdd, () -> { });
@@ -239,7 +241,7 @@ public final class IdxSplit implements LabeledSplit {
    */
   List<Path> filesHashedWhenRead() {
     List<Path> files = new ArrayList<>();
-    if (positioned() != null) {
+    if (!anyGzip()) {
       return files;
     }
     long perSlice = Math.max(1, READ_SLICE_BYTES / features());
