@@ -70,10 +70,9 @@ public final class BlockedData implements AutoCloseable {
       long seed, int blockRows, String name, Runnable release, ChunkedShuffle.Sizes sizes) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(examples.context());
     int count = selection.size();
-    String plan = checkFits(jsc, name, count, inputs, partitions, release);
+    Plan plan = plan(jsc, name, count, inputs, partitions, release);
     SharePartitioner partitioner = new SharePartitioner(selection, partitions, seed);
-    ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
-        partitions, StorageMemory.of(jsc).setting());
+    ChunkedShuffle.OutOfHeap outOfHeap = plan.outOfHeap();
     JavaRDD<ExampleBlock> blocks =
         examples
             .mapPartitionsToPair(split -> new ChunkedShuffle.Packer(split, partitioner, count,
@@ -84,7 +83,7 @@ public final class BlockedData implements AutoCloseable {
             .values()
             .mapPartitionsWithIndex((partition, chunks) -> new ChunkedShuffle.Placer(chunks,
                 partition, partitioner, inputs, blockRows, outOfHeap), false);
-    return cache(jsc, blocks, count, name, release, plan);
+    return cache(jsc, blocks, count, name, release, plan.explanation());
   }
 
   /**
@@ -98,10 +97,9 @@ public final class BlockedData implements AutoCloseable {
     int count = selection.size();
     int inputs = records.features();
     Runnable nothing = () -> { };
-    String plan = checkFits(jsc, name, count, inputs, partitions, nothing);
+    Plan plan = plan(jsc, name, count, inputs, partitions, nothing);
     SharePartitioner partitioner = new SharePartitioner(selection, partitions, seed);
-    ChunkedShuffle.OutOfHeap outOfHeap = new ChunkedShuffle.OutOfHeap(name, count, inputs,
-        partitions, StorageMemory.of(jsc).setting());
+    ChunkedShuffle.OutOfHeap outOfHeap = plan.outOfHeap();
     List<Integer> numbers = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       numbers.add(p);
@@ -109,25 +107,32 @@ public final class BlockedData implements AutoCloseable {
     JavaRDD<ExampleBlock> blocks = jsc.parallelize(numbers, partitions)
         .mapPartitionsWithIndex((partition, ignored) -> new BlockReader(records, partition,
             partitioner, blockRows, outOfHeap), true);
-    return cache(jsc, blocks, count, name, nothing, plan);
+    return cache(jsc, blocks, count, name, nothing, plan.explanation());
   }
 
   /**
-   * Refuses, before anything is read, data that Spark's storage memory cannot hold with what
-   * caching it briefly needs beyond; returns the memory plan, for a refusal after caching.
+   * What a build knows of the memory before it starts: the plan's explanation (for a refusal
+   * after caching) and how a task that runs out of heap says so.
    */
-  private static String checkFits(JavaSparkContext jsc, String name, int count, int inputs,
+  private record Plan(String explanation, ChunkedShuffle.OutOfHeap outOfHeap) {}
+
+  /**
+   * Refuses, before anything is read, data that Spark's storage memory cannot hold with what
+   * caching it briefly needs beyond; else the plan, from one look at the storage memory.
+   */
+  private static Plan plan(JavaSparkContext jsc, String name, int count, int inputs,
       int partitions, Runnable release) {
     long needed = cachedBytes(count, inputs);
     int atOnce = Math.min(partitions, jsc.defaultParallelism());
     long unrolling = unrollingBytes(needed, partitions, atOnce);
     StorageMemory memory = StorageMemory.of(jsc);
-    String plan = memory.explain(name, count, inputs, needed, unrolling, atOnce);
+    String explanation = memory.explain(name, count, inputs, needed, unrolling, atOnce);
     if (needed + unrolling > memory.free()) {
       release.run();
-      throw new DataDoesNotFitException(plan);
+      throw new DataDoesNotFitException(explanation);
     }
-    return plan;
+    return new Plan(explanation, new ChunkedShuffle.OutOfHeap(name, count, inputs, partitions,
+        memory.setting()));
   }
 
   /**
